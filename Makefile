@@ -1,0 +1,106 @@
+# continuo: the one Makefile. Plain GNU make + pkg-config.
+#   make                 build everything under build/ (installs missing Debian packages first)
+#   make test            build and run every test; last line "N passed, N failed"
+#   make bench           speed figures, one "name: value unit" a line
+#   make demo            continue the shipped seed phrase with the shipped model
+#   make install PREFIX=/usr/local DESTDIR=   (PREFIX=~/.local puts the LV2 bundle in ~/.lv2)
+#
+# Each folder adds its own rules in its *.mk fragments; this file holds the common flags and patterns.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   := build
+CC      ?= cc
+OPT     ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+# pkg-config is asked lazily (=, not :=), so that a `make deps` earlier in the same
+# command line has installed the packages before the flags are read.
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags smf openblas 2>/dev/null)
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs smf openblas 2>/dev/null) -lm -lpthread
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -Iengine $(DEP_CFLAGS)
+CFLAGS_RELEASE = $(BASE_CFLAGS) $(OPT) -march=native $(CFLAGS)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS_SAN = $(BASE_CFLAGS) -O1 -g $(SAN) $(CFLAGS)
+
+ENGINE_SRCS  := $(wildcard engine/*.c)
+TRAINER_SRCS := $(filter-out %_main.c,$(wildcard offline-trainer/*.c))
+TOOL_MAINS   := $(wildcard offline-trainer/*_main.c)
+TOOLS        := $(patsubst offline-trainer/%_main.c,$(BUILD)/continuo-%,$(TOOL_MAINS))
+
+ENGINE_LIB      := $(BUILD)/libcontinuo.a
+TRAINER_LIB     := $(BUILD)/libcontinuo-trainer.a
+ENGINE_LIB_SAN  := $(BUILD)/san/libcontinuo.a
+TRAINER_LIB_SAN := $(BUILD)/san/libcontinuo-trainer.a
+
+ALL_TARGETS := $(ENGINE_LIB) $(TRAINER_LIB) $(TOOLS)
+TEST_BINS   :=
+TEST_SCRIPTS :=
+BENCH_CMDS  :=
+
+.PHONY: all deps test run-tests bench demo install uninstall clean
+.DEFAULT_GOAL := all
+
+all:
+	@sh tests/deps.sh build
+	@$(MAKE) --no-print-directory build-all
+
+# release objects
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) -MMD -MP -c $< -o $@
+# sanitizer objects, for the tests
+$(BUILD)/san/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) -MMD -MP -c $< -o $@
+
+$(ENGINE_LIB): $(ENGINE_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(TRAINER_LIB): $(TRAINER_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(ENGINE_LIB_SAN): $(ENGINE_SRCS:%.c=$(BUILD)/san/obj/%.o)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(TRAINER_LIB_SAN): $(TRAINER_SRCS:%.c=$(BUILD)/san/obj/%.o)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+
+$(BUILD)/continuo-%: $(BUILD)/obj/offline-trainer/%_main.o $(TRAINER_LIB) $(ENGINE_LIB)
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
+
+# tests/test_*.c: one sanitized binary each, linked with both libraries
+TEST_C := $(wildcard tests/test_*.c)
+TEST_BINS += $(patsubst tests/%.c,$(BUILD)/san/%,$(TEST_C))
+$(BUILD)/san/test_%: $(BUILD)/san/obj/tests/test_%.o $(TRAINER_LIB_SAN) $(ENGINE_LIB_SAN)
+	$(CC) $(CFLAGS_SAN) -o $@ $^ $(DEP_LIBS)
+
+include $(sort $(wildcard */*.mk))
+
+build-all: $(ALL_TARGETS)
+
+test:
+	@sh tests/deps.sh test
+	@$(MAKE) --no-print-directory run-tests
+
+run-tests: $(ALL_TARGETS) $(TEST_BINS)
+	@sh tests/run-all.sh $(TEST_BINS) $(TEST_SCRIPTS)
+
+bench: $(ALL_TARGETS)
+	@sh tests/deps.sh build
+	@$(MAKE) --no-print-directory run-bench
+run-bench: $(ALL_TARGETS) $(BENCH_BINS)
+	@$(foreach c,$(BENCH_CMDS),$(c);)
+
+# A PREFIX inside $HOME is a user install: the bundle goes to ~/.lv2, as hosts look there.
+LV2DIR ?= $(if $(filter $(HOME)/%,$(abspath $(PREFIX))),$(HOME)/.lv2,$(PREFIX)/lib/lv2)
+INSTALL_EXTRA :=
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(TOOLS) $(filter $(BUILD)/continuo-jack $(BUILD)/continuo-live,$(wildcard $(BUILD)/continuo-*)) $(DESTDIR)$(PREFIX)/bin/
+	@$(MAKE) --no-print-directory install-extra PREFIX=$(PREFIX) LV2DIR=$(LV2DIR)
+install-extra: $(INSTALL_EXTRA)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,81 @@
+/* jam.h: the live engine every front end (LV2 run(), JACK process(), the PortMIDI loop)
+ * drives in the same way. It listens to incoming MIDI, takes turns (call and response) or
+ * plays along (continuous), and schedules its notes in beats; the front end converts beats
+ * to frames with its host's tempo.
+ *
+ * Two sides, joined by lock-free SPSC queues inside the cn_jam:
+ *   real-time side  cn_jam_run / cn_jam_panic / cn_jam_set_params / cn_jam_wants_work:
+ *                   no allocation, locks, waits, logging or I/O; bounded time.
+ *   inference side  cn_jam_work / cn_jam_swap_model: model steps and sampling, on the
+ *                   LV2 worker, a thread the front end owns, or a main loop. Never the RT thread.
+ * Every note-on it sends gets its note-off: on the user playing again (call/response),
+ * transport stop, mode change, model swap, incoming CC123/CC120, and cn_jam_panic. */
+#ifndef CONTINUO_JAM_H
+#define CONTINUO_JAM_H
+#include <stddef.h>
+#include <stdint.h>
+#include "nn.h"
+
+typedef enum { CN_MODE_OFF = 0, CN_MODE_CALL_RESPONSE = 1, CN_MODE_CONTINUOUS = 2 } cn_jam_mode;
+typedef enum { CN_QUANT_OFF = 0, CN_QUANT_BEAT = 1, CN_QUANT_BAR = 2 } cn_jam_quantize;
+
+typedef struct {
+    int   mode;            /* cn_jam_mode */
+    float temperature;     /* 0..2 */
+    float top_p;           /* 0..1 */
+    float silence_beats;   /* call/response: silence that ends a call (default 1) */
+    float response_beats;  /* cap on the answer's length (default 8) */
+    int   channel_in;      /* 0 = omni, 1..16 */
+    int   channel_out;     /* 1..16 */
+    int   thru;            /* 1: the player's notes pass through */
+    int   quantize;        /* cn_jam_quantize: where answers start */
+    uint32_t seed;         /* 0 = random */
+    float bpm;             /* own tempo, used when the host gives none (default 120) */
+} cn_jam_params;
+
+void cn_jam_params_default(cn_jam_params *p);
+/* Clamp every field into range (out-of-range controls never misbehave). RT-safe. */
+void cn_jam_params_clamp(cn_jam_params *p);
+
+/* The time of one run segment. The front end splits a block where the host's position
+ * changes (as eg-metro does) and calls cn_jam_run once per segment. */
+typedef struct {
+    uint32_t offset;       /* first frame of this segment within the block */
+    uint32_t n_frames;     /* frames in the segment (0 allowed) */
+    double sample_rate;
+    int host_time;         /* 1: beat/bpm/rolling below come from the host this segment */
+    double beat;           /* host beat position at the segment's first frame (host_time) */
+    double bpm;            /* host tempo (host_time) */
+    int rolling;           /* host transport rolling (host_time) */
+    double beats_per_bar;  /* host meter, for quantize=bar (4 when unknown) */
+} cn_jam_time;
+
+typedef struct { uint32_t frame; uint8_t size; uint8_t data[3]; } cn_midi_msg;
+
+typedef struct cn_jam cn_jam;
+
+cn_jam *cn_jam_new(void);            /* not RT: allocates queues and scratch; no model yet */
+void    cn_jam_free(cn_jam *j);      /* not RT; frees the model it holds */
+
+/* ---- real-time side ---- */
+void cn_jam_set_params(cn_jam *j, const cn_jam_params *p);   /* clamps; a mode change panics */
+/* One segment: in holds the segment's incoming MIDI (frames absolute within the block,
+ * sorted); out receives up to max_out messages, sorted by frame, all within
+ * [offset, offset+n_frames). Returns the number written. */
+int  cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
+                cn_midi_msg *out, int max_out);
+/* Note-offs for every note it holds, then CC123, at frame. Returns the number written. */
+int  cn_jam_panic(cn_jam *j, uint32_t frame, cn_midi_msg *out, int max_out);
+int  cn_jam_wants_work(const cn_jam *j);   /* the inference side has something to do */
+uint32_t cn_jam_latency(const cn_jam *j);  /* frames of latency it adds (0) */
+
+/* ---- inference side ---- */
+/* Absorb what the player played and generate ahead; at most max_steps model steps.
+ * Returns the steps done (0 = idle). */
+int  cn_jam_work(cn_jam *j, int max_steps);
+/* Install a new model (NULL to unload). The old one is returned through *old, for the
+ * caller to free off the RT thread. The RT side is told to panic. 0, or -1 with err when the
+ * model cannot jam (not event-encoded). */
+int  cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t errlen);
+const cn_model *cn_jam_model(const cn_jam *j);   /* inference side only */
+#endif

@@ -1,0 +1,61 @@
+/* midi.h: Standard MIDI Files in and out, as a flat list of notes.
+ * Reading checks every byte (chunk bounds, event lengths, End-of-Track) before libsmf
+ * sees the file, because libsmf 1.3 crashes on malformed input; a bad file gives one
+ * message naming the file and the problem. Time is kept in beats (ticks/PPQ, quarter
+ * notes) and in seconds (through the tempo map). */
+#ifndef CONTINUO_MIDI_H
+#define CONTINUO_MIDI_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    double start_beat, dur_beat;   /* quarter-note beats from the file's start */
+    double start_sec, dur_sec;     /* through the tempo map */
+    uint8_t pitch, velocity, channel; /* channel 0..15 */
+} cn_note;
+
+typedef struct {
+    double beat;   /* where this tempo starts */
+    double sec;    /* the same point in seconds */
+    double bpm;
+} cn_tempo;
+
+typedef struct {
+    cn_note *notes;     size_t n_notes;   /* sorted by start_beat, then pitch */
+    cn_tempo *tempos;   size_t n_tempos;  /* >= 1; first at beat 0 (120 bpm when the file has none) */
+    int ppq;            /* ticks per quarter in the source file (480 for songs made in memory) */
+    int ts_num, ts_den; /* first time signature, 4/4 when none */
+    int program;        /* first program change, -1 when none */
+    double end_beat;    /* last note-off or end of track */
+} cn_song;
+
+typedef struct {
+    int keep_drums;   /* 0: notes on channel 10 (index 9) are skipped */
+    int use_sustain;  /* 1: CC64 >= 64 holds notes until the pedal lifts */
+} cn_midi_opts;
+
+cn_midi_opts cn_midi_opts_default(void);   /* drums off, sustain on */
+
+/* Read a file. 0 on success; on error -1 and err holds "PATH: problem". */
+int cn_midi_read(const char *path, const cn_midi_opts *opts, cn_song *out, char *err, size_t errlen);
+/* Same from memory; name is used in messages. */
+int cn_midi_read_mem(const uint8_t *buf, size_t len, const char *name, const cn_midi_opts *opts,
+                     cn_song *out, char *err, size_t errlen);
+
+/* Write format 1: a tempo track (tempo, time signature) and one note track (program, notes).
+ * Uses notes' start_beat/dur_beat and the song's first tempo. Writes a temporary file,
+ * fsyncs and renames, so a failure never leaves a half-written file. 0 or -1 with err. */
+int cn_midi_write(const char *path, const cn_song *song, char *err, size_t errlen);
+
+void cn_song_init(cn_song *s);            /* empty song, 120 bpm, 4/4, ppq 480 */
+void cn_song_free(cn_song *s);
+int  cn_song_add_note(cn_song *s, double start_beat, double dur_beat, int pitch, int vel, int ch); /* -1 on OOM */
+void cn_song_sort(cn_song *s);           /* sort notes, recompute seconds and end_beat */
+double cn_song_beat_to_sec(const cn_song *s, double beat);
+double cn_song_sec_to_beat(const cn_song *s, double sec);
+
+/* List the MIDI files (.mid/.midi, any case) under a folder, recursively, sorted.
+ * A path that is a file is returned as itself. Returns count, -1 on error. */
+int cn_midi_list(const char *path, char ***out_paths, char *err, size_t errlen);
+void cn_midi_list_free(char **paths, int n);
+#endif

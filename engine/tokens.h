@@ -1,0 +1,73 @@
+/* tokens.h: the two token encodings of a song, and their vocabularies.
+ *
+ * event (the default): a fixed vocabulary of CN_EV_VOCAB tokens, the same for every model,
+ *   so any model continues any input. PerformanceRNN-style, with time in beats:
+ *     NOTE_ON p (128) | NOTE_OFF p (128) | SHIFT n grid steps (1..CN_EV_MAX_SHIFT)
+ *     | VELOCITY bin (CN_EV_VEL_BINS)
+ *   The grid is 1/CN_EV_GRID of a beat: 12 keeps 16ths (3) and triplet 8ths (4) and 16ths (2).
+ *   Exact pitches, voicing, velocity and polyphony survive; output follows any tempo.
+ *
+ * paper: the report's music21-style tokens: one per onset group, "E4_16th" for a note,
+ *   "4.7.11_quarter" for a chord (pitch classes in normal order). Vocabulary from the corpus,
+ *   sorted, with id 0 = "<unk>" for tokens unseen in training. */
+#ifndef CONTINUO_TOKENS_H
+#define CONTINUO_TOKENS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "midi.h"
+
+typedef enum { CN_ENC_EVENT = 0, CN_ENC_PAPER = 1 } cn_encoding;
+const char *cn_encoding_name(cn_encoding e);            /* "event" | "paper" */
+int cn_encoding_parse(const char *name, cn_encoding *out); /* 0 ok, -1 unknown */
+
+#define CN_EV_GRID       12
+#define CN_EV_NOTE_ON    0
+#define CN_EV_NOTE_OFF   128
+#define CN_EV_SHIFT      256   /* token CN_EV_SHIFT + (n-1) = advance n grid steps */
+#define CN_EV_MAX_SHIFT  48    /* 4 beats */
+#define CN_EV_VEL        (CN_EV_SHIFT + CN_EV_MAX_SHIFT)   /* 304 */
+#define CN_EV_VEL_BINS   16
+#define CN_EV_VOCAB      (CN_EV_VEL + CN_EV_VEL_BINS)      /* 320 */
+
+int  cn_ev_vel_bin(int velocity);          /* 1..127 -> 0..15 */
+int  cn_ev_bin_vel(int bin);               /* bin -> the velocity in its middle */
+void cn_ev_token_name(int tok, char *buf, size_t len);  /* "ON60" "OFF60" "SHIFT3" "VEL9" */
+
+/* Whole-song encode: notes (transposed by `transpose` semitones; notes pushed out of 0..127
+ * are dropped) -> tokens. *out is malloc'd. Returns 0, or -1 on OOM. */
+int cn_ev_encode(const cn_song *s, int transpose, int **out, size_t *n_out);
+/* tokens -> notes in beats (song tempo = bpm). Unmatched NOTE_ONs end at the stream's end. */
+int cn_ev_decode(const int *tok, size_t n, double bpm, cn_song *out);
+
+/* Incremental encoder, for live input: feed note events in time order.
+ * Writes the tokens for that event into out (at most max; 8 is always enough when
+ * shifts are < CN_EV_MAX_SHIFT*6 steps) and returns how many. Real-time safe. */
+typedef struct { int64_t step; int vel_bin; } cn_ev_encoder;
+void cn_ev_encoder_init(cn_ev_encoder *e, double beat);
+int  cn_ev_encoder_feed(cn_ev_encoder *e, double beat, int on, int pitch, int velocity, int *out, int max);
+
+/* Incremental decoder, for generated tokens. Real-time safe. */
+typedef struct { int64_t step; int velocity; } cn_ev_decoder;
+typedef struct { double beat; int on; int pitch; int velocity; } cn_ev_note_event;
+void cn_ev_decoder_init(cn_ev_decoder *d, double beat);
+/* Returns 1 and fills *ev when tok is a NOTE_ON/NOTE_OFF, else 0 (time/velocity changes). */
+int  cn_ev_decoder_feed(cn_ev_decoder *d, int tok, cn_ev_note_event *ev);
+double cn_ev_decoder_beat(const cn_ev_decoder *d);
+
+/* ---- paper ---- */
+typedef struct { char **names; int n; } cn_vocab;   /* names[0] = "<unk>", rest sorted */
+/* Song -> token strings (malloc'd array of malloc'd strings). */
+int  cn_paper_strings(const cn_song *s, int transpose, char ***out, size_t *n_out);
+void cn_paper_strings_free(char **strs, size_t n);
+/* Build a vocabulary from strings (may be called on the concatenation of a corpus). */
+int  cn_vocab_build(cn_vocab *v, char *const *strs, size_t n);
+int  cn_vocab_lookup(const cn_vocab *v, const char *name);   /* id, or 0 (<unk>) */
+void cn_vocab_free(cn_vocab *v);
+/* Song -> ids through a vocabulary; *n_unk counts unknown tokens (may be NULL). */
+int  cn_paper_encode(const cn_song *s, const cn_vocab *v, int transpose, int **out, size_t *n_out, size_t *n_unk);
+/* ids -> notes: chords voiced near the previous notes, time advanced by each duration. */
+int  cn_paper_decode(const cn_vocab *v, const int *tok, size_t n, double bpm, cn_song *out);
+
+/* Pitch-class set a token sounds (bit pc), 0 for none: for the key constraint in sampling. */
+uint16_t cn_token_pcmask(cn_encoding e, const cn_vocab *v, int tok);
+#endif
