@@ -19,7 +19,7 @@ PKG_CONFIG ?= pkg-config
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags smf openblas 2>/dev/null)
 DEP_LIBS   = $(shell $(PKG_CONFIG) --libs smf openblas 2>/dev/null) -lm -lpthread
 
-WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
+WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -Iengine $(DEP_CFLAGS)
 CFLAGS_RELEASE = $(BASE_CFLAGS) $(OPT) -march=native $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
