@@ -46,8 +46,8 @@ TEST(bad_specs_are_clear_errors) {
     static const char *bad[] = { "", "lstm", "lstm:", "lstm:0", "lstm:-3", "lstm:12x", "conv1d:8", "conv1d:8:0",
                                  "conv1d:8:65", "dropout:0.3", "lstm:8,dropout:1.5", "lstm:8,dropout:", "lstm:8,,",
                                  "lstm:8,", "foo:3", "lstm:8,embed:4", "batchnorm", "dense:4:tanh", "lstm:99999999999",
-                                 "lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,"
-                                 "lstm:8,lstm:8,lstm:8,lstm:8,lstm:8" };
+                                 ("lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,lstm:8,"
+                                  "lstm:8,lstm:8,lstm:8,lstm:8,lstm:8") };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cn_spec s; char err[160] = "";
         CHECKF(cn_spec_parse(bad[i], &s, err, sizeof err) == -1, "accepted \"%s\"", bad[i]);
