@@ -1,0 +1,591 @@
+/* modelfile.c: reading and writing the model file (.cnm), and finding the default model.
+ *
+ * Layout, version 1. All integers are little-endian; a "str" is a u32 byte count followed
+ * by that many bytes (no terminating NUL, no NUL inside).
+ *
+ *   offset 0   8 bytes  magic "CNTMODEL"
+ *   offset 8   u32      version (1)
+ *   offset 12  u64      total file length in bytes, the trailing checksum included
+ *   offset 20  str      architecture spec, as cn_model.spec_text ("lstm:256,lstm:256", ...)
+ *              str      encoding name: "event" or "paper"
+ *              u32      number of vocabulary words W, then W x str
+ *                       (paper: W = V, words[0] = "<unk>", the rest sorted;
+ *                        event: W = 0, its vocabulary is fixed at CN_EV_VOCAB)
+ *              u32      vocabulary size V
+ *              u32      number of metadata pairs M, then M x (str key, str value)
+ *              u32      number of tensors N, then N x:
+ *                         str name; u32 ndim (1..3); ndim x u32 shape;
+ *                         u32 dtype (0 = float32, 1 = float16); the elements in that dtype
+ *   end - 4    u32      CRC-32 (zlib's) of every byte before it
+ *
+ * Loading checks, in this order, before anything is built: the magic, the version, the
+ * length against the file's size (truncation), the checksum; then every count and length
+ * against the bytes that remain (a crafted file with a valid checksum is still never trusted);
+ * the encoding; the spec; then it builds the model from the spec and requires the file's
+ * tensors to be exactly the model's, by name and shape, with finite values.
+ * Saving writes the whole file to PATH.tmp.<pid>, fsyncs it and renames it over PATH, so
+ * PATH is either the old file or the new one, never a half-written one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "crc32.h"
+#include "half.h"
+#include "modelfile.h"
+
+#define HEADER_BYTES   20                     /* magic, version, total length */
+#define MAX_FILE_BYTES (1024ull * 1024 * 1024)  /* refuse to read more than 1 GiB */
+#define MAX_WORD_BYTES 1024
+#define MAX_VOCAB      (1 << 24)
+#define MAX_KEY_BYTES  256
+#define MAX_VAL_BYTES  65536
+#define DTYPE_F32 0
+#define DTYPE_F16 1
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* The encoding names as the file spells them. Kept here rather than borrowed from the
+ * tokenizer so that the file format owns its own spelling. */
+static const char *encoding_file_name(cn_encoding e) {
+    switch (e) {
+    case CN_ENC_EVENT: return "event";
+    case CN_ENC_PAPER: return "paper";
+    }
+    return NULL;
+}
+static int encoding_from_file_name(const char *s, cn_encoding *out) {
+    if (strcmp(s, "event") == 0) { *out = CN_ENC_EVENT; return 0; }
+    if (strcmp(s, "paper") == 0) { *out = CN_ENC_PAPER; return 0; }
+    return -1;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* A cursor over the checked body; every read is bounds-checked against end. */
+typedef struct {
+    const uint8_t *p;
+    size_t pos, end;
+    const char *name;
+    char *err; size_t errlen;
+} reader;
+
+static uint32_t get_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const uint8_t *p) { return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32; }
+
+static int rd_u32(reader *r, uint32_t *v, const char *what) {
+    if (r->end - r->pos < 4) {
+        set_err(r->err, r->errlen, "%s: corrupt: %s runs past the end of the file", r->name, what);
+        return -1;
+    }
+    *v = get_u32(r->p + r->pos);
+    r->pos += 4;
+    return 0;
+}
+
+/* A str of at most maxlen bytes: points *s at it (not NUL-terminated), *n its length. */
+static int rd_span(reader *r, const uint8_t **s, uint32_t *n, uint32_t maxlen, const char *what) {
+    if (rd_u32(r, n, what)) return -1;
+    if (*n > maxlen) {
+        set_err(r->err, r->errlen, "%s: corrupt: %s is %u bytes long (at most %u)", r->name, what, *n, maxlen);
+        return -1;
+    }
+    if (r->end - r->pos < *n) {
+        set_err(r->err, r->errlen, "%s: corrupt: %s runs past the end of the file", r->name, what);
+        return -1;
+    }
+    *s = r->p + r->pos;
+    if (memchr(*s, 0, *n)) {
+        set_err(r->err, r->errlen, "%s: corrupt: %s holds a NUL byte", r->name, what);
+        return -1;
+    }
+    r->pos += *n;
+    return 0;
+}
+
+/* A str copied into dst[cap] (so at most cap-1 bytes), NUL-terminated. */
+static int rd_str(reader *r, char *dst, size_t cap, const char *what) {
+    const uint8_t *s; uint32_t n;
+    if (rd_span(r, &s, &n, (uint32_t)(cap - 1), what)) return -1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+    return 0;
+}
+
+static char *rd_strdup(reader *r, uint32_t maxlen, const char *what) {
+    const uint8_t *s; uint32_t n;
+    if (rd_span(r, &s, &n, maxlen, what)) return NULL;
+    char *d = malloc((size_t)n + 1);
+    if (!d) { set_err(r->err, r->errlen, "%s: out of memory", r->name); return NULL; }
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+/* Copy text for an error message, replacing bytes that are not printable ASCII. */
+static void printable(const char *s, char *out, size_t cap) {
+    size_t i = 0;
+    for (; s[i] && i + 1 < cap; i++) out[i] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
+    out[i] = 0;
+}
+
+static void shape_text(const int *shape, int ndim, char *out, size_t cap) {
+    size_t k = 0;
+    out[0] = 0;
+    for (int d = 0; d < ndim && k < cap; d++) {
+        int w = snprintf(out + k, cap - k, "[%d]", shape[d]);
+        if (w < 0) break;
+        k += (size_t)w;
+    }
+}
+
+/* Paper vocabulary as cn_vocab_lookup needs it: "<unk>" first, the rest strictly sorted. */
+static int check_paper_words(const cn_vocab *w, const char *name, char *err, size_t errlen) {
+    if (w->n < 1 || strcmp(w->names[0], "<unk>") != 0) {
+        set_err(err, errlen, "%s: corrupt: the paper vocabulary does not start with <unk>", name);
+        return -1;
+    }
+    for (int i = 2; i < w->n; i++)
+        if (strcmp(w->names[i - 1], w->names[i]) >= 0) {
+            set_err(err, errlen, "%s: corrupt: the paper vocabulary is not sorted at word %d", name, i);
+            return -1;
+        }
+    return 0;
+}
+
+static cn_model *load_impl(const uint8_t *buf, size_t len, const char *name, cn_model_file_stats *st,
+                           char *err, size_t errlen) {
+    const size_t magic_len = sizeof CN_MODEL_MAGIC - 1;
+    if (len < magic_len) {
+        if (memcmp(buf, CN_MODEL_MAGIC, len) == 0)
+            set_err(err, errlen, "%s: truncated (%zu bytes, a model file is at least %d)", name, len, HEADER_BYTES + 4);
+        else
+            set_err(err, errlen, "%s: not a continuo model file (wrong magic)", name);
+        return NULL;
+    }
+    if (memcmp(buf, CN_MODEL_MAGIC, magic_len) != 0) {
+        set_err(err, errlen, "%s: not a continuo model file (wrong magic)", name);
+        return NULL;
+    }
+    if (len < HEADER_BYTES + 4) {
+        set_err(err, errlen, "%s: truncated (%zu bytes, a model file is at least %d)", name, len, HEADER_BYTES + 4);
+        return NULL;
+    }
+    uint32_t version = get_u32(buf + 8);
+    if (version != CN_MODEL_VERSION) {
+        set_err(err, errlen, "%s: unsupported model file version %u (this program reads version %d)",
+                name, version, CN_MODEL_VERSION);
+        return NULL;
+    }
+    uint64_t total = get_u64(buf + 12);
+    if (total > len) {
+        set_err(err, errlen, "%s: truncated (%zu of %llu bytes)", name, len, (unsigned long long)total);
+        return NULL;
+    }
+    if (total < len) {
+        set_err(err, errlen, "%s: corrupt: %zu bytes, but the header says %llu", name, len, (unsigned long long)total);
+        return NULL;
+    }
+    uint32_t stored = get_u32(buf + len - 4), actual = cn_crc32(0, buf, len - 4);
+    if (stored != actual) {
+        set_err(err, errlen, "%s: checksum mismatch (stored %08x, computed %08x): the file is corrupt",
+                name, stored, actual);
+        return NULL;
+    }
+
+    reader r = { buf, HEADER_BYTES, len - 4, name, err, errlen };
+    char spec_text[sizeof ((cn_model *)0)->spec_text], enc_name[32], shown[96];
+    cn_vocab words = { NULL, 0 };
+    cn_meta meta = { .n = 0 };
+    cn_model *m = NULL;
+    uint32_t n_words, V, n_meta, n_tensors;
+    cn_encoding enc;
+
+    if (rd_str(&r, spec_text, sizeof spec_text, "the spec")) goto fail;
+    if (rd_str(&r, enc_name, sizeof enc_name, "the encoding name")) goto fail;
+    if (encoding_from_file_name(enc_name, &enc) != 0) {
+        printable(enc_name, shown, sizeof shown);
+        set_err(err, errlen, "%s: unknown encoding '%s'", name, shown);
+        goto fail;
+    }
+    if (rd_u32(&r, &n_words, "the vocabulary count")) goto fail;
+    if (n_words > MAX_VOCAB || n_words > (r.end - r.pos) / 4) {   /* each word takes >= 4 bytes */
+        set_err(err, errlen, "%s: corrupt: %u vocabulary words cannot fit in the file", name, n_words);
+        goto fail;
+    }
+    if (n_words) {
+        words.names = calloc(n_words, sizeof *words.names);
+        if (!words.names) { set_err(err, errlen, "%s: out of memory", name); goto fail; }
+        for (uint32_t i = 0; i < n_words; i++) {
+            if (!(words.names[i] = rd_strdup(&r, MAX_WORD_BYTES, "a vocabulary word"))) goto fail;
+            words.n = (int)i + 1;
+        }
+    }
+    if (rd_u32(&r, &V, "the vocabulary size")) goto fail;
+    if (V < 1 || V > MAX_VOCAB) {
+        set_err(err, errlen, "%s: corrupt: vocabulary size %u", name, V);
+        goto fail;
+    }
+    if (enc == CN_ENC_EVENT && (V != CN_EV_VOCAB || n_words != 0)) {
+        set_err(err, errlen, "%s: the event encoding has %d tokens, but the file says V=%u with %u words",
+                name, CN_EV_VOCAB, V, n_words);
+        goto fail;
+    }
+    if (enc == CN_ENC_PAPER) {
+        if (n_words != V) {
+            set_err(err, errlen, "%s: the paper vocabulary has %u words, but V=%u", name, n_words, V);
+            goto fail;
+        }
+        if (check_paper_words(&words, name, err, errlen)) goto fail;
+    }
+    if (rd_u32(&r, &n_meta, "the metadata count")) goto fail;
+    if (n_meta > CN_META_MAX) {
+        set_err(err, errlen, "%s: corrupt: %u metadata pairs (at most %d)", name, n_meta, CN_META_MAX);
+        goto fail;
+    }
+    for (uint32_t i = 0; i < n_meta; i++) {
+        char *k = rd_strdup(&r, MAX_KEY_BYTES, "a metadata key");
+        if (!k) goto fail;
+        char *v = rd_strdup(&r, MAX_VAL_BYTES, "a metadata value");
+        int bad = !v || cn_meta_set(&meta, k, v) != 0;
+        if (v && bad) set_err(err, errlen, "%s: out of memory", name);
+        free(k); free(v);
+        if (bad) goto fail;
+    }
+
+    cn_spec spec;
+    char why[200];
+    printable(spec_text, shown, sizeof shown);
+    if (cn_spec_parse(spec_text, &spec, why, sizeof why) != 0) {
+        set_err(err, errlen, "%s: bad spec '%s': %s", name, shown, why);
+        goto fail;
+    }
+    if (!(m = cn_model_new(spec_text, (int)V, 0, why, sizeof why))) {
+        set_err(err, errlen, "%s: cannot build spec '%s' with V=%u: %s", name, shown, V, why);
+        goto fail;
+    }
+
+    if (rd_u32(&r, &n_tensors, "the tensor count")) goto fail;
+    if (n_tensors > CN_MAX_TENSORS) {
+        set_err(err, errlen, "%s: corrupt: %u tensors (at most %d)", name, n_tensors, CN_MAX_TENSORS);
+        goto fail;
+    }
+    uint64_t seen = 0;   /* bit i: model tensor i was in the file */
+    for (uint32_t ti = 0; ti < n_tensors; ti++) {
+        char tname[sizeof ((cn_tensor *)0)->name], tshown[64];
+        uint32_t ndim, dtype, dim;
+        int shape[3] = { 0, 0, 0 };
+        if (rd_str(&r, tname, sizeof tname, "a tensor name")) goto fail;
+        printable(tname, tshown, sizeof tshown);
+        if (rd_u32(&r, &ndim, "a tensor's rank")) goto fail;
+        if (ndim < 1 || ndim > 3) {
+            set_err(err, errlen, "%s: corrupt: tensor %s has rank %u", name, tshown, ndim);
+            goto fail;
+        }
+        for (uint32_t d = 0; d < ndim; d++) {
+            if (rd_u32(&r, &dim, "a tensor's shape")) goto fail;
+            if (dim > (uint32_t)INT_MAX) {
+                set_err(err, errlen, "%s: corrupt: tensor %s has dimension %u", name, tshown, dim);
+                goto fail;
+            }
+            shape[d] = (int)dim;
+        }
+        const cn_tensor *t = cn_model_tensor(m, tname);
+        if (!t) {
+            set_err(err, errlen, "%s: tensor %s is not part of spec '%s' (shape mismatch)", name, tshown, shown);
+            goto fail;
+        }
+        int idx = (int)(t - m->tensors);
+        if (seen >> idx & 1) {
+            set_err(err, errlen, "%s: corrupt: tensor %s appears twice", name, tshown);
+            goto fail;
+        }
+        seen |= 1ull << idx;
+        if ((int)ndim != t->ndim || memcmp(shape, t->shape, ndim * sizeof(int)) != 0) {
+            char fs[48], ms[48];
+            shape_text(shape, (int)ndim, fs, sizeof fs);
+            shape_text(t->shape, t->ndim, ms, sizeof ms);
+            set_err(err, errlen, "%s: tensor %s is %s in the file but %s in spec '%s' (shape mismatch)",
+                    name, tshown, fs, ms, shown);
+            goto fail;
+        }
+        if (rd_u32(&r, &dtype, "a tensor's dtype")) goto fail;
+        if (dtype != DTYPE_F32 && dtype != DTYPE_F16) {
+            set_err(err, errlen, "%s: corrupt: tensor %s has unknown dtype %u", name, tshown, dtype);
+            goto fail;
+        }
+        size_t esz = dtype == DTYPE_F32 ? 4 : 2;
+        if ((r.end - r.pos) / esz < t->size) {
+            set_err(err, errlen, "%s: corrupt: tensor %s runs past the end of the file", name, tshown);
+            goto fail;
+        }
+        const uint8_t *src = r.p + r.pos;
+        float *dst = m->params + t->offset;
+        for (size_t i = 0; i < t->size; i++) {
+            float f;
+            if (dtype == DTYPE_F32) { uint32_t u = get_u32(src + 4 * i); memcpy(&f, &u, 4); }
+            else f = cn_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+            if (!isfinite(f)) {
+                set_err(err, errlen, "%s: tensor %s holds %s", name, tshown, isnan(f) ? "NaN" : "Inf");
+                goto fail;
+            }
+            dst[i] = f;
+        }
+        r.pos += t->size * esz;
+        if (st && idx < CN_MAX_TENSORS) st->dtype[idx] = (uint8_t)dtype;
+        if (st) { if (dtype == DTYPE_F32) st->n_f32++; else st->n_f16++; }
+    }
+    for (int i = 0; i < m->n_tensors; i++)
+        if (!(seen >> i & 1)) {
+            set_err(err, errlen, "%s: tensor %s of spec '%s' is missing from the file (shape mismatch)",
+                    name, m->tensors[i].name, shown);
+            goto fail;
+        }
+    if (r.pos != r.end) {
+        set_err(err, errlen, "%s: corrupt: %zu unexpected bytes after the tensors", name, r.end - r.pos);
+        goto fail;
+    }
+    m->encoding = enc;
+    m->words = words;
+    m->meta = meta;
+    if (st) { st->version = version; st->file_bytes = len; }
+    return m;
+
+fail:
+    cn_vocab_free(&words);
+    cn_meta_free(&meta);
+    cn_model_free(m);
+    return NULL;
+}
+
+cn_model *cn_model_load_mem(const uint8_t *buf, size_t len, const char *name, char *err, size_t errlen) {
+    return load_impl(buf, len, name, NULL, err, errlen);
+}
+
+/* The whole file into memory, refusing anything that is not a regular file or is too big. */
+static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errlen) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { set_err(err, errlen, "%s: %s", path, strerror(errno)); return NULL; }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) { set_err(err, errlen, "%s: %s", path, strerror(errno)); close(fd); return NULL; }
+    if (!S_ISREG(sb.st_mode)) { set_err(err, errlen, "%s: not a regular file", path); close(fd); return NULL; }
+    if ((unsigned long long)sb.st_size > MAX_FILE_BYTES) {
+        set_err(err, errlen, "%s: too large for a model file (%lld bytes, the limit is 1 GiB)", path,
+                (long long)sb.st_size);
+        close(fd);
+        return NULL;
+    }
+    size_t cap = (size_t)sb.st_size, n = 0;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    if (!buf) { set_err(err, errlen, "%s: out of memory", path); close(fd); return NULL; }
+    while (n < cap) {   /* the file may shrink while we read: take what is there */
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) { set_err(err, errlen, "%s: %s", path, strerror(errno)); free(buf); close(fd); return NULL; }
+        if (k == 0) break;
+        n += (size_t)k;
+    }
+    close(fd);
+    *len = n;
+    return buf;
+}
+
+cn_model *cn_model_load_stats(const char *path, cn_model_file_stats *st, char *err, size_t errlen) {
+    if (st) memset(st, 0, sizeof *st);
+    size_t len;
+    uint8_t *buf = read_file(path, &len, err, errlen);
+    if (!buf) return NULL;
+    cn_model *m = load_impl(buf, len, path, st, err, errlen);
+    free(buf);
+    return m;
+}
+
+cn_model *cn_model_load(const char *path, char *err, size_t errlen) {
+    return cn_model_load_stats(path, NULL, err, errlen);
+}
+
+/* ---------------------------------------------------------------- writing */
+
+typedef struct { uint8_t *p; size_t len, cap; int oom; } writer;
+
+static void wr_bytes(writer *w, const void *src, size_t n) {
+    if (w->oom) return;
+    if (w->cap - w->len < n) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap - w->len < n) cap *= 2;
+        uint8_t *p = realloc(w->p, cap);
+        if (!p) { w->oom = 1; return; }
+        w->p = p; w->cap = cap;
+    }
+    memcpy(w->p + w->len, src, n);
+    w->len += n;
+}
+static void wr_u32(writer *w, uint32_t v) {
+    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+    wr_bytes(w, b, 4);
+}
+static void wr_str(writer *w, const char *s) {
+    size_t n = strlen(s);
+    wr_u32(w, (uint32_t)n);
+    wr_bytes(w, s, n);
+}
+
+/* float16 only when every value survives narrowing without overflow; else float32. */
+static int tensor_fits_half(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (fabsf(x[i]) > CN_HALF_MAX) return 0;
+    return 1;
+}
+
+/* The model as file bytes, after checking it is something load would accept. */
+static int serialise(const cn_model *m, int half, writer *w, const char *path, char *err, size_t errlen) {
+    const char *enc = encoding_file_name(m->encoding);
+    if (!enc) {
+        set_err(err, errlen, "%s: the model has an unknown encoding (%d); not saved", path, (int)m->encoding);
+        return -1;
+    }
+    if (m->encoding == CN_ENC_EVENT && m->vocab != CN_EV_VOCAB) {
+        set_err(err, errlen, "%s: an event model needs V=%d, this one has V=%d; not saved", path, CN_EV_VOCAB, m->vocab);
+        return -1;
+    }
+    if (m->encoding == CN_ENC_PAPER && m->words.n != m->vocab) {
+        set_err(err, errlen, "%s: the paper vocabulary has %d words but V=%d; not saved", path, m->words.n, m->vocab);
+        return -1;
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        const cn_tensor *t = &m->tensors[i];
+        for (size_t k = 0; k < t->size; k++)
+            if (!isfinite(m->params[t->offset + k])) {
+                set_err(err, errlen, "%s: tensor %s holds %s; not saved", path, t->name,
+                        isnan(m->params[t->offset + k]) ? "NaN" : "Inf");
+                return -1;
+            }
+    }
+    wr_bytes(w, CN_MODEL_MAGIC, sizeof CN_MODEL_MAGIC - 1);
+    wr_u32(w, CN_MODEL_VERSION);
+    wr_u32(w, 0); wr_u32(w, 0);          /* total length, patched below */
+    wr_str(w, m->spec_text);
+    wr_str(w, enc);
+    int n_words = m->encoding == CN_ENC_PAPER ? m->words.n : 0;
+    wr_u32(w, (uint32_t)n_words);
+    for (int i = 0; i < n_words; i++) wr_str(w, m->words.names[i]);
+    wr_u32(w, (uint32_t)m->vocab);
+    wr_u32(w, (uint32_t)m->meta.n);
+    for (int i = 0; i < m->meta.n; i++) { wr_str(w, m->meta.keys[i]); wr_str(w, m->meta.vals[i]); }
+    wr_u32(w, (uint32_t)m->n_tensors);
+    for (int i = 0; i < m->n_tensors; i++) {
+        const cn_tensor *t = &m->tensors[i];
+        const float *x = m->params + t->offset;
+        wr_str(w, t->name);
+        wr_u32(w, (uint32_t)t->ndim);
+        for (int d = 0; d < t->ndim; d++) wr_u32(w, (uint32_t)t->shape[d]);
+        int as_half = half && tensor_fits_half(x, t->size);
+        wr_u32(w, as_half ? DTYPE_F16 : DTYPE_F32);
+        for (size_t k = 0; k < t->size; k++) {
+            if (as_half) {
+                uint16_t h = cn_f32_to_f16(x[k]);
+                uint8_t b[2] = { (uint8_t)h, (uint8_t)(h >> 8) };
+                wr_bytes(w, b, 2);
+            } else {
+                uint32_t u; memcpy(&u, &x[k], 4);
+                wr_u32(w, u);
+            }
+        }
+    }
+    if (w->oom) { set_err(err, errlen, "%s: out of memory", path); return -1; }
+    uint64_t total = (uint64_t)w->len + 4;
+    for (int b = 0; b < 8; b++) w->p[12 + b] = (uint8_t)(total >> (8 * b));
+    wr_u32(w, cn_crc32(0, w->p, w->len));
+    if (w->oom) { set_err(err, errlen, "%s: out of memory", path); return -1; }
+    return 0;
+}
+
+int cn_model_save(const char *path, const cn_model *m, int half, char *err, size_t errlen) {
+    writer w = { NULL, 0, 0, 0 };
+    if (serialise(m, half, &w, path, err, errlen)) { free(w.p); return -1; }
+
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        set_err(err, errlen, "%s: path too long", path);
+        free(w.p);
+        return -1;
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        set_err(err, errlen, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+        free(w.p);
+        return -1;
+    }
+    /* Each step reports the first failure; errno is read before anything else can change it. */
+    const char *step = NULL;
+    int e = 0;
+    if (fwrite(w.p, 1, w.len, f) != w.len) { step = "write failed"; e = errno; }
+    else if (fflush(f) != 0) { step = "write failed"; e = errno; }
+    else if (fsync(fileno(f)) != 0) { step = "fsync failed"; e = errno; }
+    if (fclose(f) != 0 && !step) { step = "close failed"; e = errno; }
+    free(w.p);
+    if (!step && rename(tmp, path) != 0) { step = "rename failed"; e = errno; }
+    if (step) {
+        unlink(tmp);
+        set_err(err, errlen, "%s: %s: %s", path, step, strerror(e ? e : EIO));
+        return -1;
+    }
+    /* Make the rename itself durable; a file system that cannot sync a folder loses nothing
+     * that matters here, so this is best effort. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) { if (slash == dir) slash[1] = 0; else *slash = 0; } else snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- default model */
+
+static const char *if_exists(const char *path, char *buf, size_t len) {
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return NULL;
+    if (snprintf(buf, len, "%s", path) >= (int)len) return NULL;
+    return buf;
+}
+
+const char *cn_default_model_in(const char *dir, char *buf, size_t len) {
+    char p[4096];
+    if (!dir || snprintf(p, sizeof p, "%s%s%s", dir, (*dir && dir[strlen(dir) - 1] == '/') ? "" : "/",
+                         CN_DEFAULT_MODEL_NAME) >= (int)sizeof p)
+        return NULL;
+    return if_exists(p, buf, len);
+}
+
+const char *cn_default_model_path(char *buf, size_t len) {
+    const char *env = getenv("CONTINUO_MODEL");
+    if (env && *env && if_exists(env, buf, len)) return buf;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return NULL;
+    *slash = 0;   /* exe is now the binary's folder */
+    static const char *const rel[] = { "/../presets", "/../share/continuo" };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s%s", exe, rel[i]);
+        if (cn_default_model_in(dir, buf, len)) return buf;
+    }
+    return NULL;
+}
