@@ -71,10 +71,15 @@ typedef struct cn_batch cn_batch;
 /* Activations for B windows of T tokens in one allocation. loss_all_steps: 1 = loss on every
  * step, 0 = on the last step only (the report). */
 cn_batch *cn_batch_new(cn_model *m, int B, int T, int loss_all_steps);
+/* The same, with the batch cut into `threads` shards (1 or 2) run in parallel, each on
+ * single-threaded BLAS (this sets OpenBLAS to 1 thread). Gradients are summed over shards;
+ * BatchNorm then uses per-shard batch statistics (as data-parallel torch without SyncBN). */
+cn_batch *cn_batch_new_threads(cn_model *m, int B, int T, int loss_all_steps, int threads);
 void cn_batch_free(cn_batch *b);
 /* tokens and targets are [B][T]; targets < 0 are ignored. train: dropout/batch-stats on.
  * Returns the mean cross-entropy (nats/token) over counted targets. */
 float cn_batch_forward(cn_batch *b, const int *tokens, const int *targets, int train, uint64_t seed);
+double cn_batch_loss(const cn_batch *b);   /* the last forward's mean loss, in double (for checks) */
 int   cn_batch_correct(const cn_batch *b);  /* argmax hits in the last forward */
 int   cn_batch_counted(const cn_batch *b);  /* targets counted in the last forward */
 const float *cn_batch_logits(const cn_batch *b); /* [B][T][V]; with last-step loss only t=T-1 is filled */

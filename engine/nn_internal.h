@@ -36,5 +36,41 @@ static inline float *cn_nn_t(const cn_model *m, float *base, const cn_nn_layer *
     return base + m->tensors[L->t0 + i].offset;
 }
 
-static inline float cn_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* nn_math.c: vectorisable element-wise math */
+float cn_nn_expf(float x);
+void cn_nn_vsigmoid(float *x, int n);
+void cn_nn_vtanh(float *x, int n);
+void cn_nn_vtanh_to(float *y, const float *x, int n);
+float cn_nn_softmax_row(float *p, const float *z, int V);   /* returns log-sum-exp of z */
+void cn_nn_lstm_cell(float *g, const float *cprev, float *c, float *tc, float *h, int H);
+
+/* nn_layers.c: batched layers over time-major [T][B][C] activations; grads accumulate. */
+void cn_embed_forward(float *y, const int *tok, const float *E, int rows, int D);
+void cn_embed_backward(float *dE, const float *dy, const int *tok, int rows, int D);
+void cn_dense_forward(float *y, const float *x, const int *tok, const float *w, const float *bias,
+                      int rows, int In, int N, int relu);
+void cn_dense_backward(float *dx, float *dw, float *dbias, float *dy, const float *y, const float *x,
+                       const int *tok, const float *w, int rows, int In, int N, int relu);
+void cn_conv1d_forward(float *y, const float *x, const int *tok, const float *wk, const float *bias,
+                       int T, int B, int Cin, int F, int K);
+void cn_conv1d_backward(float *dx, float *dwk, float *dbias, float *dy, const float *y, const float *x,
+                        const int *tok, const float *wk, int T, int B, int Cin, int F, int K);
+void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, const int *tok,
+                     const float *wih, const float *whh, const float *bsum, int T, int B, int In, int H);
+void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *dbhh, float *dh, float *G,
+                      const float *h, const float *c, const float *tc, const float *x, const int *tok,
+                      const float *wih, const float *whh, float *dc, int T, int B, int In, int H);
+void cn_gru_forward(float *h, float *G, float *HN, float *gh, const float *x, const int *tok,
+                    const float *wih, const float *whh, const float *bih, const float *bhh,
+                    int T, int B, int In, int H);
+void cn_gru_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *dbhh, float *dh, float *G,
+                     float *DGH, const float *HN, const float *h, const float *x, const int *tok,
+                     const float *wih, const float *whh, int T, int B, int In, int H);
+void cn_bn_forward(float *y, float *xhat, float *mean, float *var, float *invstd, const float *x,
+                   const float *gamma, const float *beta, const float *rmean, const float *rvar,
+                   int rows, int C, int train);
+void cn_bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *xhat,
+                    const float *invstd, const float *gamma, float *sums, int rows, int C, int train);
+void cn_dropout_forward(float *y, float *mask, const float *x, size_t n, float p, int train, uint64_t *rng);
+void cn_dropout_backward(float *dx, const float *dy, const float *mask, size_t n, int train);
 #endif
