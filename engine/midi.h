@@ -47,6 +47,16 @@ int cn_midi_read_mem(const uint8_t *buf, size_t len, const char *name, const cn_
  * fsyncs and renames, so a failure never leaves a half-written file. 0 or -1 with err. */
 int cn_midi_write(const char *path, const cn_song *song, char *err, size_t errlen);
 
+/* The byte check behind cn_midi_read_mem: validates buf and writes a clean canonical copy
+ * (*out, malloc'd) that libsmf can load safely; *repaired = 1 when something was fixed
+ * (missing End-of-Track, chunk length past the end, junk). 0, or -1 with err "NAME: problem". */
+int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **out, size_t *out_len,
+                  int *repaired, char *err, size_t errlen);
+
+/* Mutes libsmf's glib messages on stderr (our messages name the file and the problem).
+ * Called by the reader and the writer; idempotent and thread-safe. */
+void cn_midi_quiet_libsmf(void);
+
 void cn_song_init(cn_song *s);            /* empty song, 120 bpm, 4/4, ppq 480 */
 void cn_song_free(cn_song *s);
 int  cn_song_add_note(cn_song *s, double start_beat, double dur_beat, int pitch, int vel, int ch); /* -1 on OOM */
