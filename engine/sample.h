@@ -25,7 +25,22 @@ int cn_sample(const float *logits, int V, const cn_sample_opts *o, const uint16_
 
 /* Krumhansl-Schmuckler key finding on a pitch-class histogram: returns the scale mask of
  * the best major or minor key, and its tonic (0..11) and minor flag through the pointers. */
-uint16_t cn_key_detect(const double pc_hist[12], int *tonic, int *minor);
-/* Parse "C", "F#m", "Bb", "auto"... into a scale mask; 0 on error. */
+uint16_t cn_key_detect(const double pc_hist[12], int *tonic, int *minor);   /* 0 for an empty histogram */
+/* Parse "C", "F#m", "Bb", "auto"... into a scale mask; 0 on error.
+ * "auto" gives CN_KEY_AUTO: the caller detects the key (cn_key_detect) from its seed.
+ * Accepted: a letter A-G (either case), then # or b, then nothing/M/maj/major or m/min/minor. */
 uint16_t cn_key_parse(const char *name);
+
+/* ---- added by the sampling work (existing signatures above unchanged) ---- */
+/* Outside the 12 pitch-class bits, so that cn_sample treats it as "no constraint". */
+#define CN_KEY_AUTO 0x8000u
+/* The scale of a key: major, or natural minor. tonic 0..11 (0 = C). */
+uint16_t cn_key_mask(int tonic, int minor);
+/* Pearson correlation of a pitch-class histogram with the Krumhansl-Kessler profile of one
+ * key, in [-1, 1]; 0 for a flat histogram. cn_key_detect maximises it over the 24 keys. */
+double cn_key_correlation(const double pc_hist[12], int tonic, int minor);
+/* Parse a key name into tonic and minor flag. 0, or -1 when it is not a key. */
+int cn_key_parse_tonic(const char *name, int *tonic, int *minor);
+/* "C", "F#m", "Bb", "Ebm": a static string. */
+const char *cn_key_name(int tonic, int minor);
 #endif

@@ -1,0 +1,266 @@
+/* sample.c: choosing the next token from a model's logits, and finding or naming a key.
+ *
+ * cn_sample runs on the real-time path: it allocates nothing (the caller gives scratch of
+ * cn_sample_scratch_bytes(V)), takes O(V log V) time at worst, and never yields a NaN:
+ * logits are shifted by their maximum before exp(), NaN logits count as barred, and every
+ * option is clamped into range. It draws exactly one number from *rng when temperature > 0
+ * and none at temperature 0, so a given rng state always gives the same token.
+ *
+ * The order of the steps, and why:
+ *   1. repetition penalty: tokens in the recent window lose log(repeat_penalty) from their
+ *      logit, i.e. their probability is divided by repeat_penalty (once per distinct token);
+ *   2. key constraint: tokens sounding a pitch class outside key_mask are barred, unless that
+ *      would bar every token (then the constraint is ignored: a silent model is worse);
+ *   3. run guard: the token that ended the recent window is barred when it already ran
+ *      max_run times in a row, unless it is the only token left;
+ *   4. temperature 0: argmax of what is left (lowest id on ties);
+ *   5. softmax at the temperature, then top-k, then nucleus top-p over the top-k mass;
+ *   6. one uniform draw over the kept tokens. */
+#include <math.h>
+#include <string.h>
+#include "rng.h"
+#include "sample.h"
+
+#define LOGIT_LIMIT 1e30f    /* +-Inf logits are clamped here so that max-subtraction stays finite */
+#define PENALTY_MAX 1e4f
+
+cn_sample_opts cn_sample_defaults(void) {
+    cn_sample_opts o = { .temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .repeat_penalty = 1.0f,
+                         .max_run = 0, .key_mask = 0 };
+    return o;
+}
+
+/* weights (float), heap (int), seen flags (byte), each V long, plus slack for alignment */
+size_t cn_sample_scratch_bytes(int V) {
+    size_t n = V > 0 ? (size_t)V : 1;
+    return n * (sizeof(float) + sizeof(int) + 1) + 2 * sizeof(double);
+}
+
+/* Heap order: higher probability first, the lower id first among equals (determinism). */
+static int before(const float *p, int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); }
+
+static void sift_down(int *h, int n, int i, const float *p) {
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, top = i;
+        if (l < n && before(p, h[l], h[top])) top = l;
+        if (r < n && before(p, h[r], h[top])) top = r;
+        if (top == i) return;
+        int t = h[i]; h[i] = h[top]; h[top] = t;
+        i = top;
+    }
+}
+
+/* Move the heap's best into h[n-1] and restore the heap over h[0..n-2]. */
+static void pop_best(int *h, int n, const float *p) {
+    int t = h[0]; h[0] = h[n - 1]; h[n - 1] = t;
+    sift_down(h, n - 1, 0, p);
+}
+
+static int barred(float w) { return w == -INFINITY; }
+
+int cn_sample(const float *logits, int V, const cn_sample_opts *o, const uint16_t *tok_pcmask,
+              const int *recent, int n_recent, uint64_t *rng, void *scratch) {
+    if (V <= 1 || !logits) return 0;
+    cn_sample_opts d = cn_sample_defaults();
+    if (!o) o = &d;
+
+    float T = o->temperature;
+    if (isnan(T)) T = 1.0f;
+    T = T < 0.0f ? 0.0f : T > 5.0f ? 5.0f : T;
+    float top_p = o->top_p;
+    if (isnan(top_p) || top_p > 1.0f) top_p = 1.0f;
+    if (top_p <= 0.0f) top_p = 1e-6f;            /* the most probable token alone */
+    int top_k = o->top_k <= 0 || o->top_k > V ? V : o->top_k;
+    float pen = o->repeat_penalty;
+    if (isnan(pen) || pen < 1.0f) pen = 1.0f;
+    if (pen > PENALTY_MAX) pen = PENALTY_MAX;
+    if (!recent || n_recent < 0) n_recent = 0;
+
+    float *w = (float *)scratch;
+    int *heap = (int *)(w + V);
+    unsigned char *seen = (unsigned char *)(heap + V);
+
+    int n_live = 0;
+    for (int i = 0; i < V; i++) {
+        float x = logits[i];
+        if (isnan(x) || x == -INFINITY) w[i] = -INFINITY;
+        else { w[i] = x > LOGIT_LIMIT ? LOGIT_LIMIT : x < -LOGIT_LIMIT ? -LOGIT_LIMIT : x; n_live++; }
+    }
+    if (n_live == 0) {                      /* nothing usable: every token equally likely */
+        for (int i = 0; i < V; i++) w[i] = 0.0f;
+        n_live = V;
+    }
+
+    /* 1. repetition penalty */
+    if (pen > 1.0f && n_recent > 0) {
+        float lp = logf(pen);
+        memset(seen, 0, (size_t)V);
+        for (int j = 0; j < n_recent; j++) {
+            int t = recent[j];
+            if (t < 0 || t >= V || seen[t]) continue;
+            seen[t] = 1;
+            if (!barred(w[t])) w[t] = fmaxf(w[t] - lp, -2.0f * LOGIT_LIMIT);
+        }
+    }
+
+    /* 2. key constraint */
+    uint16_t key = o->key_mask & 0x0FFFu;
+    if (tok_pcmask && key) {
+        uint16_t outside = (uint16_t)(~key & 0x0FFFu);
+        int n_in = 0;
+        for (int i = 0; i < V; i++)
+            if (!barred(w[i]) && !(tok_pcmask[i] & outside)) n_in++;
+        if (n_in > 0) {
+            for (int i = 0; i < V; i++)
+                if (tok_pcmask[i] & outside) w[i] = -INFINITY;
+            n_live = n_in;
+        }
+    }
+
+    /* 3. run guard */
+    if (o->max_run > 0 && n_recent >= o->max_run) {
+        int last = recent[n_recent - 1], run = 1;
+        while (run < n_recent && recent[n_recent - 1 - run] == last) run++;
+        if (run >= o->max_run && last >= 0 && last < V && !barred(w[last]) && n_live > 1) {
+            w[last] = -INFINITY;
+            n_live--;
+        }
+    }
+
+    /* 4. greedy */
+    int best = -1;
+    for (int i = 0; i < V; i++)
+        if (!barred(w[i]) && (best < 0 || w[i] > w[best])) best = i;
+    if (T == 0.0f || n_live == 1) return best;
+
+    /* 5. softmax at temperature T; the best token's weight is exactly 1 */
+    float m = w[best];
+    double total = 0.0;
+    for (int i = 0; i < V; i++) {
+        w[i] = barred(w[i]) ? 0.0f : expf((w[i] - m) / T);
+        total += w[i];
+    }
+    double u = cn_rng_uniform_d(rng);
+
+    if (top_k >= n_live && top_p >= 1.0f) {   /* no truncation: walk every token */
+        double r = u * total;
+        int last = best;
+        for (int i = 0; i < V; i++) {
+            if (w[i] <= 0.0f) continue;
+            last = i;
+            r -= w[i];
+            if (r < 0.0) return i;
+        }
+        return last;                           /* rounding left r >= 0: the last live token */
+    }
+
+    /* top-k and top-p: pop tokens best-first into heap[n-1], heap[n-2], ... */
+    int n = 0;
+    for (int i = 0; i < V; i++)
+        if (w[i] > 0.0f) heap[n++] = i;
+    for (int i = n / 2 - 1; i >= 0; i--) sift_down(heap, n, i, w);
+    int k = top_k < n ? top_k : n, popped = 0;
+    double mass = 0.0;
+    if (top_k < n) {                           /* the top-k mass is the nucleus's whole */
+        for (; popped < k; popped++) { mass += w[heap[0]]; pop_best(heap, n - popped, w); }
+        total = mass;
+    }
+    double target = (double)top_p * total, kept_mass = 0.0;
+    int kept = 0;
+    for (;;) {                                 /* smallest best-first prefix reaching target */
+        if (kept == popped) {
+            if (popped == k) break;
+            pop_best(heap, n - popped, w);
+            popped++;
+        }
+        kept_mass += w[heap[n - 1 - kept]];
+        kept++;
+        if (kept_mass >= target) break;
+    }
+    double r = u * kept_mass;
+    for (int j = 0; j < kept; j++) {
+        int t = heap[n - 1 - j];
+        r -= w[t];
+        if (r < 0.0) return t;
+    }
+    return heap[n - kept];
+}
+
+/* ---------------------------------------------------------------- keys */
+
+/* Krumhansl & Kessler (1982) probe-tone profiles, tonic first. */
+static const double kk_major[12] = { 6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88 };
+static const double kk_minor[12] = { 6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17 };
+
+uint16_t cn_key_mask(int tonic, int minor) {
+    static const int major_steps[7] = { 0, 2, 4, 5, 7, 9, 11 }, minor_steps[7] = { 0, 2, 3, 5, 7, 8, 10 };
+    const int *s = minor ? minor_steps : major_steps;
+    tonic = ((tonic % 12) + 12) % 12;
+    uint16_t mask = 0;
+    for (int i = 0; i < 7; i++) mask |= (uint16_t)(1u << ((tonic + s[i]) % 12));
+    return mask;
+}
+
+double cn_key_correlation(const double pc_hist[12], int tonic, int minor) {
+    const double *prof = minor ? kk_minor : kk_major;
+    tonic = ((tonic % 12) + 12) % 12;
+    double mh = 0, mp = 0;
+    for (int i = 0; i < 12; i++) { mh += pc_hist[i]; mp += prof[i]; }
+    mh /= 12; mp /= 12;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (int pc = 0; pc < 12; pc++) {
+        double x = pc_hist[pc] - mh, y = prof[(pc - tonic + 12) % 12] - mp;
+        sxy += x * y; sxx += x * x; syy += y * y;
+    }
+    if (!(sxx > 0) || !(syy > 0)) return 0.0;   /* a flat histogram says nothing */
+    return sxy / sqrt(sxx * syy);
+}
+
+uint16_t cn_key_detect(const double pc_hist[12], int *tonic, int *minor) {
+    int bt = 0, bm = 0;
+    double best = -2.0;
+    for (int mi = 0; mi < 2; mi++)
+        for (int t = 0; t < 12; t++) {
+            double r = cn_key_correlation(pc_hist, t, mi);
+            if (r > best) { best = r; bt = t; bm = mi; }
+        }
+    if (tonic) *tonic = bt;
+    if (minor) *minor = bm;
+    double sum = 0;
+    for (int i = 0; i < 12; i++) sum += pc_hist[i] > 0 ? pc_hist[i] : 0;
+    return sum > 0 ? cn_key_mask(bt, bm) : 0;
+}
+
+int cn_key_parse_tonic(const char *name, int *tonic, int *minor) {
+    static const int letter_pc[7] = { 9, 11, 0, 2, 4, 5, 7 };   /* A B C D E F G */
+    if (!name) return -1;
+    while (*name == ' ') name++;
+    char c = *name;
+    if (c >= 'a' && c <= 'g') c = (char)(c - 'a' + 'A');
+    if (c < 'A' || c > 'G') return -1;
+    int pc = letter_pc[c - 'A'];
+    const char *s = name + 1;
+    if (*s == '#') { pc++; s++; }
+    else if (*s == 'b') { pc--; s++; }   /* after a letter, b is always a flat */
+    while (*s == ' ') s++;
+    int mi;
+    if (*s == 0 || strcmp(s, "M") == 0 || strcmp(s, "maj") == 0 || strcmp(s, "major") == 0) mi = 0;
+    else if (strcmp(s, "m") == 0 || strcmp(s, "min") == 0 || strcmp(s, "minor") == 0) mi = 1;
+    else return -1;
+    if (tonic) *tonic = (pc + 12) % 12;
+    if (minor) *minor = mi;
+    return 0;
+}
+
+uint16_t cn_key_parse(const char *name) {
+    if (name && strcmp(name, "auto") == 0) return CN_KEY_AUTO;
+    int t, m;
+    return cn_key_parse_tonic(name, &t, &m) == 0 ? cn_key_mask(t, m) : 0;
+}
+
+const char *cn_key_name(int tonic, int minor) {
+    static const char *const major[12] = { "C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B" };
+    static const char *const minor_n[12] = { "Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm" };
+    tonic = ((tonic % 12) + 12) % 12;
+    return minor ? minor_n[tonic] : major[tonic];
+}
