@@ -1,0 +1,346 @@
+/* jam.c: the live engine's real-time half, plus creation, freeing and parameters.
+ * cn_jam_run turns the player's MIDI into note commands for the inference half, decides when
+ * a call has ended, and plays the generated notes that fall in the segment at their exact
+ * frame. It never allocates, locks, waits or logs; every loop is bounded by a queue or a
+ * fixed table. The inference half is in jam_infer.c. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "jam_internal.h"
+
+void cn_jam_params_default(cn_jam_params *p) {
+    memset(p, 0, sizeof *p);
+    p->mode = CN_MODE_CALL_RESPONSE;
+    p->temperature = 1.0f;
+    p->top_p = 0.95f;
+    p->silence_beats = 1.0f;
+    p->response_beats = 8.0f;
+    p->channel_in = 0;
+    p->channel_out = 1;
+    p->thru = 1;
+    p->quantize = CN_QUANT_OFF;
+    p->seed = 0;
+    p->bpm = 120.0f;
+}
+
+static float clampf(float v, float lo, float hi, float def) {
+    if (!(v == v)) return def;   /* NaN */
+    return v < lo ? lo : v > hi ? hi : v;
+}
+static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+void cn_jam_params_clamp(cn_jam_params *p) {
+    p->mode = clampi(p->mode, CN_MODE_OFF, CN_MODE_CONTINUOUS);
+    p->temperature = clampf(p->temperature, 0.0f, 2.0f, 1.0f);
+    p->top_p = clampf(p->top_p, 0.0f, 1.0f, 0.95f);
+    p->silence_beats = clampf(p->silence_beats, 0.25f, 16.0f, 1.0f);
+    p->response_beats = clampf(p->response_beats, 1.0f, 64.0f, 8.0f);
+    p->channel_in = clampi(p->channel_in, 0, 16);
+    p->channel_out = clampi(p->channel_out, 1, 16);
+    p->thru = p->thru ? 1 : 0;
+    p->quantize = clampi(p->quantize, CN_QUANT_OFF, CN_QUANT_BAR);
+    p->bpm = clampf(p->bpm, 20.0f, 300.0f, 120.0f);
+}
+
+cn_jam *cn_jam_new(void) {
+    cn_jam *j = calloc(1, sizeof *j);
+    if (!j) return NULL;
+    j->cmd_buf = calloc(JAM_CMD_CAP, sizeof(cn_jam_cmd));
+    j->ev_buf = calloc(JAM_EV_CAP, sizeof(cn_jam_ev));
+    if (!j->cmd_buf || !j->ev_buf) { free(j->cmd_buf); free(j->ev_buf); free(j); return NULL; }
+    cn_spsc_init(&j->cmd_q, j->cmd_buf, JAM_CMD_CAP, sizeof(cn_jam_cmd));
+    cn_spsc_init(&j->ev_q, j->ev_buf, JAM_EV_CAP, sizeof(cn_jam_ev));
+    atomic_init(&j->now_bits, cn_jam_dbits(0.0));
+    atomic_init(&j->playing, 1);
+    atomic_init(&j->wake_bits, cn_jam_dbits(INFINITY));
+    atomic_init(&j->swap_panic, 0);
+    cn_jam_params_default(&j->params);
+    j->rebuild_pos = -1;
+    j->vel_bin = -1;
+    for (int p = 0; p < 128; p++) j->open_on[p] = -1;
+    /* the inference side learns the parameters through the queue, like every later change */
+    cn_jam_cmd c; memset(&c, 0, sizeof c);
+    c.type = JAM_CMD_PARAMS; c.params = j->params;
+    cn_spsc_push(&j->cmd_q, &c);
+    return j;
+}
+
+void cn_jam_infer_free(cn_jam *j);   /* jam_infer.c */
+
+void cn_jam_free(cn_jam *j) {
+    if (!j) return;
+    cn_jam_infer_free(j);
+    free(j->cmd_buf); free(j->ev_buf);
+    free(j);
+}
+
+uint32_t cn_jam_latency(const cn_jam *j) { (void)j; return 0; }
+
+int cn_jam_wants_work(const cn_jam *j) {
+    cn_jam *m = (cn_jam *)j;   /* the count only reads the atomics */
+    if (cn_spsc_count(&m->cmd_q) > 0) return 1;
+    double now = cn_jam_bitsd(atomic_load_explicit(&m->now_bits, memory_order_relaxed));
+    double wake = cn_jam_bitsd(atomic_load_explicit(&m->wake_bits, memory_order_acquire));
+    return now >= wake;
+}
+
+/* ---- output helpers ---- */
+typedef struct {
+    cn_midi_msg *out; int max, n;
+    uint32_t lo, hi;        /* the segment's frames [lo, hi) */
+    uint32_t last;          /* frames never go backwards */
+    double beat0, fpb;      /* engine beat at frame lo, frames per beat */
+} jam_out;
+
+static int emit(jam_out *o, uint32_t frame, int size, uint8_t a, uint8_t b, uint8_t c) {
+    if (o->n >= o->max || o->hi <= o->lo) return 0;
+    if (frame < o->last) frame = o->last;
+    if (frame >= o->hi) frame = o->hi - 1;
+    o->last = frame;
+    cn_midi_msg *m = &o->out[o->n++];
+    m->frame = frame; m->size = (uint8_t)size; m->data[0] = a; m->data[1] = b; m->data[2] = c;
+    return 1;
+}
+
+/* Room left after keeping enough for a note-off per held note and a CC123. */
+static int spare(const cn_jam *j, const jam_out *o) { return o->max - o->n - j->n_held_out - 1; }
+
+static void held_add(cn_jam *j, int pitch, int ch, double beat) {
+    cn_jam_held *h = &j->held_out[pitch];
+    if (!h->on) { j->held_list[j->n_held_out++] = (uint8_t)pitch; h->on = 1; }
+    h->ch = (uint8_t)ch; h->since = beat;
+}
+static void held_remove(cn_jam *j, int pitch) {
+    if (!j->held_out[pitch].on) return;
+    j->held_out[pitch].on = 0;
+    for (int i = 0; i < j->n_held_out; i++)
+        if (j->held_list[i] == pitch) { j->held_list[i] = j->held_list[--j->n_held_out]; break; }
+}
+
+static int note_off_out(cn_jam *j, jam_out *o, uint32_t frame, int pitch) {
+    const cn_jam_held *h = &j->held_out[pitch];
+    if (!h->on) return 1;
+    if (!emit(o, frame, 3, (uint8_t)(0x80 | h->ch), (uint8_t)pitch, 0)) return 0;
+    held_remove(j, pitch);
+    return 1;
+}
+
+static void all_notes_off(cn_jam *j, jam_out *o, uint32_t frame) {
+    while (j->n_held_out > 0)
+        if (!note_off_out(j, o, frame, j->held_list[j->n_held_out - 1])) {
+            /* no room: the notes are forgotten rather than left to hang on the next run;
+             * the CC123 that follows a panic (when there is room) covers them */
+            held_remove(j, j->held_list[j->n_held_out - 1]);
+        }
+}
+
+static void push_cmd(cn_jam *j, int type, double beat, double len, int on, int pitch, int vel) {
+    cn_jam_cmd c; memset(&c, 0, sizeof c);
+    c.type = type; c.gen = j->gen; c.beat = beat; c.len = len;
+    c.on = (uint8_t)on; c.pitch = (uint8_t)pitch; c.vel = (uint8_t)vel;
+    cn_spsc_push(&j->cmd_q, &c);   /* a full queue drops it: the inference side is far behind */
+}
+
+/* Stop whatever the engine plays or is about to play: note-offs now, stale events dropped. */
+static void cancel(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
+    all_notes_off(j, o, frame);
+    j->gen++;
+    j->answer = 0;
+    j->have_ev = 0;
+    push_cmd(j, JAM_CMD_CANCEL, beat, 0, 0, 0, 0);
+}
+
+static void panic_out(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
+    cancel(j, o, frame, beat);
+    emit(o, frame, 3, (uint8_t)(0xB0 | (j->params.channel_out - 1)), 123, 0);
+    j->call_active = 0;
+}
+
+void cn_jam_set_params(cn_jam *j, const cn_jam_params *p) {
+    cn_jam_params n = *p;
+    cn_jam_params_clamp(&n);
+    if (memcmp(&n, &j->params, sizeof n) == 0) return;
+    if (n.mode != j->params.mode) { j->pending_panic = 1; j->call_active = 0; j->answer = 0; }
+    j->params = n;
+    cn_jam_cmd c; memset(&c, 0, sizeof c);
+    c.type = JAM_CMD_PARAMS; c.params = n;
+    cn_spsc_push(&j->cmd_q, &c);
+}
+
+int cn_jam_panic(cn_jam *j, uint32_t frame, cn_midi_msg *out, int max_out) {
+    jam_out o = { out, max_out, 0, frame, frame + 1, frame, j->beat, 1.0 };
+    panic_out(j, &o, frame, j->beat);
+    return o.n;
+}
+
+/* ---- generated events ---- */
+static int next_event(cn_jam *j) {
+    while (!j->have_ev) {
+        if (!cn_spsc_pop(&j->ev_q, &j->ev)) return 0;
+        if (j->ev.gen == j->gen) j->have_ev = 1;   /* else stale: made before a cancel */
+    }
+    return 1;
+}
+
+static double frame_of(const jam_out *o, double beat) {
+    return floor((beat - o->beat0) * o->fpb + 0.5);
+}
+
+/* Play every generated event and every over-long note's end that falls before `limit`
+ * (a frame within the segment), in time order. */
+static void advance(cn_jam *j, jam_out *o, uint32_t limit) {
+    double rel_limit = (double)(limit - o->lo);
+    for (;;) {
+        double fe = INFINITY, fx = INFINITY;
+        int xp = -1;
+        if (next_event(j)) fe = frame_of(o, j->ev.beat);
+        for (int i = 0; i < j->n_held_out; i++) {
+            int p = j->held_list[i];
+            double f = frame_of(o, j->held_out[p].since + JAM_RT_NOTE_BEATS);
+            if (f < fx) { fx = f; xp = p; }
+        }
+        if (xp >= 0 && fx <= fe && fx < rel_limit) {
+            uint32_t fr = o->lo + (uint32_t)(fx < 0 ? 0 : fx);
+            if (!note_off_out(j, o, fr, xp)) return;
+            continue;
+        }
+        if (!(fe < rel_limit)) return;
+        uint32_t fr = o->lo + (uint32_t)(fe < 0 ? 0 : fe);
+        const cn_jam_ev *e = &j->ev;
+        if (e->on) {
+            if (o->beat0 - e->beat > JAM_LATE_BEATS) { j->have_ev = 0; continue; }   /* too late */
+            if (spare(j, o) < 2) return;   /* keep room for note-offs; play it next segment */
+            if (j->held_out[e->pitch].on && !note_off_out(j, o, fr, e->pitch)) return;
+            int ch = j->params.channel_out - 1;
+            if (!emit(o, fr, 3, (uint8_t)(0x90 | ch), e->pitch, e->vel ? e->vel : 1)) return;
+            held_add(j, e->pitch, ch, e->beat > o->beat0 ? e->beat : o->beat0);
+        } else if (!note_off_out(j, o, fr, e->pitch)) {
+            return;
+        }
+        j->have_ev = 0;
+    }
+}
+
+/* ---- the player's MIDI ---- */
+static int channel_ok(const cn_jam *j, int ch) { return j->params.channel_in == 0 || j->params.channel_in == ch + 1; }
+
+static void pass_on(cn_jam *j, jam_out *o, const cn_midi_msg *m, uint32_t frame) {
+    if (spare(j, o) < 1) return;
+    emit(o, frame, m->size, m->data[0], m->size > 1 ? m->data[1] : 0, m->size > 2 ? m->data[2] : 0);
+}
+
+static double quantize_start(const cn_jam *j, double start, double beats_per_bar) {
+    double h = start + j->phase;   /* in host beats: the grid is the host's */
+    if (j->params.quantize == CN_QUANT_BEAT) h = ceil(h - 1e-9);
+    else if (j->params.quantize == CN_QUANT_BAR) {
+        double bpb = beats_per_bar > 0 && beats_per_bar < 64 ? beats_per_bar : 4.0;
+        h = ceil((h - 1e-9) / bpb) * bpb;
+    } else return start;
+    return h - j->phase;
+}
+
+static void player_note(cn_jam *j, jam_out *o, uint32_t frame, double beat, int ch, int pitch, int vel, int on,
+                        double beats_per_bar) {
+    uint8_t *held = &j->held_in[ch][pitch];
+    int mode = j->params.mode;
+    if (on) {
+        if (*held < 255) { (*held)++; j->n_held_in++; }
+        if (mode == CN_MODE_CALL_RESPONSE) {
+            if (j->answer) {
+                /* playing again before the answer began continues the call; after, starts a new one */
+                if (beat >= j->answer_start) j->call_active = 0;
+                cancel(j, o, frame, beat);
+            }
+            if (!j->call_active) { j->call_active = 1; j->call_start = beat; }
+        }
+    } else {
+        if (*held == 0) return;   /* a key we never saw go down */
+        (*held)--; j->n_held_in--;
+    }
+    push_cmd(j, JAM_CMD_NOTE, beat, 0, on, pitch, vel);
+    if (!on && mode == CN_MODE_CALL_RESPONSE && j->n_held_in == 0 && j->call_active && !j->answer) {
+        double len = beat - j->call_start;
+        if (len < 1.0) len = 1.0;
+        if (len > j->params.response_beats) len = j->params.response_beats;
+        double start = quantize_start(j, beat + j->params.silence_beats, beats_per_bar);
+        j->answer = 1; j->answer_start = start; j->answer_end = start + len;
+        push_cmd(j, JAM_CMD_RESPOND, start, len, 0, 0, 0);
+    }
+}
+
+static void player_msg(cn_jam *j, jam_out *o, const cn_midi_msg *m, uint32_t frame, double beat,
+                       double beats_per_bar) {
+    if (m->size < 1) return;
+    int st = m->data[0] & 0xF0, ch = m->data[0] & 0x0F;
+    int mode = j->params.mode;
+    if (st == 0xB0 && m->size >= 3 && (m->data[1] == 123 || m->data[1] == 120) && channel_ok(j, ch)) {
+        panic_out(j, o, frame, beat);
+        for (int p = 0; p < 128; p++) { j->n_held_in -= j->held_in[ch][p]; j->held_in[ch][p] = 0; }
+        emit(o, frame, 3, m->data[0], m->data[1], m->data[2]);   /* the player's panic goes on */
+        return;
+    }
+    int is_note = (st == 0x90 || st == 0x80) && m->size >= 3 && m->data[1] < 128;
+    if (mode == CN_MODE_OFF || j->params.thru) pass_on(j, o, m, frame);
+    if (mode == CN_MODE_OFF || !is_note || !channel_ok(j, ch)) return;
+    int on = st == 0x90 && m->data[2] > 0;
+    player_note(j, o, frame, beat, ch, m->data[1] & 0x7F, m->data[2] & 0x7F, on, beats_per_bar);
+}
+
+static double finite_or(double v, double def) { return isfinite(v) ? v : def; }
+
+int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
+               cn_midi_msg *out, int max_out) {
+    if (!t || t->n_frames == 0) return 0;
+    if (!out) max_out = 0;
+    if (!in) n_in = 0;
+    double sr = finite_or(t->sample_rate, 0);
+    if (sr < 1000 || sr > 1e6) sr = 48000;
+    int host = t->host_time != 0;
+    double host_bpm = finite_or(t->bpm, 0);
+    double bpm = host && host_bpm >= 1 && host_bpm <= 1000 ? host_bpm : (double)j->params.bpm;
+    int rolling = host ? t->rolling != 0 : 1;
+    double host_beat = finite_or(t->beat, 0);
+    double bpb = finite_or(t->beats_per_bar, 4);
+
+    if (!j->started) {
+        j->started = 1;
+        if (host) j->beat = host_beat;
+        j->phase = host ? host_beat - j->beat : 0;
+        j->prev_host = host; j->prev_rolling = host && rolling;
+    }
+    double fpb = sr * 60.0 / bpm;
+    jam_out o = { out, max_out, 0, t->offset, t->offset + t->n_frames, t->offset, j->beat, fpb };
+
+    if (atomic_exchange_explicit(&j->swap_panic, 0, memory_order_acq_rel) || j->pending_panic) {
+        j->pending_panic = 0;
+        panic_out(j, &o, o.lo, j->beat);
+    }
+    if (host) {
+        if (j->prev_host && j->prev_rolling && !rolling) panic_out(j, &o, o.lo, j->beat);   /* transport stop */
+        if (rolling) {
+            double ph = host_beat - j->beat;
+            /* a jump of the host's position (relocate, loop): what was scheduled is now wrong */
+            if (j->prev_host && j->prev_rolling && fabs(ph - j->phase) > 2.0 / fpb + 1e-6)
+                cancel(j, &o, o.lo, j->beat);
+            j->phase = ph;
+        }
+    }
+    j->prev_host = host; j->prev_rolling = host && rolling;
+    atomic_store_explicit(&j->playing, !host || rolling, memory_order_relaxed);
+
+    /* answers end by themselves; a call after that is a new one */
+    if (j->answer && j->beat >= j->answer_end) { j->answer = 0; j->call_active = 0; }
+
+    for (int i = 0; i < n_in; i++) {
+        uint32_t f = in[i].frame;
+        if (f < o.lo) f = o.lo;
+        if (f >= o.hi) f = o.hi - 1;
+        advance(j, &o, f);
+        player_msg(j, &o, &in[i], f, j->beat + (double)(f - o.lo) / fpb, bpb);
+    }
+    advance(j, &o, o.hi);
+
+    j->beat += (double)t->n_frames / fpb;
+    atomic_store_explicit(&j->now_bits, cn_jam_dbits(j->beat), memory_order_release);
+    return o.n;
+}

@@ -1,0 +1,100 @@
+/* jam_internal.h: the cn_jam struct shared by the real-time half (jam.c) and the inference
+ * half (jam_infer.c), and the items of the two SPSC queues that join them. Private to the
+ * engine: front ends use jam.h only. */
+#ifndef CONTINUO_JAM_INTERNAL_H
+#define CONTINUO_JAM_INTERNAL_H
+#include <stdatomic.h>
+#include <stdint.h>
+#include "jam.h"
+#include "spsc.h"
+#include "tokens.h"
+
+#define JAM_CMD_CAP   4096   /* RT -> inference commands (power of two) */
+#define JAM_EV_CAP    1024   /* inference -> RT note events (power of two) */
+#define JAM_HIST_CAP  512    /* note events kept for rebuilding the model's context */
+#define JAM_FEED_CAP  64     /* tokens waiting to be stepped through the model */
+#define JAM_RECENT    32     /* tokens the repetition guard looks back on */
+#define JAM_MAX_POLY  8      /* notes the engine holds at once */
+#define JAM_GEN_NOTE_BEATS 4.0  /* the inference side ends a generated note after this */
+#define JAM_RT_NOTE_BEATS  8.0  /* the RT side's safety net for the same */
+#define JAM_LATE_BEATS 0.25  /* a generated note-on later than this is dropped, not played late */
+#define JAM_CR_LEAD_BEATS 0.5   /* start generating an answer this long before it is due */
+#define JAM_CR_AHEAD_BEATS 2.0  /* during an answer, stay this far ahead of the clock */
+#define JAM_CONT_AHEAD_BEATS 0.5 /* continuous mode: stay this far ahead (the player's notes
+                                    reach the model at most this late) */
+#define JAM_MAX_SAME_STEP 12 /* tokens at one time step before a time shift is forced */
+
+enum { JAM_CMD_NOTE, JAM_CMD_RESPOND, JAM_CMD_CANCEL, JAM_CMD_PARAMS };
+
+typedef struct {
+    int type;
+    uint32_t gen;          /* RESPOND/CANCEL: the RT side's generation after the command */
+    double beat;           /* NOTE: when; RESPOND: answer start; CANCEL: where it stops */
+    double len;            /* RESPOND: answer length in beats */
+    uint8_t on, pitch, vel;
+    cn_jam_params params;  /* PARAMS */
+} cn_jam_cmd;
+
+typedef struct {
+    uint32_t gen;          /* generation it was made in; stale ones are dropped by RT */
+    double beat;           /* engine beat */
+    uint8_t on, pitch, vel;
+} cn_jam_ev;
+
+typedef struct { double beat; uint8_t on, pitch, vel, mine; } cn_jam_hist;
+
+typedef struct { uint8_t on, ch; double since; } cn_jam_held;
+
+struct cn_jam {
+    /* ---- shared between the halves ---- */
+    cn_spsc cmd_q, ev_q;
+    void *cmd_buf, *ev_buf;
+    _Atomic uint64_t now_bits;    /* RT: engine beat at the end of the last segment (double bits) */
+    _Atomic int playing;          /* RT: 0 while the host transport is stopped */
+    _Atomic uint64_t wake_bits;   /* inference: engine beat from which it has work (double bits) */
+    _Atomic int swap_panic;       /* inference -> RT: a model swap happened, panic */
+
+    /* ---- real-time side ---- */
+    cn_jam_params params;
+    int started;                  /* a segment has run: beat is meaningful */
+    double beat;                  /* engine beat at the next segment's first frame */
+    double phase;                 /* host beat minus engine beat */
+    int prev_host, prev_rolling;  /* the previous segment's host_time and rolling */
+    uint32_t gen;                 /* bumped on every cancel */
+    int pending_panic;            /* set_params changed the mode */
+    uint8_t held_in[16][128];     /* the player's held keys (accepted channels) */
+    int n_held_in;
+    int call_active; double call_start;
+    int answer; double answer_start, answer_end;   /* an answer is due or playing */
+    cn_jam_held held_out[128];    /* the engine's sounding notes, by pitch */
+    uint8_t held_list[128]; int n_held_out;
+    int have_ev; cn_jam_ev ev;    /* the next event taken from ev_q, not yet due */
+
+    /* ---- inference side ---- */
+    cn_model *model;
+    cn_stream *stream;
+    void *scratch;
+    float *logits;
+    int V;
+    cn_jam_params ip;             /* params as the inference side knows them */
+    int have_ip;
+    uint32_t seed_used; uint64_t rng;
+    uint32_t igen;
+    int64_t cur;                  /* the model's time cursor, in grid steps */
+    int vel_bin;                  /* the last velocity bin the model heard (-1 none) */
+    int logits_ok;                /* logits hold the prediction after the last token */
+    int same_step;                /* tokens at the cursor's step so far */
+    int feed[JAM_FEED_CAP]; int n_feed, feed_pos;
+    cn_jam_hist hist[JAM_HIST_CAP]; int hist_head, hist_n;
+    int rebuild_pos;              /* -1, or the next history entry to replay */
+    int resp_state;               /* 0 none, 1 due, 2 generating */
+    double resp_start, resp_end;
+    int64_t open_on[128];         /* step of a generated note's on, -1 when not sounding */
+    int n_open;
+    int recent[JAM_RECENT]; int n_recent;
+    int blocked; cn_jam_ev blocked_ev;   /* an event ev_q had no room for */
+};
+
+static inline uint64_t cn_jam_dbits(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
+static inline double cn_jam_bitsd(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
+#endif

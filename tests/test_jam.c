@@ -1,0 +1,537 @@
+/* test_jam.c: the live engine driven as a host would drive it. A simulated audio loop calls
+ * cn_jam_run block by block (sizes 0, 1, 7, 64, 4096, mixed) and cn_jam_work between
+ * blocks, like a worker thread that is always fast enough; every output is recorded with
+ * its absolute frame and checked: answers after the silence, stopping at once when the
+ * player comes back, note balance, order and range, the panics, channels and timing. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "jam.h"
+#include "nn.h"
+#include "rng.h"
+#include "test.h"
+
+#define SR 48000.0
+#define MAX_REC 20000
+#define MAX_IN 4096
+
+typedef struct { uint64_t frame; uint8_t d[3]; uint8_t size; } rec_msg;
+
+typedef struct {
+    cn_jam *j;
+    uint64_t frame;             /* absolute frame at the next block */
+    int host;                   /* host time on */
+    double host_bpm, host_beat0;   /* host beat at absolute frame 0 */
+    int rolling;
+    const int *sizes; int n_sizes, size_i;   /* the block sizes, cycled */
+    rec_msg rec[MAX_REC]; int n_rec;
+    rec_msg in[MAX_IN]; int n_in, in_pos;    /* scheduled player input, sorted by frame */
+    int bad_order, bad_range;
+} sim;
+
+static const int SIZES_64[] = { 64 };
+static const int SIZES_MIX[] = { 0, 1, 7, 64, 4096, 7, 0, 64, 1, 4096, 64 };
+
+static cn_model *test_model(uint64_t seed) {
+    char err[256];
+    cn_model *m = cn_model_new("lstm:16", CN_EV_VOCAB, seed, err, sizeof err);
+    if (!m) fprintf(stderr, "model: %s\n", err);
+    return m;
+}
+
+static void sim_init(sim *s, const cn_jam_params *p, const int *sizes, int n_sizes) {
+    memset(s, 0, sizeof *s);
+    s->j = cn_jam_new();
+    cn_jam_set_params(s->j, p);
+    char err[256];
+    cn_model *old = NULL;
+    if (cn_jam_swap_model(s->j, test_model(7), &old, err, sizeof err)) fprintf(stderr, "swap: %s\n", err);
+    s->sizes = sizes; s->n_sizes = n_sizes;
+    s->host_bpm = 120; s->rolling = 1;
+}
+static void sim_free(sim *s) { cn_jam_free(s->j); }
+
+static double fpb_of(const sim *s, double bpm) { (void)s; return SR * 60.0 / bpm; }
+
+/* schedule a player's message at an absolute frame */
+static void sim_in(sim *s, uint64_t frame, uint8_t a, uint8_t b, uint8_t c) {
+    if (s->n_in >= MAX_IN) return;
+    int i = s->n_in++;
+    while (i > s->in_pos && s->in[i - 1].frame > frame) { s->in[i] = s->in[i - 1]; i--; }
+    s->in[i].frame = frame; s->in[i].d[0] = a; s->in[i].d[1] = b; s->in[i].d[2] = c; s->in[i].size = 3;
+}
+static void sim_note(sim *s, double beat, double len, int pitch, int ch, double bpm) {
+    double f = fpb_of(s, bpm);
+    sim_in(s, (uint64_t)llround(beat * f), (uint8_t)(0x90 | ch), (uint8_t)pitch, 90);
+    sim_in(s, (uint64_t)llround((beat + len) * f), (uint8_t)(0x80 | ch), (uint8_t)pitch, 0);
+}
+
+static void sim_record(sim *s, uint64_t base, const cn_midi_msg *m, int n, uint32_t lo, uint32_t hi) {
+    for (int i = 0; i < n; i++) {
+        if (m[i].frame < lo || m[i].frame >= hi) s->bad_range++;
+        if (i > 0 && m[i].frame < m[i - 1].frame) s->bad_order++;
+        if (s->n_rec > 0 && base + m[i].frame < s->rec[s->n_rec - 1].frame) s->bad_order++;
+        if (s->n_rec < MAX_REC) {
+            rec_msg *r = &s->rec[s->n_rec++];
+            r->frame = base + m[i].frame; r->size = m[i].size; memcpy(r->d, m[i].data, 3);
+        }
+    }
+}
+
+static cn_jam_time sim_time(const sim *s, uint32_t offset, uint32_t n, uint64_t abs_frame) {
+    cn_jam_time t; memset(&t, 0, sizeof t);
+    t.offset = offset; t.n_frames = n; t.sample_rate = SR;
+    t.host_time = s->host; t.bpm = s->host_bpm; t.rolling = s->rolling; t.beats_per_bar = 4;
+    t.beat = s->host_beat0 + (double)abs_frame / fpb_of(s, s->host_bpm);
+    return t;
+}
+
+/* Run n frames; blocks are split in two segments half the time, to cover offset > 0. */
+static void sim_run(sim *s, uint64_t n) {
+    static cn_midi_msg in[MAX_IN], out[512];
+    uint64_t end = s->frame + n;
+    while (s->frame < end) {
+        uint64_t bs = (uint64_t)s->sizes[s->size_i++ % s->n_sizes];
+        if (bs > end - s->frame) bs = end - s->frame;
+        uint32_t split = (bs > 8 && (s->size_i & 1)) ? (uint32_t)(bs / 3) : (uint32_t)bs;
+        for (int seg = 0; seg < 2; seg++) {
+            uint32_t lo = seg ? split : 0, hi = seg ? (uint32_t)bs : split;
+            if (seg && lo == hi) break;
+            int n_in = 0;
+            while (s->in_pos < s->n_in && s->in[s->in_pos].frame < s->frame + hi) {
+                const rec_msg *r = &s->in[s->in_pos++];
+                in[n_in].frame = (uint32_t)(r->frame - s->frame); in[n_in].size = r->size;
+                memcpy(in[n_in].data, r->d, 3);
+                n_in++;
+            }
+            cn_jam_time t = sim_time(s, lo, hi - lo, s->frame + lo);
+            int k = cn_jam_run(s->j, &t, in, n_in, out, 512);
+            sim_record(s, s->frame, out, k, lo, hi);
+        }
+        if (bs == 0) {   /* run(0) too, then time must still move on */
+            cn_jam_time t = sim_time(s, 0, 0, s->frame);
+            CHECK(cn_jam_run(s->j, &t, NULL, 0, out, 512) == 0);
+            bs = 0;
+        }
+        s->frame += bs;
+        if (cn_jam_wants_work(s->j)) cn_jam_work(s->j, 100000);
+    }
+}
+
+static void sim_beats(sim *s, double beats, double bpm) { sim_run(s, (uint64_t)llround(beats * fpb_of(s, bpm))); }
+
+/* ---- what came out ---- */
+static int is_on(const rec_msg *r, int ch) { return (r->d[0] & 0xF0) == 0x90 && r->d[2] > 0 && (ch < 0 || (r->d[0] & 15) == ch); }
+static int is_off(const rec_msg *r, int ch) {
+    return ((r->d[0] & 0xF0) == 0x80 || ((r->d[0] & 0xF0) == 0x90 && r->d[2] == 0)) && (ch < 0 || (r->d[0] & 15) == ch);
+}
+static int is_cc(const rec_msg *r, int cc) { return (r->d[0] & 0xF0) == 0xB0 && r->d[1] == cc; }
+
+static int count_on(const sim *s, int ch, uint64_t from, uint64_t to) {
+    int n = 0;
+    for (int i = 0; i < s->n_rec; i++) if (is_on(&s->rec[i], ch) && s->rec[i].frame >= from && s->rec[i].frame < to) n++;
+    return n;
+}
+static int64_t first_on(const sim *s, int ch, uint64_t from) {
+    for (int i = 0; i < s->n_rec; i++) if (is_on(&s->rec[i], ch) && s->rec[i].frame >= from) return (int64_t)s->rec[i].frame;
+    return -1;
+}
+/* notes of channel ch sounding after all recorded output (-1: an off without an on) */
+static int hanging(const sim *s, int ch) {
+    int held[128] = {0}, n = 0;
+    for (int i = 0; i < s->n_rec; i++) {
+        const rec_msg *r = &s->rec[i];
+        if (is_on(r, ch)) { if (held[r->d[1]]) return -1000; held[r->d[1]] = 1; }   /* double on */
+        else if (is_off(r, ch)) held[r->d[1]] = 0;
+        else if (is_cc(r, 123) && (r->d[0] & 15) == ch) memset(held, 0, sizeof held);
+    }
+    for (int p = 0; p < 128; p++) n += held[p];
+    return n;
+}
+
+static cn_jam_params params_cr(void) {
+    cn_jam_params p;
+    cn_jam_params_default(&p);
+    p.mode = CN_MODE_CALL_RESPONSE; p.channel_out = 2; p.seed = 42; p.silence_beats = 1; p.response_beats = 8;
+    return p;
+}
+
+static void seed_phrase(sim *s, double at, int ch, double bpm) {
+    static const int pitches[] = { 60, 62, 64, 65, 67, 65, 64, 62 };
+    for (int i = 0; i < 8; i++) sim_note(s, at + 0.5 * i, 0.4, pitches[i], ch, bpm);
+}
+
+TEST(answer_after_silence) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    sim_init(&s, &p, SIZES_64, 1);
+    seed_phrase(&s, 0.0, 0, 120);   /* last note-off at beat 3.9 */
+    sim_beats(&s, 16, 120);
+    double fpb = fpb_of(&s, 120);
+    int64_t f = first_on(&s, 1, 0);
+    CHECKF(f >= 0, "no answer at all");
+    CHECKF(f >= (int64_t)llround((3.9 + 1.0) * fpb) - 1, "answer at frame %lld, before the silence ended", (long long)f);
+    /* the answer's length follows the call: 3.9 beats from 4.9 */
+    CHECK(count_on(&s, 1, (uint64_t)llround((4.9 + 3.9) * fpb) + 1, UINT64_MAX) == 0);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) >= 2);
+    CHECK(count_on(&s, 0, 0, UINT64_MAX) == 8);   /* thru */
+    CHECK(hanging(&s, 1) == 0);
+    CHECK(hanging(&s, 0) == 0);
+    CHECK(s.bad_order == 0 && s.bad_range == 0);
+    sim_free(&s);
+}
+
+TEST(no_answer_while_a_key_is_held) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    sim_init(&s, &p, SIZES_64, 1);
+    seed_phrase(&s, 0.0, 0, 120);
+    sim_note(&s, 0.0, 10.0, 48, 0, 120);   /* a bass note held to beat 10 */
+    sim_beats(&s, 24, 120);   /* the answer: 11 to 19 */
+    double fpb = fpb_of(&s, 120);
+    int64_t f = first_on(&s, 1, 0);
+    CHECKF(f >= (int64_t)llround(11.0 * fpb) - 1, "answer at frame %lld while a key was held", (long long)f);
+    CHECK(f >= 0);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+TEST(playing_again_stops_the_answer_at_once) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);   /* last off 7.95 */
+    double fpb = fpb_of(&s, 120);
+    uint64_t back = (uint64_t)llround(11.3 * fpb);   /* the player comes back mid-answer */
+    sim_note(&s, 11.3, 0.5, 72, 0, 120);
+    sim_beats(&s, 11.0, 120);
+    int before = count_on(&s, 1, 0, UINT64_MAX);
+    CHECKF(before > 0, "no answer before the player came back");
+    /* what the engine holds just before the player's note */
+    sim_beats(&s, 0.2, 120);   /* up to 11.2 */
+    int held_now = hanging(&s, 1);
+    sim_beats(&s, 0.2, 120);   /* past 11.3 */
+    int offs_at = 0;
+    for (int i = 0; i < s.n_rec; i++)
+        if (s.rec[i].frame == back && is_off(&s.rec[i], 1)) offs_at++;
+    CHECKF(offs_at == held_now, "%d note-offs at the player's frame, %d were held", offs_at, held_now);
+    CHECK(hanging(&s, 1) == 0);
+    /* nothing more until the new call (11.3..11.8) has had its silence */
+    sim_beats(&s, 2.0, 120);
+    CHECK(count_on(&s, 1, back, (uint64_t)llround(12.8 * fpb) - 1) == 0);
+    sim_beats(&s, 6, 120);
+    CHECK(hanging(&s, 1) == 0);
+    CHECK(s.bad_order == 0 && s.bad_range == 0);
+    sim_free(&s);
+}
+
+TEST(note_balance_sorted_in_range_any_block_size) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.silence_beats = 0.5; p.temperature = 1.5f;
+    sim_init(&s, &p, SIZES_MIX, (int)(sizeof SIZES_MIX / sizeof *SIZES_MIX));
+    uint64_t rng = cn_rng_seed(5);
+    double beat = 0;
+    for (int phrase = 0; phrase < 12; phrase++) {   /* phrases with gaps of random length */
+        int n = 1 + (int)(cn_rng_uniform(&rng) * 8);
+        for (int i = 0; i < n; i++) {
+            double gap = 0.25 + cn_rng_uniform(&rng);   /* notes never overlap: the player is clean */
+            sim_note(&s, beat, gap - 0.05 - 0.1 * cn_rng_uniform(&rng), 40 + (int)(cn_rng_uniform(&rng) * 40), 0, 120);
+            beat += gap;
+        }
+        beat += cn_rng_uniform(&rng) * 6;
+    }
+    sim_beats(&s, beat + 30, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 10);
+    CHECKF(hanging(&s, 1) == 0, "hanging %d", hanging(&s, 1));
+    CHECK(hanging(&s, 0) == 0);
+    CHECKF(s.bad_order == 0, "%d out of order", s.bad_order);
+    CHECKF(s.bad_range == 0, "%d out of range", s.bad_range);
+    sim_free(&s);
+}
+
+TEST(transport_stop_panics) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    s.host = 1; s.host_bpm = 120; s.rolling = 1;
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 10.0, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    int held = hanging(&s, 1);
+    uint64_t stop = s.frame;
+    s.rolling = 0;
+    sim_beats(&s, 1.0, 120);
+    int cc = 0, offs = 0;
+    for (int i = 0; i < s.n_rec; i++) {
+        if (s.rec[i].frame != stop) continue;
+        if (is_cc(&s.rec[i], 123) && (s.rec[i].d[0] & 15) == 1) cc++;
+        if (is_off(&s.rec[i], 1)) offs++;
+    }
+    CHECK(cc == 1);
+    CHECKF(offs == held, "%d offs, %d held", offs, held);
+    CHECK(count_on(&s, 1, stop, UINT64_MAX) == 0);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+TEST(incoming_cc123_and_cc120_honoured) {
+    for (int which = 0; which < 2; which++) {
+        static sim s;
+        cn_jam_params p = params_cr();
+        p.response_beats = 16;
+        sim_init(&s, &p, SIZES_64, 1);
+        for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+        double fpb = fpb_of(&s, 120);
+        uint64_t at = (uint64_t)llround(10.0 * fpb);
+        int cc = which ? 120 : 123;
+        sim_in(&s, at, 0xB0, (uint8_t)cc, 0);
+        sim_beats(&s, 9.99, 120);
+        int held = hanging(&s, 1);
+        CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+        sim_beats(&s, 8, 120);
+        int ours = 0, passed = 0, offs = 0;
+        for (int i = 0; i < s.n_rec; i++) {
+            if (s.rec[i].frame != at) continue;
+            if (is_cc(&s.rec[i], 123) && (s.rec[i].d[0] & 15) == 1) ours++;
+            if (is_cc(&s.rec[i], cc) && (s.rec[i].d[0] & 15) == 0) passed++;
+            if (is_off(&s.rec[i], 1)) offs++;
+        }
+        CHECK(ours == 1);
+        CHECK(passed == 1);
+        CHECK(offs == held);
+        CHECK(count_on(&s, 1, at, UINT64_MAX) == 0);
+        CHECK(hanging(&s, 1) == 0);
+        sim_free(&s);
+    }
+}
+
+TEST(mode_change_panics) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 10.0, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    uint64_t at = s.frame;
+    p.mode = CN_MODE_OFF;
+    cn_jam_set_params(s.j, &p);
+    sim_beats(&s, 4, 120);
+    int cc = 0;
+    for (int i = 0; i < s.n_rec; i++) if (s.rec[i].frame == at && is_cc(&s.rec[i], 123)) cc++;
+    CHECK(cc == 1);
+    CHECK(hanging(&s, 1) == 0);
+    CHECK(count_on(&s, 1, at, UINT64_MAX) == 0);
+    sim_free(&s);
+}
+
+TEST(model_swap_panics) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 10.0, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    char err[256];
+    cn_model *old = NULL;
+    CHECK(cn_jam_swap_model(s.j, test_model(8), &old, err, sizeof err) == 0);
+    CHECK(old != NULL);
+    cn_model_free(old);
+    uint64_t at = s.frame;
+    sim_beats(&s, 2, 120);
+    int cc = 0;
+    for (int i = 0; i < s.n_rec; i++) if (s.rec[i].frame == at && is_cc(&s.rec[i], 123)) cc++;
+    CHECK(cc == 1);
+    CHECK(hanging(&s, 1) == 0);
+    /* and the new model answers the next call */
+    uint64_t from = s.frame;
+    seed_phrase(&s, (double)s.frame / fpb_of(&s, 120) + 0.5, 0, 120);
+    sim_beats(&s, 14, 120);
+    CHECK(count_on(&s, 1, from, UINT64_MAX) > 0);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+TEST(continuous_mode_plays_along) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.mode = CN_MODE_CONTINUOUS;
+    sim_init(&s, &p, SIZES_MIX, (int)(sizeof SIZES_MIX / sizeof *SIZES_MIX));
+    seed_phrase(&s, 0.0, 0, 120);
+    sim_beats(&s, 16, 120);
+    double fpb = fpb_of(&s, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 4);
+    CHECK(count_on(&s, 1, (uint64_t)llround(8 * fpb), UINT64_MAX) > 0);   /* still going after the player */
+    p.mode = CN_MODE_OFF;
+    cn_jam_set_params(s.j, &p);
+    sim_beats(&s, 2, 120);
+    CHECK(hanging(&s, 1) == 0);
+    CHECK(s.bad_order == 0 && s.bad_range == 0);
+    sim_free(&s);
+}
+
+TEST(channel_filter) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.channel_in = 3;
+    sim_init(&s, &p, SIZES_64, 1);
+    seed_phrase(&s, 0.0, 0, 120);   /* channel 1: not ours */
+    sim_beats(&s, 12, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) == 0);
+    CHECK(count_on(&s, 0, 0, UINT64_MAX) == 8);   /* still passed through */
+    uint64_t from = s.frame;
+    seed_phrase(&s, 12.5, 2, 120);   /* channel 3 */
+    sim_beats(&s, 14, 120);
+    CHECK(count_on(&s, 1, from, UINT64_MAX) > 0);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+TEST(thru_off_passes_only_the_panic) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.thru = 0;
+    sim_init(&s, &p, SIZES_64, 1);
+    seed_phrase(&s, 0.0, 0, 120);
+    sim_beats(&s, 12, 120);
+    CHECK(count_on(&s, 0, 0, UINT64_MAX) == 0);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    sim_free(&s);
+}
+
+/* Every generated event sits on the 1/12-beat grid, so its frame must be
+ * (k/12 - beat_at_frame0) * fpb within one frame, for some integer k. */
+static int grid_misses(const sim *s, int ch, double beat0, double fpb) {
+    int bad = 0;
+    for (int i = 0; i < s->n_rec; i++) {
+        const rec_msg *r = &s->rec[i];
+        if (!is_on(r, ch)) continue;
+        double b = beat0 + (double)r->frame / fpb;
+        double k = floor(b * 12 + 0.5);
+        double want = (k / 12 - beat0) * fpb;
+        if (fabs(want - (double)r->frame) > 1.0) {
+            bad++;
+            fprintf(stderr, "  on at frame %llu, grid frame %.2f\n", (unsigned long long)r->frame, want);
+        }
+    }
+    return bad;
+}
+
+TEST(timing_own_tempo_and_host_tempo) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.bpm = 120;
+    sim_init(&s, &p, SIZES_MIX, (int)(sizeof SIZES_MIX / sizeof *SIZES_MIX));
+    seed_phrase(&s, 0.0, 0, 120);
+    sim_beats(&s, 16, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    CHECK(grid_misses(&s, 1, 0.0, fpb_of(&s, 120)) == 0);
+    sim_free(&s);
+
+    /* host tempo 100 bpm, host beat 0.37 at frame 0: the own tempo must not matter */
+    p.bpm = 171;
+    sim_init(&s, &p, SIZES_MIX, (int)(sizeof SIZES_MIX / sizeof *SIZES_MIX));
+    s.host = 1; s.host_bpm = 100; s.host_beat0 = 0.37;
+    seed_phrase(&s, 0.0, 0, 100);
+    sim_beats(&s, 16, 100);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    CHECK(grid_misses(&s, 1, 0.37, fpb_of(&s, 100)) == 0);
+    sim_free(&s);
+}
+
+TEST(quantize_to_bar) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.quantize = CN_QUANT_BAR;
+    sim_init(&s, &p, SIZES_64, 1);
+    s.host = 1; s.host_bpm = 120; s.host_beat0 = 0.0;
+    seed_phrase(&s, 0.0, 0, 120);   /* silence ends at 4.9; the next bar is at 8 */
+    sim_beats(&s, 20, 120);
+    int64_t f = first_on(&s, 1, 0);
+    CHECK(f >= 0);
+    CHECKF(f >= (int64_t)llround(8.0 * fpb_of(&s, 120)) - 1, "answer at %lld, before the bar", (long long)f);
+    sim_free(&s);
+}
+
+TEST(out_of_range_params_clamped) {
+    cn_jam_params p;
+    cn_jam_params_default(&p);
+    p.mode = 7; p.temperature = NAN; p.top_p = 5; p.silence_beats = -3; p.response_beats = 1e9f;
+    p.channel_in = -4; p.channel_out = 99; p.thru = 5; p.quantize = -1; p.bpm = INFINITY;
+    cn_jam_params_clamp(&p);
+    CHECK(p.mode == CN_MODE_CONTINUOUS);
+    CHECK(p.temperature >= 0 && p.temperature <= 2);
+    CHECK(p.top_p >= 0 && p.top_p <= 1);
+    CHECK(p.silence_beats > 0 && p.silence_beats <= 16);
+    CHECK(p.response_beats >= 1 && p.response_beats <= 64);
+    CHECK(p.channel_in == 0);
+    CHECK(p.channel_out == 16);
+    CHECK(p.thru == 1);
+    CHECK(p.quantize == CN_QUANT_OFF);
+    CHECK(p.bpm >= 20 && p.bpm <= 300);
+    /* and an engine given such controls still runs and answers */
+    static sim s;
+    cn_jam_params q = params_cr();
+    q.temperature = 1e9f; q.top_p = -1; q.silence_beats = NAN; q.channel_out = 2;
+    sim_init(&s, &q, SIZES_64, 1);
+    seed_phrase(&s, 0.0, 0, 120);
+    sim_beats(&s, 16, 120);
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+TEST(paper_model_refused) {
+    cn_jam *j = cn_jam_new();
+    cn_model *m = test_model(3);
+    m->encoding = CN_ENC_PAPER;
+    char err[256] = "";
+    cn_model *old = NULL;
+    CHECK(cn_jam_swap_model(j, m, &old, err, sizeof err) == -1);
+    CHECKF(strstr(err, "paper") != NULL, "err: %s", err);
+    CHECK(cn_jam_model(j) == NULL);
+    cn_model_free(m);
+    cn_jam_free(j);
+}
+
+TEST(no_model_passes_through_quietly) {
+    cn_jam *j = cn_jam_new();
+    cn_jam_params p = params_cr();
+    cn_jam_set_params(j, &p);
+    cn_midi_msg in[2] = { { 10, 3, { 0x90, 60, 100 } }, { 20, 3, { 0x80, 60, 0 } } }, out[16];
+    cn_jam_time t; memset(&t, 0, sizeof t);
+    t.n_frames = 64; t.sample_rate = SR;
+    CHECK(cn_jam_run(j, &t, in, 2, out, 16) == 2);
+    for (int k = 0; k < 2000; k++) {
+        t.offset = 0;
+        CHECK(cn_jam_run(j, &t, NULL, 0, out, 16) == 0);
+        cn_jam_work(j, 1000);
+    }
+    CHECK(cn_jam_latency(j) == 0);
+    cn_jam_free(j);
+}
+
+int main(void) {
+    RUN(answer_after_silence);
+    RUN(no_answer_while_a_key_is_held);
+    RUN(playing_again_stops_the_answer_at_once);
+    RUN(note_balance_sorted_in_range_any_block_size);
+    RUN(transport_stop_panics);
+    RUN(incoming_cc123_and_cc120_honoured);
+    RUN(mode_change_panics);
+    RUN(model_swap_panics);
+    RUN(continuous_mode_plays_along);
+    RUN(channel_filter);
+    RUN(thru_off_passes_only_the_panic);
+    RUN(timing_own_tempo_and_host_tempo);
+    RUN(quantize_to_bar);
+    RUN(out_of_range_params_clamped);
+    RUN(paper_model_refused);
+    RUN(no_model_passes_through_quietly);
+    return test_summary();
+}
