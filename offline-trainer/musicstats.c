@@ -21,7 +21,7 @@ static double pearson(const double *a, const double *b, int rot) {
     return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0;
 }
 
-double cn_key_correlation(const double pc_hist[12], int *tonic, int *minor) {
+double cn_music_key_corr(const double pc_hist[12], int *tonic, int *minor) {
     double best = -2; int bt = 0, bm = 0;
     for (int m = 0; m < 2; m++)
         for (int t = 0; t < 12; t++) {
@@ -66,7 +66,7 @@ int cn_music_stats_compute(const cn_note *notes, size_t n, double span_beats,
         if (notes[i].pitch < lo) lo = notes[i].pitch;
         if (notes[i].pitch > hi) hi = notes[i].pitch;
     }
-    out->key_corr = cn_key_correlation(hist, &out->key_tonic, &out->key_minor);
+    out->key_corr = cn_music_key_corr(hist, &out->key_tonic, &out->key_minor);
     out->pitch_range = hi - lo;
     out->density = span_beats > 0 ? (double)n / span_beats : 0;
 

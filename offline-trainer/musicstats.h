@@ -26,7 +26,7 @@ int cn_music_stats_compute(const cn_note *notes, size_t n, double span_beats,
                            const int *tokens, size_t n_tokens, cn_music_stats *out);
 
 /* The correlation of a pitch-class histogram with the best of the 24 keys. */
-double cn_key_correlation(const double pc_hist[12], int *tonic, int *minor);
+double cn_music_key_corr(const double pc_hist[12], int *tonic, int *minor);
 
 /* The notes that start in [from, to), moved to start at 0, their ends cut at `to`; the
  * song keeps the source's first tempo, meter and program. 0, or -1 on out of memory. */
