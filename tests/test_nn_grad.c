@@ -9,6 +9,7 @@
  * a missing term moves these by tens of percent. */
 #include <stdlib.h>
 #include "nn.h"
+#include "optim.h"
 #include "rng.h"
 #include "test.h"
 
@@ -177,6 +178,42 @@ TEST(batchnorm_running_stats) {
     cn_model_free(m);
 }
 
+/* Adam's first step moves each weight by lr against its gradient's sign (bias correction);
+ * clipping by global norm scales RMSprop's step; the checkpoint arrays restore the state. */
+TEST(optimizers_step_and_clip) {
+    float p[3] = { 1, 1, 1 }, g[3] = { 0.5f, -2.0f, 0.0f };
+    cn_optim o;
+    CHECK(cn_optim_init(&o, CN_OPT_ADAM, 3, 1e-3f, 0) == 0);
+    CHECK(cn_optim_step(&o, p, g, 1e-2f) == 0);
+    CHECK_NEAR(p[0], 0.99, 1e-6);
+    CHECK_NEAR(p[1], 1.01, 1e-6);
+    CHECK_NEAR(p[2], 1.0, 1e-9);
+    CHECK_NEAR(o.last_norm, sqrt(4.25), 1e-6);
+    cn_ckpt_array arr[4];
+    CHECK(cn_optim_arrays(&o, arr, 4) == 2);
+    cn_optim o2;
+    CHECK(cn_optim_init(&o2, CN_OPT_ADAM, 3, 1e-3f, 0) == 0);
+    CHECK(cn_optim_restore(&o2, arr, 2, 1) == 0);
+    CHECK(o2.t == 1 && o2.m[1] == o.m[1] && o2.v[0] == o.v[0]);
+    CHECK(cn_optim_restore(&o2, arr, 1, 1) == -1);   /* adam.v missing */
+    cn_optim_free(&o2);
+    cn_optim_free(&o);
+    /* RMSprop (Keras: rho 0.9): first step = lr * g / sqrt(0.1 g^2) = lr * sign(g) * sqrt(10);
+     * with clip 1 and |g| = 2.06, g is scaled by 1/2.06 first, which leaves that ratio. */
+    float q[3] = { 0, 0, 0 };
+    CHECK(cn_optim_init(&o, CN_OPT_RMSPROP, 3, 1e-3f, 1.0f) == 0);
+    CHECK(cn_optim_step(&o, q, g, 1e-3f) == 0);
+    CHECK_NEAR(q[0], -1e-3 * sqrt(10.0), 1e-6);
+    CHECK_NEAR(q[1], 1e-3 * sqrt(10.0), 1e-6);
+    CHECK_NEAR(o.v[1], 0.1 * (2.0 / sqrt(4.25)) * (2.0 / sqrt(4.25)), 1e-6);
+    float bad[3] = { NAN, 0, 0 };
+    CHECK(cn_optim_step(&o, q, bad, 1e-3f) == -1);
+    CHECK(cn_optim_parse("rmsprop", &o.kind) == 0 && o.kind == CN_OPT_RMSPROP);
+    int k;
+    CHECK(cn_optim_parse("sgd", &k) == -1);
+    cn_optim_free(&o);
+}
+
 int main(void) {
     RUN(grad_onehot_conv);
     RUN(grad_conv_on_activations);
@@ -195,5 +232,6 @@ int main(void) {
     RUN(shards_agree_with_single);
     RUN(bad_tokens_and_ignored_targets);
     RUN(batchnorm_running_stats);
+    RUN(optimizers_step_and_clip);
     return test_summary();
 }
