@@ -54,6 +54,13 @@ void cn_ev_decoder_init(cn_ev_decoder *d, double beat);
 int  cn_ev_decoder_feed(cn_ev_decoder *d, int tok, cn_ev_note_event *ev);
 double cn_ev_decoder_beat(const cn_ev_decoder *d);
 
+/* The same layout at another grid (steps per beat) and shift range, to measure the choice of
+ * CN_EV_GRID: ON 0..127, OFF 128..255, SHIFT 256..256+max_shift-1, then the velocity bins.
+ * cn_ev_encode/decode are these with (CN_EV_GRID, CN_EV_MAX_SHIFT). Onsets and durations are
+ * rounded to the grid separately, so each is kept within half a step. */
+int cn_ev_encode_grid(const cn_song *s, int transpose, int grid, int max_shift, int **out, size_t *n_out);
+int cn_ev_decode_grid(const int *tok, size_t n, int grid, int max_shift, double bpm, cn_song *out);
+
 /* ---- paper ---- */
 typedef struct { char **names; int n; } cn_vocab;   /* names[0] = "<unk>", rest sorted */
 /* Song -> token strings (malloc'd array of malloc'd strings). */
@@ -67,6 +74,13 @@ void cn_vocab_free(cn_vocab *v);
 int  cn_paper_encode(const cn_song *s, const cn_vocab *v, int transpose, int **out, size_t *n_out, size_t *n_unk);
 /* ids -> notes: chords voiced near the previous notes, time advanced by each duration. */
 int  cn_paper_decode(const cn_vocab *v, const int *tok, size_t n, double bpm, cn_song *out);
+
+/* A paper token's parts: a note (one MIDI pitch, is_chord 0, n 1) or a chord (n pitch
+ * classes 0..11 in normal order), and its duration type in quarter notes (0 for "zero"). */
+typedef struct { int is_chord; int n; int pitch[12]; double quarter_len; } cn_paper_token;
+int  cn_paper_parse(const char *name, cn_paper_token *t);   /* 0, or -1 for "<unk>"/malformed */
+/* The name of a note (music21 style, sharps from MIDI: "C#4", "E-3", "C-1" for MIDI 0). */
+void cn_paper_pitch_name(int midi_pitch, char *buf, size_t len);
 
 /* Pitch-class set a token sounds (bit pc), 0 for none: for the key constraint in sampling. */
 uint16_t cn_token_pcmask(cn_encoding e, const cn_vocab *v, int tok);
