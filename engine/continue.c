@@ -1,0 +1,335 @@
+/* continue.c: offline continuation of a seed phrase (see continue.h).
+ * Event models: the seed's event tokens (padded with time shifts up to the seed's end) prime
+ * the stream; sampled tokens go through the incremental decoder, and NOTE_ON/NOTE_OFF pairs
+ * become notes. With a note target, once it is reached NOTE_ONs are barred until every
+ * sounding note has been released, so the phrase ends the way a player would end it.
+ * Paper models: the seed's paper tokens prime the stream; the sampled tokens are decoded
+ * after the seed's, so chords are voiced near the seed's last notes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "continue.h"
+#include "rng.h"
+#include "tokens.h"
+
+#define RECENT_DEFAULT   32
+#define MAX_PAD_BEATS    4.0     /* the most silence added between the seed's last event and its end */
+#define CLOSE_MAX_BEATS  8.0     /* how long a note target waits for held notes to be released */
+#define MIN_DUR          (1.0 / CN_EV_GRID)
+#define BARRED_LOGIT     (-1e30f)
+
+cn_continue_opts cn_continue_defaults(void) {
+    cn_continue_opts o;
+    memset(&o, 0, sizeof o);
+    o.n_notes = 32;
+    o.sample = cn_sample_defaults();
+    o.recent = RECENT_DEFAULT;
+    o.rng_seed = 1;
+    o.weights = CN_W_F32;
+    return o;
+}
+
+void cn_continue_info_free(cn_continue_info *info) {
+    if (!info) return;
+    free(info->tokens);
+    info->tokens = NULL;
+}
+
+static int fail(char *err, size_t errlen, const char *msg) {
+    if (err && errlen) snprintf(err, errlen, "%s", msg);
+    return -1;
+}
+
+static int popcount16(uint16_t x) { int n = 0; while (x) { n += x & 1; x >>= 1; } return n; }
+
+/* The continuation's notes, in beats from where the continuation starts. */
+typedef struct { double start, dur; int pitch, vel; } gen_note;
+typedef struct { gen_note *v; size_t n, cap; } note_list;
+
+static int note_push(note_list *l, double start, double dur, int pitch, int vel) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        gen_note *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv) return -1;
+        l->v = nv; l->cap = cap;
+    }
+    l->v[l->n++] = (gen_note){ start, dur, pitch, vel };
+    return 0;
+}
+
+/* The seed's last sounding moment, or its stated end when that is a little later
+ * (a phrase that ends on a rest keeps its rest, up to MAX_PAD_BEATS), rounded up to the
+ * next half beat when it falls just short of one. */
+static double seed_end_beat(const cn_song *s) {
+    double last = 0;
+    for (size_t i = 0; i < s->n_notes; i++) {
+        double e = s->notes[i].start_beat + s->notes[i].dur_beat;
+        if (e > last) last = e;
+    }
+    if (s->end_beat > last) last = fmin(s->end_beat, last + MAX_PAD_BEATS);
+    /* A phrase played detached ends just before the beat: its answer starts on the beat. */
+    double snapped = ceil(last * 2 - 0.2) / 2;
+    return snapped > last ? snapped : last;
+}
+
+/* Everything the sampling loop needs, for either encoding. */
+typedef struct {
+    const cn_model *m;
+    const cn_continue_opts *o;
+    cn_sample_opts so;
+    int *seq; size_t n_seq, cap_seq;   /* seed tokens, then sampled ones */
+    size_t n_seed;
+    uint16_t *pcmask;                  /* per token, NULL without a key constraint */
+    float *masked;                     /* logits with NOTE_ONs barred (event closing phase) */
+    void *scratch;
+    uint64_t rng;
+    size_t max_gen;
+} sampler;
+
+static int next_token(sampler *sp, const float *logits, int bar_note_ons) {
+    int V = sp->m->vocab;
+    if (bar_note_ons) {
+        memcpy(sp->masked, logits, (size_t)V * sizeof *logits);
+        for (int p = 0; p < 128; p++) sp->masked[CN_EV_NOTE_ON + p] = BARRED_LOGIT;
+        logits = sp->masked;
+    }
+    int nr = sp->o->recent > 0 ? sp->o->recent : RECENT_DEFAULT;
+    if ((size_t)nr > sp->n_seq) nr = (int)sp->n_seq;
+    int tok = cn_sample(logits, V, &sp->so, sp->pcmask, sp->seq + sp->n_seq - nr, nr, &sp->rng, sp->scratch);
+    if (tok < 0 || tok >= V) tok = 0;
+    sp->seq[sp->n_seq++] = tok;
+    return tok;
+}
+
+/* Event encoding: returns 0 and fills the continuation's notes, or -1. *stream_end is where
+ * the continuation starts, in the seed's beats. */
+static int continue_event(sampler *sp, cn_stream *st, const cn_song *seed, note_list *notes,
+                          double *stream_end, cn_continue_info *info, char *err, size_t errlen) {
+    const cn_continue_opts *o = sp->o;
+    /* Where the token stream's clock sits against the seed's beats. */
+    cn_ev_decoder dec;
+    cn_ev_decoder_init(&dec, 0);
+    double offset = 0; int have_offset = 0;
+    for (size_t i = 0; i < sp->n_seq; i++) {
+        cn_ev_note_event ev;
+        if (cn_ev_decoder_feed(&dec, sp->seq[i], &ev) && ev.on && !have_offset) {
+            offset = seed->notes[0].start_beat - ev.beat; have_offset = 1;
+        }
+    }
+    double pad = seed_end_beat(seed) - (cn_ev_decoder_beat(&dec) + offset);
+    long steps = pad > 0 ? lround(pad * CN_EV_GRID) : 0;
+    while (steps > 0) {
+        int s = steps > CN_EV_MAX_SHIFT ? CN_EV_MAX_SHIFT : (int)steps;
+        int tok = CN_EV_SHIFT + s - 1;
+        sp->seq[sp->n_seq++] = tok;
+        cn_ev_decoder_feed(&dec, tok, &(cn_ev_note_event){ 0 });
+        steps -= s;
+    }
+    sp->n_seed = sp->n_seq;
+    double t0 = cn_ev_decoder_beat(&dec);
+    *stream_end = t0 + offset;
+
+    const float *logits = NULL;
+    for (size_t i = 0; i < sp->n_seq; i++) logits = cn_stream_step(st, sp->seq[i]);
+
+    int open[128];
+    for (int p = 0; p < 128; p++) open[p] = -1;
+    int n_open = 0, closing = 0, gen = 0;
+    double close_from = 0, now = 0;
+    int by_beats = o->n_notes <= 0;
+    for (;;) {
+        if (sp->n_seq - sp->n_seed >= sp->max_gen) { info->hit_cap = 1; break; }
+        int tok = next_token(sp, logits, closing);
+        cn_ev_note_event ev;
+        int is_note = cn_ev_decoder_feed(&dec, tok, &ev);
+        now = cn_ev_decoder_beat(&dec) - t0;
+        if (by_beats && now >= o->n_beats) { now = o->n_beats; break; }
+        if (is_note) {
+            double at = ev.beat - t0;
+            int p = ev.pitch & 127;
+            if (open[p] >= 0) {   /* released (or struck again): the held note ends here */
+                gen_note *g = &notes->v[open[p]];
+                g->dur = fmax(at - g->start, MIN_DUR);
+                open[p] = -1; n_open--;
+            }
+            if (ev.on && !closing) {
+                if (note_push(notes, at, 0, p, ev.velocity)) return fail(err, errlen, "out of memory");
+                open[p] = (int)notes->n - 1; n_open++; gen++;
+                if (!by_beats && gen >= o->n_notes) { closing = 1; close_from = at; }
+            }
+        }
+        if (closing && (n_open == 0 || now - close_from >= CLOSE_MAX_BEATS)) break;
+        logits = cn_stream_step(st, tok);
+    }
+    for (int p = 0; p < 128; p++)   /* whatever still sounds ends where generation stopped */
+        if (open[p] >= 0) notes->v[open[p]].dur = fmax(now - notes->v[open[p]].start, MIN_DUR);
+    return 0;
+}
+
+/* Paper encoding: sample, then decode the seed's tokens followed by the sampled ones. */
+static int continue_paper(sampler *sp, cn_stream *st, const cn_song *seed, note_list *notes,
+                          double *stream_end, cn_continue_info *info, char *err, size_t errlen) {
+    const cn_continue_opts *o = sp->o;
+    const cn_vocab *v = &sp->m->words;
+    double bpm = seed->n_tempos ? seed->tempos[0].bpm : 120;
+    *stream_end = seed_end_beat(seed);
+    const float *logits = NULL;
+    for (size_t i = 0; i < sp->n_seq; i++) logits = cn_stream_step(st, sp->seq[i]);
+    cn_song seed_dec, tmp;
+    if (cn_paper_decode(v, sp->seq, sp->n_seed, bpm, &seed_dec)) return fail(err, errlen, "out of memory");
+    double t_seed = seed_dec.end_beat;
+    cn_song_free(&seed_dec);
+    int by_beats = o->n_notes <= 0, counted = 0;
+    for (;;) {
+        if (sp->n_seq - sp->n_seed >= sp->max_gen) { info->hit_cap = 1; break; }
+        int tok = next_token(sp, logits, 0);
+        uint16_t pcs = cn_token_pcmask(CN_ENC_PAPER, v, tok);
+        counted += popcount16(pcs);
+        if (!by_beats && counted >= o->n_notes) break;
+        if (by_beats) {   /* the time so far is what the sampled tokens decode to */
+            if (cn_paper_decode(v, sp->seq + sp->n_seed, sp->n_seq - sp->n_seed, bpm, &tmp))
+                return fail(err, errlen, "out of memory");
+            double span = tmp.end_beat;
+            cn_song_free(&tmp);
+            if (span >= o->n_beats) break;
+        }
+        logits = cn_stream_step(st, tok);
+    }
+    if (cn_paper_decode(v, sp->seq, sp->n_seq, bpm, &tmp)) return fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < tmp.n_notes; i++) {
+        const cn_note *n = &tmp.notes[i];
+        double at = n->start_beat - t_seed, dur = n->dur_beat;
+        if (at < -1e-9) continue;           /* the seed's own notes */
+        if (by_beats) {
+            if (at >= o->n_beats) continue;
+            dur = fmin(dur, o->n_beats - at);
+        }
+        if (note_push(notes, fmax(at, 0), fmax(dur, MIN_DUR), n->pitch, n->velocity)) {
+            cn_song_free(&tmp);
+            return fail(err, errlen, "out of memory");
+        }
+    }
+    cn_song_free(&tmp);
+    return 0;
+}
+
+int cn_continuation_alone(const cn_song *full, int seed_notes, double cont_start,
+                          cn_song *out, double *new_start) {
+    cn_song_init(out);
+    if (!out->tempos) return -1;
+    out->tempos[0].bpm = full->n_tempos ? full->tempos[0].bpm : 120;
+    out->ts_num = full->ts_num; out->ts_den = full->ts_den;
+    out->program = full->program; out->ppq = full->ppq;
+    double bar = full->ts_den > 0 && full->ts_num > 0 ? full->ts_num * 4.0 / full->ts_den : 4.0;
+    double shift = floor(cont_start / bar + 1e-9) * bar;   /* whole bars only: the meter holds */
+    for (size_t i = (size_t)(seed_notes > 0 ? seed_notes : 0); i < full->n_notes; i++) {
+        const cn_note *n = &full->notes[i];
+        if (cn_song_add_note(out, n->start_beat - shift, n->dur_beat, n->pitch, n->velocity, n->channel)) {
+            cn_song_free(out);
+            return -1;
+        }
+    }
+    cn_song_sort(out);
+    if (new_start) *new_start = cont_start - shift;
+    return 0;
+}
+
+int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *o,
+                cn_song *out, cn_continue_info *info_out, char *err, size_t errlen) {
+    cn_continue_info info_local, *info = info_out ? info_out : &info_local;
+    memset(info, 0, sizeof *info);
+    memset(out, 0, sizeof *out);
+    if (!m || !seed || !o) return fail(err, errlen, "nothing to continue");
+    if (seed->n_notes == 0) return fail(err, errlen, "the seed has no notes to continue");
+    if (o->n_notes <= 0 && !(o->n_beats > 0)) return fail(err, errlen, "ask for some notes or beats to generate");
+    int V = m->vocab;
+    if (m->encoding == CN_ENC_EVENT ? V != CN_EV_VOCAB : (V != m->words.n || V < 2))
+        return fail(err, errlen, "the model's vocabulary does not match its encoding");
+
+    sampler sp;
+    memset(&sp, 0, sizeof sp);
+    sp.m = m; sp.o = o; sp.so = o->sample;
+    sp.rng = cn_rng_seed(o->rng_seed);
+    if (o->max_tokens > 0) sp.max_gen = (size_t)o->max_tokens;
+    else if (o->n_notes > 0) sp.max_gen = (size_t)o->n_notes * 24 + 512;
+    else sp.max_gen = (size_t)(fmin(o->n_beats, 1e5) * 96) + 512;
+
+    /* the key constraint: named, or found in the seed (duration-weighted pitch classes) */
+    uint16_t key = o->sample.key_mask;
+    if (o->key_auto) {
+        double hist[12] = { 0 };
+        for (size_t i = 0; i < seed->n_notes; i++) hist[seed->notes[i].pitch % 12] += seed->notes[i].dur_beat + 1e-3;
+        key = cn_key_detect(hist, &info->key_tonic, &info->key_minor);
+    }
+    sp.so.key_mask = key;
+    info->key_mask = key;
+
+    int *seed_tok = NULL; size_t n_seed = 0;
+    int rc = m->encoding == CN_ENC_EVENT ? cn_ev_encode(seed, 0, &seed_tok, &n_seed)
+                                         : cn_paper_encode(seed, &m->words, 0, &seed_tok, &n_seed, &info->seed_unknown);
+    if (rc) return fail(err, errlen, "out of memory encoding the seed");
+    if (n_seed == 0) { free(seed_tok); return fail(err, errlen, "the seed encodes to no tokens"); }
+    sp.cap_seq = n_seed + (size_t)(MAX_PAD_BEATS * CN_EV_GRID) + sp.max_gen + 1;
+    sp.seq = malloc(sp.cap_seq * sizeof *sp.seq);
+    sp.masked = malloc((size_t)V * sizeof *sp.masked);
+    sp.scratch = malloc(cn_sample_scratch_bytes(V) + 1);
+    if (key) sp.pcmask = malloc((size_t)V * sizeof *sp.pcmask);
+    cn_stream *st = cn_stream_new(m, o->weights);
+    note_list notes = { 0 };
+    rc = -1;
+    if (!sp.seq || !sp.masked || !sp.scratch || (key && !sp.pcmask) || !st) {
+        fail(err, errlen, "out of memory");
+        goto done;
+    }
+    memcpy(sp.seq, seed_tok, n_seed * sizeof *seed_tok);
+    sp.n_seq = sp.n_seed = n_seed;
+    for (int t = 0; key && t < V; t++)   /* only what sounds a pitch is constrained; never a release */
+        sp.pcmask[t] = m->encoding == CN_ENC_EVENT && t >= CN_EV_NOTE_OFF ? 0 : cn_token_pcmask(m->encoding, &m->words, t);
+
+    double stream_end = 0;
+    rc = m->encoding == CN_ENC_EVENT ? continue_event(&sp, st, seed, &notes, &stream_end, info, err, errlen)
+                                     : continue_paper(&sp, st, seed, &notes, &stream_end, info, err, errlen);
+    if (rc) goto done;
+
+    /* The output: the seed, then the continuation, at the seed's tempo and meter. Every
+     * seed note starts before the continuation does, so sorting keeps the seed's notes first. */
+    cn_song full;
+    cn_song_init(&full);
+    int ok = full.tempos != NULL;
+    if (ok) {
+        full.tempos[0].bpm = seed->n_tempos ? seed->tempos[0].bpm : 120;
+        full.ts_num = seed->ts_num; full.ts_den = seed->ts_den;
+        full.program = seed->program; full.ppq = seed->ppq > 0 ? seed->ppq : 480;
+    }
+    for (size_t i = 0; ok && i < seed->n_notes; i++) {
+        const cn_note *n = &seed->notes[i];
+        ok = !cn_song_add_note(&full, n->start_beat, n->dur_beat, n->pitch, n->velocity, n->channel);
+    }
+    int ch = seed->notes[0].channel;
+    for (size_t i = 0; ok && i < notes.n; i++)
+        ok = !cn_song_add_note(&full, stream_end + notes.v[i].start, notes.v[i].dur, notes.v[i].pitch, notes.v[i].vel, ch);
+    if (ok) cn_song_sort(&full);
+    if (ok && !o->include_seed) {
+        ok = !cn_continuation_alone(&full, (int)seed->n_notes, stream_end, out, &info->cont_start_beat);
+        cn_song_free(&full);
+    } else if (ok) {
+        *out = full;
+        info->seed_notes = (int)seed->n_notes;
+        info->cont_start_beat = stream_end;
+    }
+    if (!ok) { cn_song_free(&full); rc = fail(err, errlen, "out of memory"); goto done; }
+    info->gen_notes = (int)notes.n;
+    info->seed_tokens = sp.n_seed;
+    info->gen_tokens = sp.n_seq - sp.n_seed;
+    info->tokens = malloc((info->gen_tokens + 1) * sizeof *info->tokens);
+    if (!info->tokens) { rc = fail(err, errlen, "out of memory"); goto done; }
+    memcpy(info->tokens, sp.seq + sp.n_seed, info->gen_tokens * sizeof *info->tokens);
+    rc = 0;
+done:
+    if (rc) { cn_song_free(out); memset(out, 0, sizeof *out); cn_continue_info_free(info); }
+    if (info == &info_local) cn_continue_info_free(info);
+    cn_stream_free(st);
+    free(seed_tok); free(sp.seq); free(sp.masked); free(sp.scratch); free(sp.pcmask); free(notes.v);
+    return rc;
+}

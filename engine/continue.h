@@ -1,0 +1,54 @@
+/* continue.h: offline continuation of a seed phrase. The seed's tokens are fed through a
+ * streaming model, then tokens are sampled (cn_sample's options: temperature, top-k, top-p,
+ * repetition guard, key constraint) until enough notes or beats are generated, and decoded
+ * to a song at the seed's tempo. Works for event and paper models; the same rng seed gives
+ * the same song. Not real-time (it allocates); the live path is jam.h. */
+#ifndef CONTINUO_CONTINUE_H
+#define CONTINUO_CONTINUE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "midi.h"
+#include "nn.h"
+#include "sample.h"
+
+typedef struct {
+    int n_notes;            /* stop after this many new notes (0: use n_beats) */
+    double n_beats;         /* else after this many beats past the seed's end */
+    int max_tokens;         /* hard cap on sampled tokens (0: from n_notes / n_beats) */
+    cn_sample_opts sample;  /* sample.key_mask is used unless key_auto */
+    int key_auto;           /* 1: key constraint from the seed's detected key */
+    int recent;             /* tokens the repetition guard looks back over (default 32) */
+    uint64_t rng_seed;
+    int include_seed;       /* 1: the seed, then the continuation; 0: the continuation alone */
+    cn_weight_format weights;
+} cn_continue_opts;
+
+typedef struct {
+    size_t seed_tokens;     /* tokens the seed encoded to (with padding to its end) */
+    size_t seed_unknown;    /* paper: seed tokens outside the model's vocabulary */
+    size_t gen_tokens;      /* tokens sampled */
+    int *tokens;            /* the sampled tokens (malloc'd; cn_continue_info_free) */
+    int seed_notes;         /* the first seed_notes notes of the output are the seed's */
+    int gen_notes;          /* notes generated */
+    double cont_start_beat; /* where the continuation starts in the output */
+    int hit_cap;            /* 1 when max_tokens ended it before the target */
+    uint16_t key_mask;      /* the key constraint used (0 = none) */
+    int key_tonic, key_minor;  /* the detected key when key_auto */
+} cn_continue_info;
+
+/* 300 tokens' worth of defaults: 32 notes, temperature 1, top-p .95, a mild guard. */
+cn_continue_opts cn_continue_defaults(void);
+
+/* Continue seed with model m into out (initialised here; the caller frees it with
+ * cn_song_free). info may be NULL. 0, or -1 with err: the seed has no notes, the model's
+ * vocabulary does not match its encoding, out of memory. */
+int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *o,
+                cn_song *out, cn_continue_info *info, char *err, size_t errlen);
+void cn_continue_info_free(cn_continue_info *info);
+
+/* From a seed-plus-continuation song (the first seed_notes notes the seed's, the continuation
+ * from beat cont_start), the continuation alone, moved earlier by whole bars so that it keeps
+ * its place in the bar. *new_start (may be NULL) gets where it now starts. 0, or -1 on OOM. */
+int cn_continuation_alone(const cn_song *full, int seed_notes, double cont_start,
+                          cn_song *out, double *new_start);
+#endif
