@@ -149,11 +149,11 @@ void cn_ngram_probs(const cn_ngram *g, int order, const int *ctx, int n_ctx, dou
 }
 
 cn_ngram_score cn_ngram_eval(const cn_ngram *g, int order, const int *const *seqs,
-                             const size_t *lens, int n_seqs, double *scratch) {
+                             const size_t *lens, int n_seqs, size_t skip, double *scratch) {
     cn_ngram_score sc = { 0, 0, 0 };
     double ce = 0; uint64_t hits = 0;
     for (int s = 0; s < n_seqs; s++)
-        for (size_t j = 0; j < lens[s]; j++) {
+        for (size_t j = skip; j < lens[s]; j++) {
             cn_ngram_probs(g, order, seqs[s], (int)j, scratch);
             int t = seqs[s][j];
             if (t < 0 || t >= g->vocab) continue;
@@ -168,13 +168,13 @@ cn_ngram_score cn_ngram_eval(const cn_ngram *g, int order, const int *const *seq
 }
 
 int cn_ngram_choose_order(const cn_ngram *g, const int *const *seqs, const size_t *lens,
-                          int n_seqs, cn_ngram_score *best) {
+                          int n_seqs, size_t skip, cn_ngram_score *best) {
     double *scratch = malloc((size_t)g->vocab * sizeof *scratch);
     if (!scratch) return 1;
     int best_order = 1;
     cn_ngram_score bs = { 0, INFINITY, 0 };
     for (int k = 1; k <= g->max_order; k++) {
-        cn_ngram_score sc = cn_ngram_eval(g, k, seqs, lens, n_seqs, scratch);
+        cn_ngram_score sc = cn_ngram_eval(g, k, seqs, lens, n_seqs, skip, scratch);
         if (sc.tokens && sc.cross_entropy < bs.cross_entropy) { bs = sc; best_order = k; }
     }
     free(scratch);

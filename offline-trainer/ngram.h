@@ -50,12 +50,14 @@ typedef struct {
     double accuracy;       /* fraction where the most probable token was the target */
 } cn_ngram_score;
 
-/* Score every token of every sequence (each from its start, BOS-padded). scratch: V doubles. */
+/* Score the tokens of every sequence from position `skip` on (the history before a position
+ * is the sequence's own, BOS-padded; skip = 1 scores what a network primed with the first
+ * token predicts). scratch: V doubles. */
 cn_ngram_score cn_ngram_eval(const cn_ngram *g, int order, const int *const *seqs,
-                             const size_t *lens, int n_seqs, double *scratch);
+                             const size_t *lens, int n_seqs, size_t skip, double *scratch);
 
 /* The order 1..max_order with the lowest cross-entropy on the given (validation) sequences;
  * *best gets its score when not NULL. */
 int cn_ngram_choose_order(const cn_ngram *g, const int *const *seqs, const size_t *lens,
-                          int n_seqs, cn_ngram_score *best);
+                          int n_seqs, size_t skip, cn_ngram_score *best);
 #endif

@@ -83,10 +83,11 @@ TEST(order_chosen_on_validation) {
     cn_ngram g; char err[128];
     CHECK(cn_ngram_train(&g, 7, 6, ts, lens, 1, err, sizeof err) == 0);
     cn_ngram_score best;
-    int order = cn_ngram_choose_order(&g, vs, lens, 1, &best);
+    int order = cn_ngram_choose_order(&g, vs, lens, 1, 0, &best);
     CHECKF(order >= 4, "order %d", order);
     double scratch[7];
-    cn_ngram_score uni = cn_ngram_eval(&g, 1, vs, lens, 1, scratch);
+    cn_ngram_score uni = cn_ngram_eval(&g, 1, vs, lens, 1, 0, scratch);
+    CHECK(cn_ngram_eval(&g, order, vs, lens, 1, 4, scratch).tokens == N - 4);
     CHECK(best.cross_entropy < uni.cross_entropy - 0.5);
     /* 1 and 2 follow deterministically, 3/4 follow from 5/6; only the first of each group is a coin */
     CHECKF(best.accuracy > 0.7, "accuracy %g", best.accuracy);
