@@ -245,7 +245,8 @@ static int generate(cn_jam *j) {
     if (j->ip.mode == CN_MODE_CALL_RESPONSE) {
         if (j->resp_state == 1) {
             if (now < j->resp_start - JAM_CR_LEAD_BEATS) return 0;
-            shift_to(j, beat_step(j->resp_start));
+            /* on the grid, never before the silence is complete */
+            shift_to(j, (int64_t)ceil(j->resp_start * GRID - 1e-9));
             j->resp_state = 2;
             return 1;
         }
