@@ -1,0 +1,453 @@
+/* train_loop.c: the training run (see train_loop.h). All randomness is a function of the
+ * seed and the position (epoch, batch), or of the RNG state kept in the checkpoint, so that a
+ * resumed run replays exactly the batches, transpositions and dropout masks it would have seen. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "atomicfile.h"
+#include "history.h"
+#include "modelfile.h"
+#include "optim.h"
+#include "progress.h"
+#include "rng.h"
+#include "train_loop.h"
+#include "windows.h"
+
+int cn_lr_schedule_parse(const char *name, cn_lr_schedule *out) {
+    if (strcmp(name, "constant") == 0) *out = CN_SCHED_CONSTANT;
+    else if (strcmp(name, "cosine") == 0) *out = CN_SCHED_COSINE;
+    else if (strcmp(name, "step") == 0) *out = CN_SCHED_STEP;
+    else return -1;
+    return 0;
+}
+
+float cn_lr_at(cn_lr_schedule s, float lr, double p) {
+    if (p < 0) p = 0;
+    if (p > 1) p = 1;
+    switch (s) {
+    case CN_SCHED_COSINE: return (float)(lr * 0.5 * (1.0 + cos(3.14159265358979323846 * p)));
+    case CN_SCHED_STEP: return (float)(lr * pow(0.5, floor(p * 4.0 < 3.0 ? p * 4.0 : 3.0)));
+    case CN_SCHED_CONSTANT: break;
+    }
+    return lr;
+}
+
+void cn_train_opts_default(cn_train_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->seq_len = 100;
+    o->stride = 0;            /* decided from the loss: see train_main.c */
+    o->loss_all = 1;
+    o->batch = 64;
+    o->val_windows = 4096;
+    o->epochs = 0;
+    o->optimizer = CN_OPT_ADAM;
+    o->lr = 1e-3f;
+    o->clip = 1.0f;
+    o->schedule = CN_SCHED_CONSTANT;
+    o->seed = 1;
+    o->threads = 2;
+    o->val_every = 1;
+    o->tty = -1;
+}
+
+/* The shuffle of epoch e and the augmentation of (epoch, batch): mixed from the seed. */
+static uint64_t mix(uint64_t seed, uint64_t a, uint64_t b) {
+    return cn_rng_seed(seed ^ cn_rng_seed(a * 0x9E3779B97F4A7C15ull + b + 0x632BE59BD9B4E019ull));
+}
+
+static int all_finite(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+/* ---- evaluation ---- */
+
+static int eval_windows(cn_batch *bt, const cn_corpus *c, const cn_windows *ws, int B,
+                        int *tok, int *tgt, size_t *idx, double *loss, double *acc) {
+    double sum = 0;
+    long counted = 0, correct = 0;
+    cn_fill_opts none = { 0, 0 };
+    for (size_t first = 0; first < ws->n; first += (size_t)B) {
+        int count = ws->n - first < (size_t)B ? (int)(ws->n - first) : B;
+        for (int k = 0; k < count; k++) idx[k] = first + (size_t)k;
+        cn_windows_fill(c, ws, idx, count, B, &none, 0, tok, tgt);
+        float l = cn_batch_forward(bt, tok, tgt, 0, 0);
+        int n = cn_batch_counted(bt);
+        if (!isfinite(l)) return -1;
+        sum += (double)l * n;
+        counted += n;
+        correct += cn_batch_correct(bt);
+    }
+    *loss = counted ? sum / (double)counted : NAN;
+    *acc = counted ? (double)correct / (double)counted : NAN;
+    return 0;
+}
+
+static size_t stride_of(const cn_train_opts *o) {
+    return o->stride > 0 ? (size_t)o->stride : 1;
+}
+
+int cn_train_evaluate(cn_model *m, const cn_corpus *c, int split, const cn_train_opts *o,
+                      double *loss, double *acc, long *n_windows) {
+    *loss = *acc = NAN;
+    cn_windows ws;
+    if (cn_windows_cut(c, split, o->seq_len, (int)stride_of(o), &ws)) return -1;
+    cn_windows_thin(&ws, o->val_windows > 0 ? (size_t)o->val_windows : 0);
+    if (n_windows) *n_windows = (long)ws.n;
+    if (ws.n == 0) { cn_windows_free(&ws); return 0; }
+    int B = o->batch, T = o->seq_len;
+    cn_batch *bt = cn_batch_new_threads(m, B, T, o->loss_all, o->threads);
+    int *tok = malloc(sizeof(int) * (size_t)B * (size_t)T), *tgt = malloc(sizeof(int) * (size_t)B * (size_t)T);
+    size_t *idx = malloc(sizeof(size_t) * (size_t)B);
+    int rc = -1;
+    if (bt && tok && tgt && idx) rc = eval_windows(bt, c, &ws, B, tok, tgt, idx, loss, acc);
+    if (rc && bt && tok && tgt && idx) rc = 0, *loss = NAN;   /* a NaN loss is a result, not an error */
+    if (bt) cn_batch_free(bt);
+    free(tok); free(tgt); free(idx);
+    cn_windows_free(&ws);
+    return rc;
+}
+
+/* ---- the run ---- */
+
+typedef struct {
+    cn_model *m;
+    const cn_corpus *c;
+    const cn_train_opts *o;
+    cn_optim opt;
+    float *best;                 /* the best weights so far */
+    cn_ckpt_pos pos;
+    cn_history hist;
+    cn_progress prog;
+    double t0;                   /* now() - elapsed at the start of this session */
+    double test_loss, test_acc;  /* NaN until the final test */
+    char *err; size_t errlen;
+} run_ctx;
+
+/* SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes the date, and then nothing
+ * time-dependent goes into the model, so that two runs give byte-identical files. */
+static int reproducible_date(time_t *t) {
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    if (!s || !*s) return 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v < 0) return 0;
+    *t = (time_t)v;
+    return 1;
+}
+
+static void note_time(const char *key, cn_model *m) {
+    char buf[64];
+    time_t now = time(NULL);
+    reproducible_date(&now);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    cn_meta_set(&m->meta, key, buf);
+}
+
+static void meta_num(cn_model *m, const char *key, double v, const char *fmt) {
+    char buf[64];
+    if (!isfinite(v)) return;
+    snprintf(buf, sizeof buf, fmt, v);
+    cn_meta_set(&m->meta, key, buf);
+}
+
+static void meta_unset(cn_meta *m, const char *key) {
+    for (int i = 0; i < m->n; i++)
+        if (strcmp(m->keys[i], key) == 0) {
+            free(m->keys[i]); free(m->vals[i]);
+            memmove(&m->keys[i], &m->keys[i + 1], (size_t)(m->n - i - 1) * sizeof *m->keys);
+            memmove(&m->vals[i], &m->vals[i + 1], (size_t)(m->n - i - 1) * sizeof *m->vals);
+            m->n--;
+            return;
+        }
+}
+
+/* The run's figures in the model's metadata, always in the same order (whatever was known at
+ * earlier saves), so that a resumed run writes the same bytes as an uninterrupted one. */
+static void meta_progress(run_ctx *r) {
+    static const char *keys[] = { "epochs", "trained_seconds", "train_loss", "val_loss", "best_epoch",
+                                  "val_accuracy", "test_loss", "test_accuracy", "date" };
+    cn_model *m = r->m;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) meta_unset(&m->meta, keys[i]);
+    meta_num(m, "epochs", (double)r->pos.epoch, "%.0f");
+    time_t fixed;
+    if (!reproducible_date(&fixed)) meta_num(m, "trained_seconds", r->pos.elapsed, "%.0f");
+    if (r->hist.n > 0) meta_num(m, "train_loss", r->hist.rows[r->hist.n - 1].train_loss, "%.4f");
+    if (r->pos.best_epoch > 0) {
+        meta_num(m, "val_loss", r->pos.best_val, "%.4f");
+        meta_num(m, "best_epoch", (double)r->pos.best_epoch, "%.0f");
+        for (int i = 0; i < r->hist.n; i++)
+            if (r->hist.rows[i].epoch == r->pos.best_epoch) meta_num(m, "val_accuracy", r->hist.rows[i].val_acc, "%.4f");
+    }
+    meta_num(m, "test_loss", r->test_loss, "%.4f");
+    meta_num(m, "test_accuracy", r->test_acc, "%.4f");
+    note_time("date", m);
+}
+
+/* Writes the best weights (or the current ones before any validation) to the output path. */
+static int write_best(run_ctx *r) {
+    if (!r->o->out_path) return 0;
+    cn_model *m = r->m;
+    size_t n = m->n_params;
+    float *cur = NULL;
+    if (r->pos.best_epoch > 0) {
+        cur = malloc(n * sizeof *cur);
+        if (!cur) { snprintf(r->err, r->errlen, "out of memory"); return -1; }
+        memcpy(cur, m->params, n * sizeof *cur);
+        memcpy(m->params, r->best, n * sizeof *cur);
+    }
+    meta_progress(r);
+    int rc = cn_model_save(r->o->out_path, m, 0, r->err, r->errlen);
+    if (cur) { memcpy(m->params, cur, n * sizeof *cur); free(cur); }
+    return rc;
+}
+
+static int write_checkpoint(run_ctx *r) {
+    if (!r->o->ckpt_path) return 0;
+    if (!all_finite(r->m->params, r->m->n_params)) {
+        snprintf(r->err, r->errlen, "the weights hold NaN or Inf: checkpoint not written");
+        return -1;
+    }
+    cn_ckpt_array arr[CN_CKPT_MAX_ARRAYS];
+    int na = cn_optim_arrays(&r->opt, arr, CN_CKPT_MAX_ARRAYS - 1);
+    if (r->pos.best_epoch > 0) {
+        snprintf(arr[na].name, sizeof arr[na].name, "best");
+        arr[na].data = r->best; arr[na].n = r->m->n_params;
+        na++;
+    }
+    meta_progress(r);
+    return cn_checkpoint_save(r->o->ckpt_path, r->m, &r->pos, &r->hist, r->o->config, arr, na, r->err, r->errlen);
+}
+
+static int write_logs(run_ctx *r) {
+    if (r->o->csv_path && cn_history_write_csv(&r->hist, r->o->csv_path, r->err, r->errlen)) return -1;
+    if (r->o->plot_path && cn_history_plot_svg(&r->hist, r->o->plot_path, r->o->title, r->err, r->errlen)) return -1;
+    return 0;
+}
+
+static double elapsed(const run_ctx *r) { return cn_now_sec() - r->t0; }
+
+int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const cn_checkpoint *resume,
+                 cn_train_result *res, char *err, size_t errlen) {
+    memset(res, 0, sizeof *res);
+    res->test_loss = res->test_acc = res->best_val_loss = res->best_val_acc = NAN;
+    FILE *log = o->log ? o->log : stderr;
+    run_ctx r;
+    memset(&r, 0, sizeof r);
+    r.m = m; r.c = c; r.o = o; r.err = err; r.errlen = errlen;
+    r.test_loss = r.test_acc = NAN;
+    int B = o->batch, T = o->seq_len;
+    size_t n = m->n_params;
+
+    cn_windows tw = {0}, vw = {0};
+    int *tok = NULL, *tgt = NULL;
+    size_t *order = NULL, *idx = NULL;
+    cn_batch *bt = NULL;
+    int rc = -1;
+
+    if (cn_windows_cut(c, CN_SPLIT_TRAIN, T, (int)stride_of(o), &tw) ||
+        cn_windows_cut(c, CN_SPLIT_VAL, T, (int)stride_of(o), &vw)) {
+        snprintf(err, errlen, "out of memory cutting windows");
+        goto out;
+    }
+    cn_windows_thin(&vw, o->val_windows > 0 ? (size_t)o->val_windows : 0);
+    res->train_windows = (long)tw.n; res->val_windows = (long)vw.n;
+    if (tw.n == 0) {
+        snprintf(err, errlen, "no training windows: every training piece is shorter than --seq-len %d + 1 tokens "
+                 "(%d pieces); use a shorter --seq-len or longer pieces", T, tw.short_pieces);
+        goto out;
+    }
+    size_t per_epoch = o->epoch_windows > 0 && (size_t)o->epoch_windows < tw.n ? (size_t)o->epoch_windows : tw.n;
+    long nb = (long)((per_epoch + (size_t)B - 1) / (size_t)B);
+
+    bt = cn_batch_new_threads(m, B, T, o->loss_all, o->threads);
+    tok = malloc(sizeof(int) * (size_t)B * (size_t)T);
+    tgt = malloc(sizeof(int) * (size_t)B * (size_t)T);
+    order = malloc(sizeof(size_t) * tw.n);
+    idx = malloc(sizeof(size_t) * (size_t)B);
+    r.best = malloc(n * sizeof *r.best);
+    if (!bt || !tok || !tgt || !order || !idx || !r.best ||
+        cn_optim_init(&r.opt, o->optimizer, n, o->lr, o->clip)) {
+        snprintf(err, errlen, "out of memory for training (batch %d x %d, %zu parameters)", B, T, n);
+        goto out;
+    }
+
+    /* a fresh run, or the state a checkpoint kept */
+    r.pos.best_val = INFINITY;
+    r.pos.rng = cn_rng_seed(o->seed ^ 0xD20F0u);
+    if (resume) {
+        r.pos = resume->pos;
+        for (int i = 0; i < resume->history.n; i++)
+            if (cn_history_add(&r.hist, &resume->history.rows[i])) { snprintf(err, errlen, "out of memory"); goto out; }
+        if (cn_optim_restore(&r.opt, resume->arrays, resume->n_arrays, r.pos.step)) {
+            snprintf(err, errlen, "the checkpoint's optimizer state does not match this model and optimizer");
+            goto out;
+        }
+        const cn_ckpt_array *best = cn_checkpoint_array(resume, "best", n);
+        if (r.pos.best_epoch > 0 && !best) { snprintf(err, errlen, "the checkpoint lacks its best weights"); goto out; }
+        if (best) memcpy(r.best, best->data, n * sizeof *r.best);
+    }
+    if (r.pos.best_epoch == 0) memcpy(r.best, m->params, n * sizeof *r.best);
+    r.t0 = cn_now_sec() - r.pos.elapsed;
+    cn_progress_init(&r.prog, log, o->tty, 30.0);
+
+    cn_fill_opts aug = { o->transpose_lo, o->transpose_hi };
+    double last_ckpt = elapsed(&r);
+    int last_ckpt_epoch = r.pos.epoch;
+    double budget = o->minutes > 0 ? o->minutes * 60.0 : 0;
+    double tokens_done = 0, session_t0 = cn_now_sec();
+    long batches_total = o->epochs > 0 ? (long)o->epochs * nb : 0;
+    res->stopped = CN_STOP_DONE;
+
+    while (o->epochs <= 0 || r.pos.epoch < o->epochs) {
+        int epoch = r.pos.epoch + 1;
+        cn_windows_order(tw.n, mix(o->seed, (uint64_t)epoch, 0), order);
+        int ended_early = 0;
+        while ((long)r.pos.batch < nb) {
+            if (o->stop && *o->stop) {
+                cn_progress_done(&r.prog);
+                r.pos.elapsed = elapsed(&r);
+                if (write_checkpoint(&r)) goto out;
+                if (o->ckpt_path) fprintf(log, "stopped by a signal at epoch %d, batch %ld: checkpoint written to %s; "
+                                        "continue with --resume %s\n", epoch, (long)r.pos.batch, o->ckpt_path, o->ckpt_path);
+                else fprintf(log, "stopped by a signal at epoch %d, batch %ld (no checkpoint path)\n", epoch, (long)r.pos.batch);
+                res->stopped = CN_STOP_SIGNAL;
+                rc = 1;
+                goto finish;
+            }
+            if (budget > 0 && elapsed(&r) >= budget) { ended_early = 1; res->stopped = CN_STOP_TIME; break; }
+            long b = (long)r.pos.batch;
+            size_t first = (size_t)b * (size_t)B;
+            int count = per_epoch - first < (size_t)B ? (int)(per_epoch - first) : B;
+            cn_windows_fill(c, &tw, order + first, count, B, &aug, mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1), tok, tgt);
+            cn_batch_zero_grads(bt);
+            float loss = cn_batch_forward(bt, tok, tgt, 1, cn_rng_next(&r.pos.rng));
+            if (o->fault_nan_after > 0 && (long)r.pos.step >= o->fault_nan_after) loss = NAN;
+            if (!isfinite(loss)) {
+                cn_progress_done(&r.prog);
+                snprintf(err, errlen, "the loss became %s at epoch %d, batch %ld (step %lu): training diverged "
+                         "(try a smaller --lr or --clip); stopped, and kept the last good files%s%s%s%s",
+                         isnan(loss) ? "NaN" : "infinite", epoch, b + 1, (unsigned long)r.pos.step + 1,
+                         o->ckpt_path ? ": checkpoint " : "", o->ckpt_path ? o->ckpt_path : "",
+                         o->out_path ? ", model " : "", o->out_path ? o->out_path : "");
+                res->stopped = CN_STOP_NAN;
+                rc = -1;
+                goto finish;
+            }
+            cn_batch_backward(bt);
+            double p = 0;
+            if (batches_total > 0) p = (double)((long)r.pos.epoch * nb + b) / (double)batches_total;
+            if (budget > 0 && elapsed(&r) / budget > p) p = elapsed(&r) / budget;
+            /* the one gradient step: a data-parallel run would all-reduce the gradients here */
+            if (cn_optim_step(&r.opt, m->params, cn_batch_grads(bt), cn_lr_at(o->schedule, o->lr, p))) loss = NAN;
+            if (!isfinite(loss)) {
+                cn_progress_done(&r.prog);
+                snprintf(err, errlen, "the gradient became NaN or infinite at epoch %d, batch %ld (step %lu): training "
+                         "diverged (try a smaller --lr or --clip); stopped, and kept the last good files", epoch, b + 1,
+                         (unsigned long)r.pos.step + 1);
+                res->stopped = CN_STOP_NAN;
+                rc = -1;
+                goto finish;
+            }
+            r.pos.step++;
+            r.pos.batch++;
+            if (o->fault_signal_after > 0 && (long)r.pos.step == o->fault_signal_after) raise(SIGTERM);
+            r.pos.loss_sum += loss;
+            r.pos.loss_batches++;
+            tokens_done += (double)count * T;
+
+            double now = elapsed(&r), sess = cn_now_sec() - session_t0;
+            double tps = sess > 0 ? tokens_done / sess : 0;
+            double eta = -1;
+            if (batches_total > 0 && sess > 0) {
+                double done = (double)((long)r.pos.epoch * nb + (long)r.pos.batch);
+                double rate = tokens_done / ((double)B * T) / sess;   /* batches a second this session */
+                eta = rate > 0 ? ((double)batches_total - done) / rate : -1;
+            }
+            if (budget > 0 && (eta < 0 || budget - now < eta)) eta = budget - now;
+            cn_progress_update(&r.prog, epoch, o->epochs, (long)r.pos.batch, nb,
+                               r.pos.loss_sum / (double)r.pos.loss_batches, tps, eta, 0);
+            if (o->ckpt_minutes > 0 && now - last_ckpt >= o->ckpt_minutes * 60.0 && (long)r.pos.batch < nb) {
+                r.pos.elapsed = now;
+                if (write_checkpoint(&r)) goto out;
+                last_ckpt = now;
+            }
+        }
+        if (r.pos.loss_batches == 0) break;   /* the budget ran out before this epoch began */
+
+        /* the end of an epoch (or of the budget, mid-epoch): validate, log, keep the best */
+        cn_epoch_row row = { epoch, r.pos.loss_sum / (double)r.pos.loss_batches, NAN, NAN, 0 };
+        int validate = vw.n > 0 && (ended_early || epoch % (o->val_every > 0 ? o->val_every : 1) == 0 ||
+                                    (o->epochs > 0 && epoch == o->epochs));
+        if (validate) {
+            if (eval_windows(bt, c, &vw, B, tok, tgt, idx, &row.val_loss, &row.val_acc)) row.val_loss = NAN;
+        }
+        row.seconds = elapsed(&r);
+        r.pos.epoch = epoch;
+        r.pos.batch = 0; r.pos.loss_sum = 0; r.pos.loss_batches = 0;
+        r.pos.elapsed = row.seconds;
+        if (cn_history_add(&r.hist, &row)) { snprintf(err, errlen, "out of memory"); goto out; }
+        int improved = validate && isfinite(row.val_loss) && row.val_loss < r.pos.best_val;
+        if (improved) {
+            r.pos.best_val = row.val_loss; r.pos.best_epoch = epoch; r.pos.since_best = 0;
+            memcpy(r.best, m->params, n * sizeof *r.best);
+        } else if (validate) {
+            r.pos.since_best++;
+        }
+        char vl[64] = "";
+        if (validate) snprintf(vl, sizeof vl, "  val %.4f (acc %.3f)%s", row.val_loss, row.val_acc, improved ? " *" : "");
+        char dur[32];
+        cn_format_duration(row.seconds, dur, sizeof dur);
+        cn_progress_line(&r.prog, "epoch %d%s: train %.4f%s  [%s, %.0f tok/s]", epoch, ended_early ? " (partial)" : "",
+                         row.train_loss, vl, dur, cn_now_sec() > session_t0 ? tokens_done / (cn_now_sec() - session_t0) : 0.0);
+        if ((improved || vw.n == 0) && write_best(&r)) goto out;
+        if (write_logs(&r)) goto out;
+        int stop_early = o->early_stop > 0 && r.pos.since_best >= o->early_stop;
+        int last = ended_early || stop_early || (o->epochs > 0 && epoch >= o->epochs);
+        if (o->ckpt_path && (last || (o->ckpt_epochs > 0 && epoch - last_ckpt_epoch >= o->ckpt_epochs))) {
+            if (write_checkpoint(&r)) goto out;
+            last_ckpt = elapsed(&r); last_ckpt_epoch = epoch;
+        }
+        if (stop_early) {
+            cn_progress_line(&r.prog, "early stop: no better validation loss for %d validations (best %.4f at epoch %d)",
+                             o->early_stop, r.pos.best_val, r.pos.best_epoch);
+            res->stopped = CN_STOP_EARLY;
+            break;
+        }
+        if (ended_early) break;
+    }
+    rc = 0;
+
+finish:
+    cn_progress_done(&r.prog);
+    res->epochs = r.pos.epoch;
+    res->train_loss = r.hist.n ? r.hist.rows[r.hist.n - 1].train_loss : NAN;
+    res->best_epoch = r.pos.best_epoch;
+    res->seconds = elapsed(&r);
+    res->tokens_per_s = cn_now_sec() > session_t0 ? tokens_done / (cn_now_sec() - session_t0) : 0;
+    if (r.pos.best_epoch > 0) {
+        res->best_val_loss = r.pos.best_val;
+        for (int i = 0; i < r.hist.n; i++)
+            if (r.hist.rows[i].epoch == r.pos.best_epoch) res->best_val_acc = r.hist.rows[i].val_acc;
+    }
+    if (rc == 0) {
+        /* the model handed back is the best one; test it, and write it with its figures */
+        if (r.pos.best_epoch > 0) memcpy(m->params, r.best, n * sizeof *r.best);
+        long nt = 0;
+        if (cn_train_evaluate(m, c, CN_SPLIT_TEST, o, &res->test_loss, &res->test_acc, &nt) == 0) res->test_windows = nt;
+        r.test_loss = res->test_loss; r.test_acc = res->test_acc;
+        if (r.pos.best_epoch > 0) memcpy(r.best, m->params, n * sizeof *r.best);
+        if (r.hist.n > 0 && write_best(&r)) rc = -1;
+    }
+out:
+    if (bt) cn_batch_free(bt);
+    cn_optim_free(&r.opt);
+    free(r.best); free(tok); free(tgt); free(order); free(idx);
+    cn_history_free(&r.hist);
+    cn_windows_free(&tw); cn_windows_free(&vw);
+    return rc;
+}

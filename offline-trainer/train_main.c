@@ -1,0 +1,611 @@
+/* train_main.c: continuo-train, a composer's corpus of MIDI files in, a model file out.
+ * Parses the options, loads and splits the corpus, builds (or resumes) the model and runs
+ * the training loop; --paper-zoo trains the report's eight architectures on one split with
+ * one budget and prints their figures side by side. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cblas.h>
+#include "atomicfile.h"
+#include "checkpoint.h"
+#include "corpus.h"
+#include "modelfile.h"
+#include "nn.h"
+#include "optim.h"
+#include "train_loop.h"
+
+#define PROGRAM "continuo-train"
+#define PROGRAM_VERSION "0.1"
+#define PIANO_MIDI_CREDIT "Bernd Krueger, piano-midi.de (CC BY-SA 3.0 DE)"
+#define MAX_PATHS 64
+
+/* Set by the SIGINT/SIGTERM handler, read between batches: the one global, because a
+ * signal handler can reach nothing else. */
+static volatile sig_atomic_t stop_requested;
+static void on_signal(int sig) { stop_requested = sig; }
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: " PROGRAM " [options] -o MODEL.cnm CORPUS...\n"
+        "       " PROGRAM " --resume CHECKPOINT [--epochs N] [--minutes M] [...]\n"
+        "       " PROGRAM " --paper-zoo CORPUS [--minutes M | --epochs N] [-o DIR]\n"
+        "Trains a next-token model on MIDI files and writes the best model on validation loss.\n"
+        "CORPUS: folders (searched recursively for .mid/.midi), MIDI files, or @LIST files\n"
+        "(one path a line). Files that do not parse are skipped with their message.\n"
+        "\n"
+        "Data\n"
+        "  --encoding event|paper  token encoding (default event)\n"
+        "  --seq-len N          window length in tokens (default 100, as in the report)\n"
+        "  --stride N           step between windows (default: seq-len/2 with --loss all, 1 with --loss last)\n"
+        "  --loss all|last      loss on every step, or on the last step as in the report (default all)\n"
+        "  --transpose A..B     augmentation: shift each window by a random A..B semitones,\n"
+        "                       notes kept inside 0..127 (e.g. -5..6; default 0..0 = off)\n"
+        "  --split T/V/S        piece ratio train/val/test (default 10/3/3, as in the report)\n"
+        "  --test-dir DIR       a separate test set (then the corpus is split train/val only)\n"
+        "  --epoch-windows N    windows an epoch, a fresh shuffled subset each epoch (default all)\n"
+        "  --val-windows N      cap on validation and test windows, evenly spaced (default 4096; 0 = all)\n"
+        "Model\n"
+        "  --spec SPEC          architecture (default paper-m1); grammar below\n"
+        "  --seed N             seed for the split, the weights, the shuffle, dropout (default 1)\n"
+        "Optimisation\n"
+        "  --batch N            windows a batch (default 64)\n"
+        "  --epochs N           epochs to train (default 10 when no --minutes)\n"
+        "  --minutes M          time budget; with --epochs, whichever ends first\n"
+        "  --optimizer adam|rmsprop  (default adam; the report used rmsprop)\n"
+        "  --lr X               learning rate (default 0.001)\n"
+        "  --lr-schedule constant|cosine|step  (step halves it every quarter of the run; default constant)\n"
+        "  --clip X             clip the gradient's global norm to X (default 1; 0 = off)\n"
+        "  --threads N          1 or 2 (default 2); the same seed and threads give bit-identical models\n"
+        "Control and output\n"
+        "  -o MODEL             the model file (written whenever validation improves, and at the end)\n"
+        "  --val-every N        validate every N epochs (default 1)\n"
+        "  --early-stop P       stop after P validations without improvement (default off)\n"
+        "  --checkpoint PATH    checkpoint file (default MODEL.ckpt)\n"
+        "  --checkpoint-every X X minutes (e.g. 5 or 5m) or X epochs (e.g. 2e) (default 5m);\n"
+        "                       also at the end and on SIGINT/SIGTERM\n"
+        "  --no-checkpoint      write no checkpoint\n"
+        "  --resume CKPT        continue a run exactly (options come from the checkpoint; only\n"
+        "                       --epochs --minutes --early-stop --checkpoint-every --csv --plot\n"
+        "                       --threads --progress may be given again)\n"
+        "  --csv FILE           log one row an epoch: epoch,train_loss,val_loss,val_accuracy,seconds\n"
+        "  --plot FILE.svg      draw the train and validation loss curves\n"
+        "  --credit TEXT        the data's credit/licence line for the model file (automatic for piano-midi)\n"
+        "  --progress auto|bar|plain  live bar on a terminal, plain lines otherwise (default auto)\n"
+        "  --paper-zoo CORPUS   train paper-baseline and paper-m1..m7 with one budget on one split\n"
+        "                       and print train loss, test loss, test accuracy (-o DIR keeps the models)\n"
+        "  -h, --help\n"
+        "\n%s", cn_spec_help());
+}
+
+typedef struct {
+    cn_train_opts t;
+    cn_encoding enc;
+    const char *spec;
+    const char *paths[MAX_PATHS]; int n_paths;
+    const char *test_dir, *credit, *resume, *zoo;
+    int ratio[3];
+    int no_ckpt;
+    int epochs_set;
+    char ckpt_default[1100];
+} train_args;
+
+enum {
+    O_ENCODING = 256, O_SPEC, O_SEQ_LEN, O_STRIDE, O_LOSS, O_BATCH, O_EPOCHS, O_MINUTES, O_OPTIMIZER, O_LR,
+    O_SCHEDULE, O_CLIP, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
+    O_RESUME, O_EARLY, O_TEST_DIR, O_CSV, O_PLOT, O_CREDIT, O_ZOO, O_SPLIT, O_EPOCH_WINDOWS, O_VAL_WINDOWS,
+    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL
+};
+
+static const struct option long_opts[] = {
+    { "encoding", required_argument, 0, O_ENCODING }, { "spec", required_argument, 0, O_SPEC },
+    { "seq-len", required_argument, 0, O_SEQ_LEN }, { "stride", required_argument, 0, O_STRIDE },
+    { "loss", required_argument, 0, O_LOSS }, { "batch", required_argument, 0, O_BATCH },
+    { "epochs", required_argument, 0, O_EPOCHS }, { "minutes", required_argument, 0, O_MINUTES },
+    { "optimizer", required_argument, 0, O_OPTIMIZER }, { "lr", required_argument, 0, O_LR },
+    { "lr-schedule", required_argument, 0, O_SCHEDULE }, { "clip", required_argument, 0, O_CLIP },
+    { "transpose", required_argument, 0, O_TRANSPOSE }, { "seed", required_argument, 0, O_SEED },
+    { "threads", required_argument, 0, O_THREADS }, { "val-every", required_argument, 0, O_VAL_EVERY },
+    { "checkpoint-every", required_argument, 0, O_CKPT_EVERY }, { "checkpoint", required_argument, 0, O_CKPT },
+    { "no-checkpoint", no_argument, 0, O_NO_CKPT }, { "resume", required_argument, 0, O_RESUME },
+    { "early-stop", required_argument, 0, O_EARLY }, { "test-dir", required_argument, 0, O_TEST_DIR },
+    { "csv", required_argument, 0, O_CSV }, { "plot", required_argument, 0, O_PLOT },
+    { "credit", required_argument, 0, O_CREDIT }, { "paper-zoo", required_argument, 0, O_ZOO },
+    { "split", required_argument, 0, O_SPLIT }, { "epoch-windows", required_argument, 0, O_EPOCH_WINDOWS },
+    { "val-windows", required_argument, 0, O_VAL_WINDOWS }, { "progress", required_argument, 0, O_PROGRESS },
+    { "fault-nan-after", required_argument, 0, O_FAULT_NAN },   /* testing: a NaN loss on demand */
+    { "fault-signal-after", required_argument, 0, O_FAULT_SIGNAL }, /* testing: SIGTERM at a known step */
+    { "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
+    { 0, 0, 0, 0 }
+};
+
+static int bad(const char *opt, const char *val, const char *want) {
+    fprintf(stderr, PROGRAM ": %s '%s': expected %s\n", opt, val ? val : "", want);
+    return -1;
+}
+
+static int get_long(const char *opt, const char *s, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        char want[96];
+        snprintf(want, sizeof want, "a whole number from %ld to %ld", lo, hi);
+        return bad(opt, s, want);
+    }
+    *out = v;
+    return 0;
+}
+
+static int get_double(const char *opt, const char *s, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi)) {
+        char want[96];
+        snprintf(want, sizeof want, "a number from %g to %g", lo, hi);
+        return bad(opt, s, want);
+    }
+    *out = v;
+    return 0;
+}
+
+/* Options a resumed run may change: budgets, outputs and how fast, never what it learns from. */
+static int allowed_on_resume(int c) {
+    return c == O_EPOCHS || c == O_MINUTES || c == O_EARLY || c == O_CKPT_EVERY || c == O_CSV || c == O_PLOT ||
+           c == O_THREADS || c == O_PROGRESS || c == O_RESUME || c == O_FAULT_NAN || c == O_FAULT_SIGNAL || c == 'h';
+}
+
+/* resuming = 1 for the second pass over the command line of a --resume run. */
+static int parse_args(int argc, char **argv, train_args *a, int resuming) {
+    optind = 0;   /* GNU getopt: start over (the first pass may have run) */
+    opterr = 1;
+    int c;
+    long l;
+    double d;
+    while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+        if (c == '?') return -1;
+        if (resuming && !allowed_on_resume(c)) {
+            fprintf(stderr, PROGRAM ": %s cannot change when resuming: the checkpoint fixes it\n", argv[optind - 1]);
+            return -1;
+        }
+        const char *v = optarg;
+        switch (c) {
+        case 'h': usage(stdout); exit(0);
+        case 'o': a->t.out_path = v; break;
+        case O_ENCODING:
+            if (cn_encoding_parse(v, &a->enc)) return bad("--encoding", v, "event or paper");
+            break;
+        case O_SPEC: a->spec = v; break;
+        case O_SEQ_LEN: if (get_long("--seq-len", v, 1, 100000, &l)) return -1; a->t.seq_len = (int)l; break;
+        case O_STRIDE: if (get_long("--stride", v, 1, 100000, &l)) return -1; a->t.stride = (int)l; break;
+        case O_LOSS:
+            if (strcmp(v, "all") == 0) a->t.loss_all = 1;
+            else if (strcmp(v, "last") == 0) a->t.loss_all = 0;
+            else return bad("--loss", v, "all or last");
+            break;
+        case O_BATCH: if (get_long("--batch", v, 1, 65536, &l)) return -1; a->t.batch = (int)l; break;
+        case O_EPOCHS: if (get_long("--epochs", v, 1, 10000000, &l)) return -1; a->t.epochs = (int)l; a->epochs_set = 1; break;
+        case O_MINUTES: if (get_double("--minutes", v, 0.001, 1e7, &d)) return -1; a->t.minutes = d; break;
+        case O_OPTIMIZER:
+            if (strcmp(v, "adam") == 0) a->t.optimizer = CN_OPT_ADAM;
+            else if (strcmp(v, "rmsprop") == 0) a->t.optimizer = CN_OPT_RMSPROP;
+            else return bad("--optimizer", v, "adam or rmsprop");
+            break;
+        case O_LR: if (get_double("--lr", v, 1e-12, 1e30, &d)) return -1; a->t.lr = (float)d; break;
+        case O_SCHEDULE:
+            if (cn_lr_schedule_parse(v, &a->t.schedule)) return bad("--lr-schedule", v, "constant, cosine or step");
+            break;
+        case O_CLIP: if (get_double("--clip", v, 0, 1e30, &d)) return -1; a->t.clip = (float)d; break;
+        case O_TRANSPOSE: {
+            int lo, hi, used = 0;
+            if (sscanf(v, "%d..%d%n", &lo, &hi, &used) != 2 || v[used] || lo > hi || lo < -24 || hi > 24)
+                return bad("--transpose", v, "LO..HI semitones within -24..24, e.g. -5..6");
+            a->t.transpose_lo = lo; a->t.transpose_hi = hi;
+            break;
+        }
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (errno || end == v || *end) return bad("--seed", v, "a whole number");
+            a->t.seed = (uint64_t)s;
+            break;
+        }
+        case O_THREADS: if (get_long("--threads", v, 1, 2, &l)) return -1; a->t.threads = (int)l; break;
+        case O_VAL_EVERY: if (get_long("--val-every", v, 1, 1000000, &l)) return -1; a->t.val_every = (int)l; break;
+        case O_CKPT_EVERY: {
+            char *end;
+            errno = 0;
+            double x = strtod(v, &end);
+            if (errno || end == v || !(x > 0)) return bad("--checkpoint-every", v, "minutes (5, 5m) or epochs (2e)");
+            if (*end == 'e' && !end[1]) { a->t.ckpt_epochs = (int)x; a->t.ckpt_minutes = 0; if (a->t.ckpt_epochs < 1) a->t.ckpt_epochs = 1; }
+            else if ((*end == 'm' && !end[1]) || !*end) { a->t.ckpt_minutes = x; a->t.ckpt_epochs = 0; }
+            else return bad("--checkpoint-every", v, "minutes (5, 5m) or epochs (2e)");
+            break;
+        }
+        case O_CKPT: a->t.ckpt_path = v; break;
+        case O_NO_CKPT: a->no_ckpt = 1; break;
+        case O_RESUME: a->resume = v; break;
+        case O_EARLY: if (get_long("--early-stop", v, 0, 1000000, &l)) return -1; a->t.early_stop = (int)l; break;
+        case O_TEST_DIR: a->test_dir = v; break;
+        case O_CSV: a->t.csv_path = v; break;
+        case O_PLOT: a->t.plot_path = v; break;
+        case O_CREDIT: a->credit = v; break;
+        case O_ZOO: a->zoo = v; break;
+        case O_SPLIT: {
+            int x, y, z, used = 0;
+            if (sscanf(v, "%d/%d/%d%n", &x, &y, &z, &used) != 3 || v[used] || x < 1 || y < 0 || z < 0)
+                return bad("--split", v, "TRAIN/VAL/TEST piece ratios, e.g. 10/3/3");
+            a->ratio[0] = x; a->ratio[1] = y; a->ratio[2] = z;
+            break;
+        }
+        case O_EPOCH_WINDOWS: if (get_long("--epoch-windows", v, 0, 2000000000L, &l)) return -1; a->t.epoch_windows = l; break;
+        case O_VAL_WINDOWS: if (get_long("--val-windows", v, 0, 2000000000L, &l)) return -1; a->t.val_windows = l; break;
+        case O_PROGRESS:
+            if (strcmp(v, "auto") == 0) a->t.tty = -1;
+            else if (strcmp(v, "bar") == 0) a->t.tty = 1;
+            else if (strcmp(v, "plain") == 0) a->t.tty = 0;
+            else return bad("--progress", v, "auto, bar or plain");
+            break;
+        case O_FAULT_SIGNAL: if (get_long("--fault-signal-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_signal_after = l; break;
+        case O_FAULT_NAN: if (get_long("--fault-nan-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_nan_after = l; break;
+        default: return -1;
+        }
+    }
+    if (!resuming) {
+        for (int i = optind; i < argc; i++) {
+            if (a->n_paths >= MAX_PATHS) { fprintf(stderr, PROGRAM ": at most %d corpus paths (use an @LIST file)\n", MAX_PATHS); return -1; }
+            a->paths[a->n_paths++] = argv[i];
+        }
+    } else if (optind < argc) {
+        fprintf(stderr, PROGRAM ": %s: the corpus cannot change when resuming\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static void args_default(train_args *a) {
+    memset(a, 0, sizeof *a);
+    cn_train_opts_default(&a->t);
+    a->t.ckpt_minutes = 5;
+    a->enc = CN_ENC_EVENT;
+    a->spec = "paper-m1";
+    a->ratio[0] = 10; a->ratio[1] = 3; a->ratio[2] = 3;
+}
+
+/* An absolute form of a path (a resumed run may start in another folder). */
+static void absolute(const char *p, char *out, size_t len) {
+    char cwd[2048];
+    if (realpath(p, out)) return;
+    if (p[0] == '/' || !getcwd(cwd, sizeof cwd)) snprintf(out, len, "%s", p);
+    else snprintf(out, len, "%s/%s", cwd, p);
+}
+
+typedef struct { char *s; size_t len, cap; int oom; } text_buf;
+
+static void add_line(text_buf *t, const char *opt, const char *val) {
+    const char *parts[2] = { opt, val };
+    for (int i = 0; i < 2; i++) {
+        if (!parts[i]) continue;
+        size_t n = strlen(parts[i]);
+        if (t->len + n + 2 > t->cap) {
+            size_t cap = (t->len + n + 2) * 2;
+            char *ns = realloc(t->s, cap);
+            if (!ns) { t->oom = 1; return; }
+            t->s = ns; t->cap = cap;
+        }
+        memcpy(t->s + t->len, parts[i], n);
+        t->len += n;
+        t->s[t->len++] = '\n';
+        t->s[t->len] = 0;
+    }
+}
+
+static void add_path(text_buf *t, const char *opt, const char *path) {
+    char abs[4096];
+    if (!path) return;
+    absolute(path, abs, sizeof abs);
+    add_line(t, opt, abs);
+}
+
+static void add_num(text_buf *t, const char *opt, const char *fmt, double v) {
+    char buf[64];
+    snprintf(buf, sizeof buf, fmt, v);
+    add_line(t, opt, buf);
+}
+
+/* The run's options as an argument list, one item a line, stored in checkpoints: everything
+ * that decides what is learnt, with paths made absolute. */
+static char *config_text(const train_args *a) {
+    text_buf t = {0};
+    const cn_train_opts *o = &a->t;
+    char buf[128];
+    add_line(&t, "--encoding", cn_encoding_name(a->enc));
+    add_line(&t, "--spec", a->spec);
+    add_num(&t, "--seq-len", "%.0f", o->seq_len);
+    add_num(&t, "--stride", "%.0f", o->stride);
+    add_line(&t, "--loss", o->loss_all ? "all" : "last");
+    snprintf(buf, sizeof buf, "%d..%d", o->transpose_lo, o->transpose_hi);
+    add_line(&t, "--transpose", buf);
+    snprintf(buf, sizeof buf, "%d/%d/%d", a->ratio[0], a->ratio[1], a->ratio[2]);
+    add_line(&t, "--split", buf);
+    add_num(&t, "--epoch-windows", "%.0f", (double)o->epoch_windows);
+    add_num(&t, "--val-windows", "%.0f", (double)o->val_windows);
+    add_num(&t, "--batch", "%.0f", o->batch);
+    if (o->epochs > 0) add_num(&t, "--epochs", "%.0f", o->epochs);
+    if (o->minutes > 0) add_num(&t, "--minutes", "%.17g", o->minutes);
+    add_line(&t, "--optimizer", o->optimizer == CN_OPT_ADAM ? "adam" : "rmsprop");
+    add_num(&t, "--lr", "%.9g", o->lr);
+    add_line(&t, "--lr-schedule", o->schedule == CN_SCHED_COSINE ? "cosine" : o->schedule == CN_SCHED_STEP ? "step" : "constant");
+    add_num(&t, "--clip", "%.9g", o->clip);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
+    add_line(&t, "--seed", buf);
+    add_num(&t, "--threads", "%.0f", o->threads);
+    add_num(&t, "--val-every", "%.0f", o->val_every);
+    if (o->early_stop > 0) add_num(&t, "--early-stop", "%.0f", o->early_stop);
+    if (o->ckpt_epochs > 0) { snprintf(buf, sizeof buf, "%de", o->ckpt_epochs); add_line(&t, "--checkpoint-every", buf); }
+    else add_num(&t, "--checkpoint-every", "%.17g", o->ckpt_minutes);
+    add_path(&t, "-o", o->out_path);
+    add_path(&t, "--checkpoint", o->ckpt_path);
+    add_path(&t, "--csv", o->csv_path);
+    add_path(&t, "--plot", o->plot_path);
+    add_path(&t, "--test-dir", a->test_dir);
+    if (a->credit) add_line(&t, "--credit", a->credit);
+    /* corpus paths last, after a "--" so that none is read as an option */
+    add_line(&t, "--", NULL);
+    for (int i = 0; i < a->n_paths; i++) {
+        int list = a->paths[i][0] == '@';
+        char abs[4096], line[4100];
+        absolute(a->paths[i] + list, abs, sizeof abs);
+        snprintf(line, sizeof line, "%s%s", list ? "@" : "", abs);
+        add_line(&t, line, NULL);
+    }
+    if (t.oom) { free(t.s); return NULL; }
+    return t.s;
+}
+
+/* The argv stored in a checkpoint, back into a vector (lines; strings point into text). */
+static int config_argv(char *text, char ***out) {
+    int n = 1;
+    for (char *p = text; *p; p++) n += *p == '\n';
+    char **v = calloc((size_t)n + 2, sizeof *v);
+    if (!v) return -1;
+    int k = 0;
+    v[k++] = (char *)PROGRAM;
+    for (char *p = text, *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        if (!nl) { v[k++] = p; break; }
+        *nl = 0;
+        v[k++] = p;
+    }
+    *out = v;
+    return k;
+}
+
+static int is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int check_output(const char *what, const char *path) {
+    char err[1200];
+    if (!path) return 0;
+    if (is_dir(path)) { fprintf(stderr, PROGRAM ": %s %s: is a folder, not a file\n", what, path); return -1; }
+    if (cn_path_writable(path, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s %s\n", what, err); return -1; }
+    return 0;
+}
+
+static void set_meta(cn_model *m, const train_args *a, const cn_corpus *c) {
+    char buf[512];
+    char abs[4096];
+    const char *corpus = a->n_paths > 0 ? (realpath(a->paths[0], abs) ? abs : a->paths[0]) : "";
+    cn_meta_set(&m->meta, "corpus", corpus);
+    snprintf(buf, sizeof buf, "%d", c->n_pieces);
+    cn_meta_set(&m->meta, "files", buf);
+    snprintf(buf, sizeof buf, "%zu", c->tokens[CN_SPLIT_TRAIN]);
+    cn_meta_set(&m->meta, "tokens", buf);
+    snprintf(buf, sizeof buf, "%d/%d/%d pieces train/val/test", c->pieces_in[0], c->pieces_in[1], c->pieces_in[2]);
+    cn_meta_set(&m->meta, "split", buf);
+    snprintf(buf, sizeof buf, "seq_len %d, stride %d, loss %s, batch %d, %s lr %g %s, clip %g, transpose %d..%d, seed %llu, threads %d",
+             a->t.seq_len, a->t.stride, a->t.loss_all ? "all" : "last", a->t.batch,
+             a->t.optimizer == CN_OPT_ADAM ? "adam" : "rmsprop", (double)a->t.lr,
+             a->t.schedule == CN_SCHED_COSINE ? "cosine" : a->t.schedule == CN_SCHED_STEP ? "step" : "constant",
+             (double)a->t.clip, a->t.transpose_lo, a->t.transpose_hi, (unsigned long long)a->t.seed, a->t.threads);
+    cn_meta_set(&m->meta, "training", buf);
+    cn_meta_set(&m->meta, "program", PROGRAM " " PROGRAM_VERSION);
+    const char *credit = a->credit;
+    for (int i = 0; !credit && i < a->n_paths; i++)
+        if (strstr(a->paths[i], "piano-midi") || strstr(corpus, "piano-midi")) credit = PIANO_MIDI_CREDIT;
+    if (credit) cn_meta_set(&m->meta, "credit", credit);
+}
+
+static cn_model *new_model(const train_args *a, const char *spec, const cn_corpus *c, char *err, size_t errlen) {
+    cn_spec parsed;
+    char perr[256];
+    if (cn_spec_parse(spec, &parsed, perr, sizeof perr)) {
+        snprintf(err, errlen, "--spec '%s': %s (see --help for the grammar)", spec, perr);
+        return NULL;
+    }
+    cn_model *m = cn_model_new(spec, c->vocab_size, a->t.seed, perr, sizeof perr);
+    if (!m) { snprintf(err, errlen, "--spec '%s': %s", spec, perr); return NULL; }
+    m->encoding = c->enc;
+    if (c->enc == CN_ENC_PAPER && cn_vocab_copy(&c->words, &m->words)) {
+        cn_model_free(m);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    set_meta(m, a, c);
+    return m;
+}
+
+static int load_corpus(const train_args *a, cn_corpus *c) {
+    cn_corpus_opts co = cn_corpus_opts_default();
+    co.enc = a->enc;
+    co.paths = a->paths; co.n_paths = a->n_paths;
+    co.test_dir = a->test_dir;
+    co.seed = a->t.seed;
+    memcpy(co.ratio, a->ratio, sizeof co.ratio);
+    co.transpose_lo = a->t.transpose_lo; co.transpose_hi = a->t.transpose_hi;
+    co.log = stderr;
+    char err[1024];
+    if (cn_corpus_load(&co, c, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return -1; }
+    cn_corpus_report(c, stderr);
+    return 0;
+}
+
+static void print_result(const cn_train_result *r, FILE *f) {
+    fprintf(f, "trained %d epochs in %.0f s (%.0f tokens/s); best validation loss %.4f (accuracy %.3f) at epoch %d; "
+               "test loss %.4f, accuracy %.3f\n", r->epochs, r->seconds, r->tokens_per_s, r->best_val_loss,
+            r->best_val_acc, r->best_epoch, r->test_loss, r->test_acc);
+}
+
+static int run_zoo(train_args *a) {
+    static const char *names[] = { "paper-baseline", "paper-m1", "paper-m2", "paper-m3",
+                                   "paper-m4", "paper-m5", "paper-m6", "paper-m7" };
+    a->paths[0] = a->zoo; a->n_paths = 1;
+    if (a->t.out_path && !is_dir(a->t.out_path)) {
+        fprintf(stderr, PROGRAM ": --paper-zoo -o %s: expected an existing folder for the eight models\n", a->t.out_path);
+        return 2;
+    }
+    cn_corpus c;
+    if (load_corpus(a, &c)) return 1;
+    cn_train_result res[8];
+    const char *dir = a->t.out_path;
+    int failed = 0;
+    for (int i = 0; i < 8 && !stop_requested; i++) {
+        char err[1024], out[1200], title[128];
+        cn_model *m = new_model(a, names[i], &c, err, sizeof err);
+        if (!m) { fprintf(stderr, PROGRAM ": %s\n", err); failed = 1; break; }
+        cn_train_opts o = a->t;
+        snprintf(out, sizeof out, "%s/%s.cnm", dir ? dir : ".", names[i]);
+        o.out_path = dir ? out : NULL;
+        o.ckpt_path = NULL; o.csv_path = NULL; o.plot_path = NULL;
+        snprintf(title, sizeof title, "%s", names[i]);
+        o.title = title;
+        fprintf(stderr, "== %s: %s (%zu parameters)\n", names[i], cn_spec_paper(names[i]), m->n_params);
+        int rc = cn_train_run(m, &c, &o, NULL, &res[i], err, sizeof err);
+        cn_model_free(m);
+        if (rc != 0) {
+            fprintf(stderr, PROGRAM ": %s: %s\n", names[i], rc < 0 ? err : "stopped");
+            res[i].test_loss = res[i].test_acc = res[i].train_loss = NAN;
+        }
+    }
+    printf("paper zoo on %s: %d/%d/%d pieces train/val/test, encoding %s, vocabulary %d, budget %s%g %s each\n",
+           a->zoo, c.pieces_in[0], c.pieces_in[1], c.pieces_in[2], cn_encoding_name(c.enc), c.vocab_size,
+           a->t.minutes > 0 ? "" : "", a->t.minutes > 0 ? a->t.minutes : (double)a->t.epochs,
+           a->t.minutes > 0 ? "minutes" : "epochs");
+    printf("%-15s %7s %10s %10s %10s %9s\n", "model", "epochs", "train_loss", "test_loss", "test_acc", "tokens/s");
+    for (int i = 0; i < 8 && !failed; i++)
+        printf("%-15s %7d %10.4f %10.4f %10.4f %9.0f\n", names[i], res[i].epochs, res[i].train_loss,
+               res[i].test_loss, res[i].test_acc, res[i].tokens_per_s);
+    cn_corpus_free(&c);
+    return failed || stop_requested ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    train_args a;
+    args_default(&a);
+    if (parse_args(argc, argv, &a, 0)) { fprintf(stderr, "try " PROGRAM " --help\n"); return 2; }
+
+    cn_checkpoint ck;
+    memset(&ck, 0, sizeof ck);
+    char **saved_argv = NULL;
+    char *saved_text = NULL;   /* saved_argv points into it */
+    char err[1200];
+    if (a.resume) {
+        /* the checkpoint's own options first, then what this command line may change */
+        const char *resume = a.resume;
+        if (cn_checkpoint_load(resume, &ck, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return 1; }
+        saved_text = strdup(ck.config);
+        int sargc = saved_text ? config_argv(saved_text, &saved_argv) : -1;
+        args_default(&a);
+        if (sargc < 0 || parse_args(sargc, saved_argv, &a, 0)) {
+            fprintf(stderr, PROGRAM ": %s: the checkpoint's options do not parse\n", resume);
+            cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
+            return 1;
+        }
+        if (parse_args(argc, argv, &a, 1)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 2; }
+        a.resume = resume;
+        if (!a.t.ckpt_path) a.t.ckpt_path = resume;
+    }
+    if (!a.t.stride) a.t.stride = a.t.loss_all ? (a.t.seq_len / 2 > 0 ? a.t.seq_len / 2 : 1) : 1;
+    if (!a.epochs_set && a.t.minutes <= 0) a.t.epochs = 10;
+    if (a.t.threads == 1) openblas_set_num_threads(1);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    a.t.stop = &stop_requested;
+
+    if (a.zoo) return run_zoo(&a);
+
+    if (a.n_paths == 0) { fprintf(stderr, PROGRAM ": no corpus given (a folder of MIDI files)\ntry " PROGRAM " --help\n"); return 2; }
+    if (!a.t.out_path) { fprintf(stderr, PROGRAM ": no output model given (-o MODEL.cnm)\n"); return 2; }
+    if (!a.no_ckpt && !a.t.ckpt_path) {
+        snprintf(a.ckpt_default, sizeof a.ckpt_default, "%s.ckpt", a.t.out_path);
+        a.t.ckpt_path = a.ckpt_default;
+    }
+    if (a.no_ckpt) a.t.ckpt_path = NULL;
+    /* every output is checked before a minute of training is spent */
+    if (check_output("-o", a.t.out_path) || check_output("--checkpoint", a.t.ckpt_path) ||
+        check_output("--csv", a.t.csv_path) || check_output("--plot", a.t.plot_path)) return 1;
+    cn_spec parsed;
+    char perr[256];
+    if (!a.resume && cn_spec_parse(a.spec, &parsed, perr, sizeof perr)) {
+        fprintf(stderr, PROGRAM ": --spec '%s': %s (see --help for the grammar)\n", a.spec, perr);
+        return 2;
+    }
+
+    cn_corpus c;
+    if (load_corpus(&a, &c)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 1; }
+    cn_model *m = NULL;
+    if (a.resume) {
+        m = ck.model; ck.model = NULL;
+        if (m->vocab != c.vocab_size || m->encoding != c.enc ||
+            (c.enc == CN_ENC_PAPER && (m->words.n != c.words.n))) {
+            fprintf(stderr, PROGRAM ": %s: the corpus no longer gives the checkpoint's vocabulary (%d tokens, now %d): "
+                            "it changed since the run began\n", a.resume, m->vocab, c.vocab_size);
+            cn_model_free(m); cn_corpus_free(&c); cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
+            return 1;
+        }
+        fprintf(stderr, "resuming %s at epoch %d, batch %lu (step %lu)\n", a.resume, ck.pos.epoch + 1,
+                (unsigned long)ck.pos.batch, (unsigned long)ck.pos.step);
+    } else {
+        m = new_model(&a, a.spec, &c, err, sizeof err);
+        if (!m) { fprintf(stderr, PROGRAM ": %s\n", err); cn_corpus_free(&c); return 2; }
+    }
+    char *config = config_text(&a);   /* on resume: the saved options with this run's changes */
+    a.t.config = config;
+    a.t.title = m->spec_text;
+    char budget[96] = "";
+    if (a.t.epochs > 0 && a.t.minutes > 0) snprintf(budget, sizeof budget, "%d epochs or %g minutes", a.t.epochs, a.t.minutes);
+    else if (a.t.epochs > 0) snprintf(budget, sizeof budget, "%d epochs", a.t.epochs);
+    else snprintf(budget, sizeof budget, "%g minutes", a.t.minutes);
+    fprintf(stderr, "model %s: %zu parameters; budget %s; checkpoints %s\n", m->spec_text, m->n_params, budget,
+            a.t.ckpt_path ? a.t.ckpt_path : "off");
+
+    cn_train_result res;
+    int rc = cn_train_run(m, &c, &a.t, a.resume ? &ck : NULL, &res, err, sizeof err);
+    int status = 0;
+    if (rc < 0) { fprintf(stderr, PROGRAM ": %s\n", err); status = 1; }
+    else if (rc == 1) status = stop_requested == SIGINT ? 130 : 143;
+    else {
+        print_result(&res, stderr);
+        fprintf(stderr, "wrote %s\n", a.t.out_path);
+    }
+    free(config);
+    cn_model_free(m);
+    cn_corpus_free(&c);
+    cn_checkpoint_free(&ck);
+    free(saved_argv); free(saved_text);
+    return status;
+}

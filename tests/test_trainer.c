@@ -1,0 +1,313 @@
+/* test_trainer.c: the trainer's data path: the split by piece (deterministic by seed, the
+ * report's ratio, every piece in exactly one set), windows (count, stride, coverage of the
+ * tail, contents), seeded order, transposition augmentation (never a note outside 0..127,
+ * the shift within the asked range), batch filling with padding, and corpus loading from
+ * MIDI files the test writes itself (a broken file skipped, an empty or unparseable corpus
+ * an error). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../offline-trainer/corpus.h"
+#include "../offline-trainer/history.h"
+#include "midi.h"
+#include "test.h"
+#include "../offline-trainer/windows.h"
+
+static const int ratio_10_3_3[3] = { 10, 3, 3 };
+
+TEST(split_is_deterministic_by_seed) {
+    int a[16], b[16], c[16];
+    cn_split_assign(16, ratio_10_3_3, 42, 0, a);
+    cn_split_assign(16, ratio_10_3_3, 42, 0, b);
+    cn_split_assign(16, ratio_10_3_3, 43, 0, c);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK(memcmp(a, c, sizeof a) != 0);   /* another seed, another split (for these seeds) */
+}
+
+TEST(split_follows_the_report_ratio) {
+    int s[16], n[3] = {0};
+    cn_split_assign(16, ratio_10_3_3, 7, 0, s);
+    for (int i = 0; i < 16; i++) { CHECK(s[i] >= 0 && s[i] < 3); n[s[i]]++; }
+    CHECK(n[CN_SPLIT_TRAIN] == 10 && n[CN_SPLIT_VAL] == 3 && n[CN_SPLIT_TEST] == 3);
+    int big[277], m[3] = {0};
+    cn_split_assign(277, ratio_10_3_3, 7, 0, big);
+    for (int i = 0; i < 277; i++) m[big[i]]++;
+    CHECKF(m[1] == 52 && m[2] == 52 && m[0] == 173, "%d/%d/%d", m[0], m[1], m[2]);
+}
+
+TEST(split_small_corpora_and_test_dir) {
+    int s[3];
+    cn_split_assign(1, ratio_10_3_3, 1, 0, s);
+    CHECK(s[0] == CN_SPLIT_TRAIN);
+    cn_split_assign(2, ratio_10_3_3, 1, 0, s);
+    CHECK((s[0] == CN_SPLIT_TRAIN) + (s[1] == CN_SPLIT_TRAIN) == 1);
+    CHECK((s[0] == CN_SPLIT_VAL) + (s[1] == CN_SPLIT_VAL) == 1);
+    cn_split_assign(3, ratio_10_3_3, 1, 0, s);
+    int n[3] = {0};
+    for (int i = 0; i < 3; i++) n[s[i]]++;
+    CHECK(n[0] == 1 && n[1] == 1 && n[2] == 1);
+    int t[13], k[3] = {0};
+    cn_split_assign(13, ratio_10_3_3, 5, 1, t);   /* a separate test set: no test share */
+    for (int i = 0; i < 13; i++) k[t[i]]++;
+    CHECK(k[CN_SPLIT_TEST] == 0 && k[CN_SPLIT_VAL] == 3 && k[CN_SPLIT_TRAIN] == 10);
+}
+
+/* A corpus in memory: pieces with given event tokens. */
+static void fake_corpus(cn_corpus *c, int n_pieces, const size_t *lens, const int *splits) {
+    memset(c, 0, sizeof *c);
+    c->enc = CN_ENC_EVENT;
+    c->vocab_size = CN_EV_VOCAB;
+    c->n_pieces = n_pieces;
+    c->pieces = calloc((size_t)n_pieces, sizeof *c->pieces);
+    for (int i = 0; i < n_pieces; i++) {
+        cn_piece *p = &c->pieces[i];
+        p->split = splits[i];
+        p->n_var = 1; p->var_lo = 0;
+        p->tok = calloc(1, sizeof *p->tok);
+        p->n_tok = calloc(1, sizeof *p->n_tok);
+        p->n_tok[0] = lens[i];
+        p->tok[0] = malloc(lens[i] * sizeof(int));
+        p->path = strdup("mem");
+        for (size_t j = 0; j < lens[i]; j++)   /* a walk over pitches, times and velocities */
+            p->tok[0][j] = (int)((j * 7 + (size_t)i * 13) % CN_EV_VOCAB);
+    }
+}
+
+TEST(windows_count_stride_and_tail) {
+    cn_corpus c;
+    size_t lens[3] = { 101, 250, 50 };
+    int splits[3] = { CN_SPLIT_TRAIN, CN_SPLIT_TRAIN, CN_SPLIT_TRAIN };
+    fake_corpus(&c, 3, lens, splits);
+    cn_windows w;
+    CHECK(cn_windows_cut(&c, CN_SPLIT_TRAIN, 100, 50, &w) == 0);
+    /* piece 0: one window (start 0); piece 1: starts 0, 50, 100, then the tail at 149; piece 2 too short */
+    CHECKF(w.n == 5, "%zu windows", w.n);
+    CHECK(w.short_pieces == 1);
+    CHECK(w.n == 5 && w.w[0].piece == 0 && w.w[0].start == 0);
+    CHECK(w.n == 5 && w.w[1].start == 0 && w.w[2].start == 50 && w.w[3].start == 100 && w.w[4].start == 149);
+    for (size_t i = 0; i < w.n; i++) CHECK(w.w[i].start + 101 <= lens[w.w[i].piece]);
+    cn_windows_free(&w);
+    CHECK(cn_windows_cut(&c, CN_SPLIT_TRAIN, 100, 1, &w) == 0);
+    CHECK(w.n == 1 + 150);
+    cn_windows_thin(&w, 10);
+    CHECK(w.n == 10);
+    cn_windows_free(&w);
+    CHECK(cn_windows_cut(&c, CN_SPLIT_VAL, 100, 1, &w) == 0 && w.n == 0);
+    cn_windows_free(&w);
+    cn_corpus_free(&c);
+}
+
+TEST(order_is_a_seeded_permutation) {
+    size_t a[1000], b[1000], seen[1000] = {0};
+    cn_windows_order(1000, 9, a);
+    cn_windows_order(1000, 9, b);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    int moved = 0;
+    for (size_t i = 0; i < 1000; i++) { CHECK(a[i] < 1000); if (a[i] < 1000) seen[a[i]]++; moved += a[i] != i; }
+    for (size_t i = 0; i < 1000; i++) CHECK(seen[i] == 1);
+    CHECK(moved > 900);
+    cn_windows_order(1000, 10, b);
+    CHECK(memcmp(a, b, sizeof a) != 0);
+}
+
+TEST(shift_range_keeps_notes_in_midi_range) {
+    int tok[] = { CN_EV_NOTE_ON + 20, CN_EV_SHIFT + 3, CN_EV_NOTE_OFF + 20, CN_EV_VEL + 5, CN_EV_NOTE_ON + 120 };
+    int lo, hi;
+    cn_ev_shift_range(tok, 5, &lo, &hi);
+    CHECK(lo == -20 && hi == 7);
+    int copy[5];
+    memcpy(copy, tok, sizeof tok);
+    cn_ev_shift_tokens(copy, 5, 7);
+    CHECK(copy[0] == CN_EV_NOTE_ON + 27 && copy[2] == CN_EV_NOTE_OFF + 27 && copy[4] == CN_EV_NOTE_ON + 127);
+    CHECK(copy[1] == tok[1] && copy[3] == tok[3]);   /* time and velocity untouched */
+    int none[] = { CN_EV_SHIFT, CN_EV_VEL };
+    cn_ev_shift_range(none, 2, &lo, &hi);
+    CHECK(lo == 0 && hi == 0);
+}
+
+TEST(fill_transposes_within_bounds_and_pads) {
+    /* pieces whose pitches sit near both ends of the keyboard */
+    cn_corpus c;
+    size_t lens[2] = { 400, 400 };
+    int splits[2] = { CN_SPLIT_TRAIN, CN_SPLIT_TRAIN };
+    fake_corpus(&c, 2, lens, splits);
+    for (size_t j = 0; j < 400; j++) {
+        c.pieces[0].tok[0][j] = j % 3 == 0 ? CN_EV_NOTE_ON + 2 + (int)(j % 5) : j % 3 == 1 ? CN_EV_SHIFT + 1 : CN_EV_NOTE_OFF + 2 + (int)((j - 2) % 5);
+        c.pieces[1].tok[0][j] = j % 2 == 0 ? CN_EV_NOTE_ON + 120 + (int)(j % 7) : CN_EV_VEL + 3;
+    }
+    cn_windows w;
+    CHECK(cn_windows_cut(&c, CN_SPLIT_TRAIN, 32, 16, &w) == 0);
+    int B = 8, T = 32;
+    int *tk = malloc(sizeof(int) * (size_t)(B * T)), *tg = malloc(sizeof(int) * (size_t)(B * T));
+    size_t *order = malloc(w.n * sizeof *order);
+    cn_windows_order(w.n, 3, order);
+    cn_fill_opts o = { -6, 6 };
+    int shifted = 0;
+    for (size_t first = 0; first + 5 <= w.n; first += 5) {
+        cn_windows_fill(&c, &w, order + first, 5, B, &o, 100 + first, tk, tg);
+        for (int b = 0; b < 5; b++) {
+            const cn_window *win = &w.w[order[first + b]];
+            const int *src = c.pieces[win->piece].tok[0] + win->start;
+            for (int t = 0; t < T; t++) {
+                int x = tk[b * T + t], y = tg[b * T + t];
+                CHECK(x >= 0 && x < CN_EV_VOCAB && y >= 0 && y < CN_EV_VOCAB);
+                /* same token class as the source, pitch moved by one shift within -6..6 */
+                int d = x - src[t];
+                if (src[t] < CN_EV_SHIFT) {
+                    CHECK(d >= -6 && d <= 6);
+                    CHECK((x < CN_EV_NOTE_OFF) == (src[t] < CN_EV_NOTE_OFF));
+                    shifted += d != 0;
+                } else CHECK(d == 0);
+                if (t + 1 < T) CHECK(tg[b * T + t] == tk[b * T + t + 1]);   /* targets are the next inputs */
+            }
+        }
+        for (int b = 5; b < B; b++)
+            for (int t = 0; t < T; t++) CHECK(tg[b * T + t] == -1);
+    }
+    CHECK(shifted > 0);
+    /* no augmentation: the exact source */
+    cn_fill_opts none = { 0, 0 };
+    cn_windows_fill(&c, &w, order, 1, 1, &none, 1, tk, tg);
+    CHECK(memcmp(tk, c.pieces[w.w[order[0]].piece].tok[0] + w.w[order[0]].start, sizeof(int) * (size_t)T) == 0);
+    /* the same seed gives the same batch */
+    int *tk2 = malloc(sizeof(int) * (size_t)(B * T)), *tg2 = malloc(sizeof(int) * (size_t)(B * T));
+    cn_windows_fill(&c, &w, order, B, B, &o, 77, tk, tg);
+    cn_windows_fill(&c, &w, order, B, B, &o, 77, tk2, tg2);
+    CHECK(memcmp(tk, tk2, sizeof(int) * (size_t)(B * T)) == 0 && memcmp(tg, tg2, sizeof(int) * (size_t)(B * T)) == 0);
+    free(tk2); free(tg2);
+    free(tk); free(tg); free(order);
+    cn_windows_free(&w);
+    cn_corpus_free(&c);
+}
+
+/* ---- corpus loading from real files ---- */
+
+static char tmpdir[256];
+
+static void write_song(const char *name, int base_pitch, int n_notes) {
+    cn_song s;
+    cn_song_init(&s);
+    for (int i = 0; i < n_notes; i++)
+        cn_song_add_note(&s, i * 0.5, 0.5, base_pitch + (i * 5) % 12, 60 + (i % 4) * 10, 0);
+    cn_song_sort(&s);
+    char path[512], err[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    if (cn_midi_write(path, &s, err, sizeof err)) fprintf(stderr, "write %s: %s\n", path, err);
+    cn_song_free(&s);
+}
+
+static void write_bytes(const char *name, const char *bytes) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "wb");
+    if (f) { fputs(bytes, f); fclose(f); }
+}
+
+TEST(corpus_loads_splits_and_skips_bad_files) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/cn_test_trainer_%ld", (long)getpid());
+    mkdir(tmpdir, 0700);
+    char names[8][32];
+    for (int i = 0; i < 8; i++) { snprintf(names[i], sizeof names[i], "p%d.mid", i); write_song(names[i], 48 + i, 80); }
+    write_bytes("broken.mid", "MThd this is not a MIDI file");
+    cn_corpus_opts o = cn_corpus_opts_default();
+    const char *paths[1] = { tmpdir };
+    o.paths = paths; o.n_paths = 1; o.seed = 3;
+    FILE *log = tmpfile();
+    o.log = log;
+    cn_corpus c;
+    char err[512] = "";
+    CHECKF(cn_corpus_load(&o, &c, err, sizeof err) == 0, "%s", err);
+    CHECK(c.n_listed == 9 && c.n_pieces == 8 && c.n_skipped == 1);
+    if (log) {   /* the skipped file is named */
+        char line[512] = "";
+        rewind(log);
+        CHECK(fgets(line, sizeof line, log) && strstr(line, "broken.mid"));
+        fclose(log);
+    }
+    CHECK(c.pieces_in[0] + c.pieces_in[1] + c.pieces_in[2] == 8);
+    CHECK(c.pieces_in[1] >= 1 && c.pieces_in[2] >= 1);
+    CHECK(c.tokens[0] > 0 && c.vocab_size == CN_EV_VOCAB);
+    int first_split[8];
+    for (int i = 0; i < c.n_pieces && i < 8; i++) first_split[i] = c.pieces[i].split;
+    cn_corpus_free(&c);
+    /* the same seed, the same split */
+    CHECK(cn_corpus_load(&o, &c, err, sizeof err) == 0);
+    for (int i = 0; i < c.n_pieces && i < 8; i++) CHECK(c.pieces[i].split == first_split[i]);
+    cn_corpus_free(&c);
+
+    /* paper encoding: a vocabulary from the training pieces, <unk> counted elsewhere */
+    o.enc = CN_ENC_PAPER; o.transpose_lo = -2; o.transpose_hi = 2;
+    CHECKF(cn_corpus_load(&o, &c, err, sizeof err) == 0, "%s", err);
+    CHECK(c.vocab_size == c.words.n && c.words.n > 1);
+    for (int i = 0; i < c.n_pieces; i++)
+        CHECK(c.pieces[i].n_var == (c.pieces[i].split == CN_SPLIT_TRAIN ? 5 : 1));
+    cn_corpus_free(&c);
+}
+
+TEST(corpus_errors_are_clear) {
+    char empty[300], junk[300], err[512] = "";
+    snprintf(empty, sizeof empty, "%s/empty", tmpdir);
+    snprintf(junk, sizeof junk, "%s/junk", tmpdir);
+    mkdir(empty, 0700);
+    mkdir(junk, 0700);
+    char p[400];
+    snprintf(p, sizeof p, "%s/a.mid", junk);
+    FILE *f = fopen(p, "wb"); if (f) { fputs("hello", f); fclose(f); }
+    snprintf(p, sizeof p, "%s/b.mid", junk);
+    f = fopen(p, "wb"); if (f) fclose(f);
+    cn_corpus_opts o = cn_corpus_opts_default();
+    cn_corpus c;
+    const char *e1[1] = { empty };
+    o.paths = e1; o.n_paths = 1;
+    CHECK(cn_corpus_load(&o, &c, err, sizeof err) == -1);
+    CHECKF(strstr(err, "empty corpus") != NULL, "%s", err);
+    const char *e2[1] = { junk };
+    o.paths = e2;
+    CHECK(cn_corpus_load(&o, &c, err, sizeof err) == -1);
+    CHECKF(strstr(err, "none of the 2 files") != NULL, "%s", err);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    CHECK(system(cmd) == 0);
+}
+
+TEST(csv_log_has_a_row_an_epoch) {
+    cn_history h = {0};
+    cn_epoch_row r1 = { 1, 2.5, 2.7, 0.3, 10.0 }, r2 = { 2, 2.0, NAN, NAN, 20.0 };
+    CHECK(cn_history_add(&h, &r1) == 0 && cn_history_add(&h, &r2) == 0);
+    char path[128], err[256];
+    snprintf(path, sizeof path, "/tmp/cn_test_trainer_%ld.csv", (long)getpid());
+    CHECK(cn_history_write_csv(&h, path, err, sizeof err) == 0);
+    FILE *f = fopen(path, "r");
+    char buf[512] = "";
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = 0;
+    if (f) fclose(f);
+    CHECKF(strcmp(buf, "epoch,train_loss,val_loss,val_accuracy,seconds\n1,2.500000,2.700000,0.300000,10.0\n"
+                       "2,2.000000,,,20.0\n") == 0, "%s", buf);
+    unlink(path);
+    snprintf(path, sizeof path, "/tmp/cn_test_trainer_%ld.svg", (long)getpid());
+    CHECK(cn_history_plot_svg(&h, path, "t", err, sizeof err) == 0);
+    f = fopen(path, "r");
+    n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = 0;
+    if (f) fclose(f);
+    CHECK(strstr(buf, "<svg") != NULL);
+    unlink(path);
+    CHECK(cn_history_write_csv(&h, "/nonexistent-dir/x.csv", err, sizeof err) == -1 && strstr(err, "/nonexistent-dir/x.csv"));
+    cn_history_free(&h);
+}
+
+int main(void) {
+    RUN(split_is_deterministic_by_seed);
+    RUN(split_follows_the_report_ratio);
+    RUN(split_small_corpora_and_test_dir);
+    RUN(windows_count_stride_and_tail);
+    RUN(order_is_a_seeded_permutation);
+    RUN(shift_range_keeps_notes_in_midi_range);
+    RUN(fill_transposes_within_bounds_and_pads);
+    RUN(corpus_loads_splits_and_skips_bad_files);
+    RUN(corpus_errors_are_clear);
+    RUN(csv_log_has_a_row_an_epoch);
+    return test_summary();
+}
