@@ -1,0 +1,20 @@
+# plugin/live.mk: the command-line live front ends over the engine's jam: build/continuo-jack
+# (a JACK MIDI client) and build/continuo-live (PortMIDI, with a file-in/file-out mode), and
+# their tests (jackd on the dummy backend; the file mode and the no-device error).
+
+JACK_CFLAGS = $(shell $(PKG_CONFIG) --cflags jack 2>/dev/null)
+JACK_LIBS   = $(shell $(PKG_CONFIG) --libs jack 2>/dev/null)
+# PortMIDI ships no .pc file; -lportmidi includes the Pt_* timer functions.
+PORTMIDI_LIBS := -lportmidi
+
+LIVE_FE_OBJ := $(BUILD)/obj/plugin/frontend_opts.o
+
+$(BUILD)/obj/plugin/continuo_jack.o: plugin/continuo_jack.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) $(JACK_CFLAGS) -Iplugin -MMD -MP -c $< -o $@
+
+$(BUILD)/continuo-jack: $(BUILD)/obj/plugin/continuo_jack.o $(LIVE_FE_OBJ) $(ENGINE_LIB)
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(JACK_LIBS) $(DEP_LIBS)
+
+ALL_TARGETS  += $(BUILD)/continuo-jack
+TEST_SCRIPTS += tests/jack.sh

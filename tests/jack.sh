@@ -1,0 +1,108 @@
+#!/bin/sh
+# jack.sh: continuo-jack in a real JACK graph. A private jackd on the dummy backend;
+# jack_midiseq plays a short phrase every 4 s into continuo-jack, jack_midi_dump records what
+# comes out. Checks: the answer arrives; every note-on of ours has its note-off; a transport
+# stop (jack_transport as timebase master) sends CC123; SIGTERM leaves no note hanging and
+# exits 0; the server going away is reported with a non-zero exit. Every process started
+# here is ended by its own pid, also on failure.
+. "$(dirname "$0")/lib.sh"
+
+JACK=$BUILD/continuo-jack
+T=$(mktemp -d)
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    sleep 0.3
+    for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+need() { command -v "$1" >/dev/null 2>&1 || { fail "$1 is not installed (apt-get install jackd2)"; summary; exit 1; }; }
+for c in jackd jack_wait jack_midiseq jack_midi_dump jack_transport jack_lsp; do need "$c"; done
+[ -x "$JACK" ] || { fail "$JACK is not built"; summary; exit 1; }
+
+# The shipped model when there is one; else untrained weights (the plumbing is under test).
+MODEL="--random-model lstm:32"
+if [ -f "$ROOT/presets/default.cnm" ]; then MODEL="-m $ROOT/presets/default.cnm"; fi
+echo "model: $MODEL"
+
+# A server of our own, so that other jackd users on this machine are never touched.
+export JACK_DEFAULT_SERVER="continuo-test-$$"
+export JACK_NO_AUDIO_RESERVATION=1
+jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -d dummy -r 48000 -p 256 >"$T/jackd.log" 2>&1 &
+JACKD=$!; PIDS="$PIDS $JACKD"
+if ! jack_wait -w -t 10 >/dev/null 2>&1; then
+    cat "$T/jackd.log"; fail "jackd (dummy backend) did not start"; summary; exit 1
+fi
+ok "jackd on the dummy backend is up"
+
+# our notes are on channel 2 (status 0x91/0x81/0xb1); the player's on channel 1
+ours_on()  { grep -c ': 91 ' "$T/dump.log"; }
+# held notes of ours at the end of the dump (note-offs and CC123 release them), or -1 on a double on
+held_of_ours() {
+    awk '$2 == "91" { if (h[$3]) { bad = 1 } h[$3] = 1 }
+         $2 == "81" { h[$3] = 0 }
+         $2 == "b1" && $3 == "7b" { for (k in h) h[k] = 0 }
+         END { if (bad) { print -1; exit } n = 0; for (k in h) n += h[k]; print n }' "$T/dump.log"
+}
+wait_for() {   # wait_for SECONDS COMMAND...: poll until the command succeeds
+    n=$(($1 * 10)); shift
+    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+    return 1
+}
+
+# a phrase of four notes in the first second of every 4 s (192000 frames): then silence
+jack_midiseq seq 192000 0 60 8000 12000 62 8000 24000 64 8000 36000 65 8000 >"$T/seq.log" 2>&1 &
+PIDS="$PIDS $!"
+jack_midi_dump -a mon >"$T/dump.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for 5 sh -c 'jack_lsp | grep -q "^seq:out" && jack_lsp | grep -q "^mon:input"' || fail "jack_midiseq / jack_midi_dump ports did not appear"
+
+"$JACK" -n dut $MODEL --seed 5 --channel-out 2 --silence-beats 1 --connect-in seq:out --connect-out mon:input \
+    >"$T/dut.log" 2>&1 &
+DUT=$!; PIDS="$PIDS $DUT"
+check "continuo-jack registers its ports and connects them" wait_for 10 sh -c 'jack_lsp -c | grep -q "^dut:in" && jack_lsp -c dut:out | grep -q "mon:input"'
+
+answered() { [ "$(ours_on)" -gt 0 ]; }
+check "the answer arrives (notes of ours in the dump)" wait_for 15 answered
+
+# Transport: jack_transport becomes timebase master (BBT), sets a tempo, rolls, then stops.
+# The stop must send a panic: CC123 on our channel.
+cc_before=$(grep -c ': b1 7b' "$T/dump.log")
+( printf 'master\ntempo 140\nplay\n'; sleep 3; printf 'stop\n'; sleep 1.5; printf 'quit\n' ) | jack_transport >"$T/transport.log" 2>&1 &
+TR=$!; PIDS="$PIDS $TR"
+stopped_panic() { [ "$(grep -c ': b1 7b' "$T/dump.log")" -gt "$cc_before" ]; }
+check "a transport stop sends a panic (CC123 on the output channel)" wait_for 10 stopped_panic
+wait "$TR" 2>/dev/null
+
+# SIGTERM, preferably while one of our notes sounds: none may be left hanging.
+sounding() { [ "$(held_of_ours)" -gt 0 ]; }
+wait_for 12 sounding && echo "(a note of ours is sounding at SIGTERM)"
+kill -TERM "$DUT"
+wait "$DUT"; rc=$?
+PIDS=$(echo "$PIDS" | sed "s/ $DUT\b//")
+sleep 0.3
+check "SIGTERM: continuo-jack exits 0" [ "$rc" -eq 0 ]
+check "SIGTERM leaves no note of ours hanging" [ "$(held_of_ours)" -eq 0 ]
+n_on=$(ours_on); n_off=$(grep -c ': 81 ' "$T/dump.log")
+echo "notes of ours: $n_on on, $n_off off"
+check "note balance: every note-on of ours has its note-off" [ "$n_on" -eq "$n_off" ]
+grep -q "stopped on a signal" "$T/dut.log" || { cat "$T/dut.log"; fail "no clean-stop message"; }
+
+# The server going away: a clear message and a non-zero exit.
+"$JACK" -n dut2 $MODEL >"$T/dut2.log" 2>&1 &
+DUT2=$!; PIDS="$PIDS $DUT2"
+wait_for 10 sh -c 'jack_lsp | grep -q "^dut2:in"' || fail "continuo-jack (second) did not start"
+kill -TERM "$JACKD"
+wait "$JACKD" 2>/dev/null
+n=100; while [ $n -gt 0 ] && kill -0 "$DUT2" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+if kill -0 "$DUT2" 2>/dev/null; then
+    fail "continuo-jack is still running after the server went away"
+else
+    wait "$DUT2"; rc=$?
+    check "server gone: non-zero exit" [ "$rc" -ne 0 ]
+    check "server gone: a clear message" grep -q "JACK server went away" "$T/dut2.log"
+fi
+[ "$FAILN" -ne 0 ] && { echo "--- dut.log"; cat "$T/dut.log"; echo "--- dump.log (tail)"; tail -20 "$T/dump.log"; echo "--- dut2.log"; cat "$T/dut2.log"; }
+summary
