@@ -16,5 +16,8 @@ $(BUILD)/obj/plugin/continuo_jack.o: plugin/continuo_jack.c
 $(BUILD)/continuo-jack: $(BUILD)/obj/plugin/continuo_jack.o $(LIVE_FE_OBJ) $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(JACK_LIBS) $(DEP_LIBS)
 
-ALL_TARGETS  += $(BUILD)/continuo-jack
-TEST_SCRIPTS += tests/jack.sh
+$(BUILD)/continuo-live: $(BUILD)/obj/plugin/continuo_live.o $(LIVE_FE_OBJ) $(ENGINE_LIB)
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(PORTMIDI_LIBS) $(DEP_LIBS)
+
+ALL_TARGETS  += $(BUILD)/continuo-jack $(BUILD)/continuo-live
+TEST_SCRIPTS += tests/jack.sh tests/live.sh

@@ -1,0 +1,373 @@
+/* continuo_live.c: build/continuo-live, the live engine over PortMIDI for hardware keyboards,
+ * and a file mode that needs no device: --in-file SEED.mid --out-file OUT.mid plays the seed
+ * into the engine on a simulated clock (faster than real time, the same engine calls as live)
+ * and records what comes out as a MIDI file. With no MIDI device it says so and exits 3. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <portmidi.h>
+#include <porttime.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "frontend_opts.h"
+#include "jam.h"
+#include "midi.h"
+
+#define MAX_MSGS 1024
+#define EXIT_USAGE 2
+#define EXIT_NO_DEVICE 3
+
+/* The signal handler can only reach the loop through a global: it holds the flag alone. */
+static volatile sig_atomic_t g_signalled;
+static void on_signal(int sig) { g_signalled = sig; }
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: continuo-live [options]\n"
+        "       continuo-live --in-file SEED.mid --out-file OUT.mid [options]\n"
+        "       continuo-live --list\n"
+        "The live engine over PortMIDI: play a phrase on a MIDI keyboard and it answers.\n\n"
+        "  --list                  list the MIDI devices\n"
+        "  --in DEV, --out DEV     devices by number (from --list) or by part of the name\n"
+        "  --latency MS            output latency for PortMIDI (default 10)\n"
+        "  --in-file SEED.mid      play this file into the engine on a simulated clock ...\n"
+        "  --out-file OUT.mid      ... and record what comes out here (both needed)\n"
+        "  --length BEATS          file mode: beats to run after the seed ends\n"
+        "                          (default: silence + longest answer + 2)\n"
+        "  -h, --help              this text\n");
+    cn_fe_help(f);
+}
+
+/* ---- recording what comes out ---- */
+typedef struct { cn_song song; double start[16][128]; int vel[16][128]; int n_on; } recorder;
+
+static void rec_off(recorder *r, int ch, int p, double beat) {
+    if (r->start[ch][p] < 0) return;
+    double dur = beat - r->start[ch][p];
+    cn_song_add_note(&r->song, r->start[ch][p], dur > 1e-6 ? dur : 1e-6, p, r->vel[ch][p], ch);
+    r->start[ch][p] = -1;
+}
+static void rec_msg(recorder *r, const cn_midi_msg *m, double beat) {
+    int st = m->data[0] & 0xF0, ch = m->data[0] & 15, p = m->data[1] & 127;
+    if (st == 0x90 && m->data[2] > 0) {
+        rec_off(r, ch, p, beat);
+        r->start[ch][p] = beat; r->vel[ch][p] = m->data[2];
+        r->n_on++;
+    } else if (st == 0x80 || st == 0x90) {
+        rec_off(r, ch, p, beat);
+    } else if (st == 0xB0 && (m->data[1] == 123 || m->data[1] == 120)) {
+        for (int q = 0; q < 128; q++) rec_off(r, ch, q, beat);
+    }
+}
+
+/* ---- file mode ---- */
+typedef struct { double beat; cn_midi_msg m; } timed_msg;
+static int cmp_timed(const void *a, const void *b) {
+    const timed_msg *x = a, *y = b;
+    if (x->beat != y->beat) return x->beat < y->beat ? -1 : 1;
+    /* note-offs before note-ons at the same time, so a repeated note is not cut */
+    int xo = (x->m.data[0] & 0xF0) == 0x90, yo = (y->m.data[0] & 0xF0) == 0x90;
+    return xo - yo;
+}
+
+static int file_mode(const cn_fe_opts *o, int bpm_given, cn_jam *jam, const char *in_path, const char *out_path,
+                     double length) {
+    char err[512];
+    cn_song seed;
+    cn_midi_opts mo = cn_midi_opts_default();
+    if (cn_midi_read(in_path, &mo, &seed, err, sizeof err)) { fprintf(stderr, "continuo-live: %s\n", err); return EXIT_USAGE; }
+    if (seed.n_notes == 0) {
+        fprintf(stderr, "continuo-live: %s: no notes to play\n", in_path);
+        cn_song_free(&seed);
+        return EXIT_USAGE;
+    }
+    double bpm = bpm_given || seed.n_tempos < 1 ? o->params.bpm : seed.tempos[0].bpm;
+    if (!(bpm >= 20 && bpm <= 300)) bpm = o->params.bpm;
+    cn_jam_params p = o->params;
+    p.bpm = (float)bpm;
+    cn_jam_set_params(jam, &p);
+
+    size_t n_ev = seed.n_notes * 2;
+    timed_msg *ev = malloc(n_ev * sizeof *ev);
+    recorder *r = calloc(1, sizeof *r);
+    if (!ev || !r) { fprintf(stderr, "continuo-live: out of memory\n"); free(ev); free(r); cn_song_free(&seed); return 1; }
+    for (size_t i = 0; i < seed.n_notes; i++) {
+        const cn_note *nt = &seed.notes[i];
+        timed_msg *a = &ev[2 * i], *b = &ev[2 * i + 1];
+        memset(a, 0, sizeof *a); memset(b, 0, sizeof *b);
+        a->beat = nt->start_beat; a->m.size = 3;
+        a->m.data[0] = (uint8_t)(0x90 | (nt->channel & 15)); a->m.data[1] = nt->pitch; a->m.data[2] = nt->velocity ? nt->velocity : 64;
+        b->beat = nt->start_beat + nt->dur_beat; b->m.size = 3;
+        b->m.data[0] = (uint8_t)(0x80 | (nt->channel & 15)); b->m.data[1] = nt->pitch;
+    }
+    qsort(ev, n_ev, sizeof *ev, cmp_timed);
+    double seed_end = ev[n_ev - 1].beat;
+    if (length <= 0) length = p.silence_beats + p.response_beats + 2;
+    double end_beat = seed_end + length;
+
+    cn_song_init(&r->song);
+    if (r->song.tempos) r->song.tempos[0].bpm = bpm;
+    for (int c = 0; c < 16; c++) for (int q = 0; q < 128; q++) r->start[c][q] = -1;
+
+    /* a simulated clock: 48 kHz in blocks of 480 frames (10 ms), the worker run to idle
+     * between blocks, as if inference were free */
+    const double sr = 48000.0, fpb = sr * 60.0 / bpm;
+    const uint32_t block = 480;
+    static cn_midi_msg in[MAX_MSGS], out[MAX_MSGS];
+    size_t next = 0;
+    uint64_t frame = 0, end_frame = (uint64_t)ceil(end_beat * fpb);
+    int seed_ons = 0;
+    while (frame < end_frame && !g_signalled) {
+        int n_in = 0;
+        while (next < n_ev && n_in < MAX_MSGS && llround(ev[next].beat * fpb) < (long long)(frame + block)) {
+            in[n_in] = ev[next].m;
+            long long f = llround(ev[next].beat * fpb) - (long long)frame;
+            in[n_in].frame = (uint32_t)(f < 0 ? 0 : f);
+            if ((in[n_in].data[0] & 0xF0) == 0x90) seed_ons++;
+            n_in++; next++;
+        }
+        cn_jam_time t;
+        memset(&t, 0, sizeof t);
+        t.n_frames = block; t.sample_rate = sr; t.beats_per_bar = seed.ts_num > 0 ? seed.ts_num : 4;
+        int k = cn_jam_run(jam, &t, in, n_in, out, MAX_MSGS);
+        for (int i = 0; i < k; i++) rec_msg(r, &out[i], (double)(frame + out[i].frame) / fpb);
+        frame += block;
+        while (cn_jam_work(jam, 4096) > 0) {}
+    }
+    int k = cn_jam_panic(jam, 0, out, MAX_MSGS);   /* the end: every held note ends here */
+    for (int i = 0; i < k; i++) rec_msg(r, &out[i], (double)frame / fpb);
+    for (int c = 0; c < 16; c++) for (int q = 0; q < 128; q++) rec_off(r, c, q, (double)frame / fpb);
+    cn_song_sort(&r->song);
+    int rc = 0;
+    if (cn_midi_write(out_path, &r->song, err, sizeof err)) {
+        fprintf(stderr, "continuo-live: %s\n", err);
+        rc = 1;
+    } else {
+        int engine_notes = 0;
+        for (size_t i = 0; i < r->song.n_notes; i++)
+            if (r->song.notes[i].channel == p.channel_out - 1 && r->song.notes[i].start_beat >= seed_end - 1e-9) engine_notes++;
+        fprintf(stderr, "continuo-live: %s: %d seed notes at %.1f bpm in, %zu notes out (%d after the seed), "
+                "%.1f beats -> %s\n", in_path, seed_ons, bpm, r->song.n_notes, engine_notes, end_beat, out_path);
+    }
+    cn_song_free(&r->song);
+    cn_song_free(&seed);
+    free(r);
+    free(ev);
+    return rc;
+}
+
+/* ---- live mode ---- */
+typedef struct { cn_jam *jam; _Atomic int quit; } worker_ctx;
+
+static void *worker_main(void *arg) {
+    worker_ctx *w = arg;
+    while (!atomic_load(&w->quit)) {
+        int steps = 0;
+        for (int guard = 0; guard < 1000 && !atomic_load(&w->quit); guard++) {
+            int s = cn_jam_work(w->jam, 64);
+            steps += s;
+            if (s == 0) break;
+        }
+        if (steps == 0) { struct timespec ts = { 0, 1000000L }; nanosleep(&ts, NULL); }   /* poll each ms */
+    }
+    return NULL;
+}
+
+static int list_devices(void) {
+    int n = Pm_CountDevices();
+    if (n <= 0) {
+        printf("no MIDI devices (PortMIDI found none; this machine may have no ALSA sequencer)\n");
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        const PmDeviceInfo *d = Pm_GetDeviceInfo(i);
+        if (!d) continue;
+        printf("%2d  %-6s %s%s  %s\n", i, d->input ? "input" : "output", d->interf ? d->interf : "",
+               d->opened ? " (busy)" : "", d->name ? d->name : "");
+    }
+    return 0;
+}
+
+/* A device by number, or the first whose name contains the text (any case). -1 if none. */
+static int find_device(const char *spec, int want_input) {
+    int n = Pm_CountDevices();
+    char *end = NULL;
+    long id = strtol(spec, &end, 10);
+    if (*spec && !*end) {
+        const PmDeviceInfo *d = id >= 0 && id < n ? Pm_GetDeviceInfo((int)id) : NULL;
+        return d && (want_input ? d->input : d->output) ? (int)id : -1;
+    }
+    for (int i = 0; i < n; i++) {
+        const PmDeviceInfo *d = Pm_GetDeviceInfo(i);
+        if (!d || !d->name || !(want_input ? d->input : d->output)) continue;
+        size_t ls = strlen(spec), ln = strlen(d->name);
+        for (size_t k = 0; ls <= ln && k + ls <= ln; k++)
+            if (strncasecmp(d->name + k, spec, ls) == 0) return i;
+    }
+    return -1;
+}
+
+static int live_mode(const cn_fe_opts *o, cn_jam *jam, const char *in_spec, const char *out_spec, int latency) {
+    if (Pm_CountDevices() <= 0) {
+        fprintf(stderr, "continuo-live: no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
+                        "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
+        return EXIT_NO_DEVICE;
+    }
+    int in_id = in_spec ? find_device(in_spec, 1) : Pm_GetDefaultInputDeviceID();
+    int out_id = out_spec ? find_device(out_spec, 0) : Pm_GetDefaultOutputDeviceID();
+    if (in_id < 0) {
+        fprintf(stderr, "continuo-live: no MIDI input device %s%s (see --list)\n", in_spec ? "matches " : "", in_spec ? in_spec : "");
+        return EXIT_NO_DEVICE;
+    }
+    if (out_id < 0) {
+        fprintf(stderr, "continuo-live: no MIDI output device %s%s (see --list)\n", out_spec ? "matches " : "", out_spec ? out_spec : "");
+        return EXIT_NO_DEVICE;
+    }
+    Pt_Start(1, NULL, NULL);
+    PortMidiStream *in = NULL, *out = NULL;
+    PmError e = Pm_OpenInput(&in, in_id, NULL, 512, NULL, NULL);
+    if (e != pmNoError) { fprintf(stderr, "continuo-live: cannot open input %d: %s\n", in_id, Pm_GetErrorText(e)); return 1; }
+    e = Pm_OpenOutput(&out, out_id, NULL, 512, NULL, NULL, latency);
+    if (e != pmNoError) {
+        fprintf(stderr, "continuo-live: cannot open output %d: %s\n", out_id, Pm_GetErrorText(e));
+        Pm_Close(in);
+        return 1;
+    }
+    Pm_SetFilter(in, PM_FILT_ACTIVE | PM_FILT_CLOCK | PM_FILT_SYSEX);
+    worker_ctx w = { jam, 0 };
+    pthread_t th;
+    if (pthread_create(&th, NULL, worker_main, &w)) { fprintf(stderr, "continuo-live: cannot start the inference thread\n"); return 1; }
+    fprintf(stderr, "continuo-live: in %s, out %s, mode %s; Ctrl-C to stop\n", Pm_GetDeviceInfo(in_id)->name,
+            Pm_GetDeviceInfo(out_id)->name, cn_fe_mode_name(o->params.mode));
+    /* one frame per millisecond: PortMIDI's timestamps are in ms */
+    static cn_midi_msg msgs[MAX_MSGS], outs[MAX_MSGS];
+    PmEvent buf[256];
+    PmTimestamp last = Pt_Time();
+    while (!g_signalled) {
+        struct timespec ts = { 0, 1000000L };
+        nanosleep(&ts, NULL);
+        PmTimestamp now = Pt_Time();
+        if (now <= last) continue;
+        uint32_t n = (uint32_t)(now - last);
+        if (n > 1000) { last = now - 1000; n = 1000; }
+        int n_in = 0;
+        while (Pm_Poll(in) == TRUE && n_in < MAX_MSGS - 256) {
+            int k = Pm_Read(in, buf, 256);
+            if (k <= 0) break;
+            for (int i = 0; i < k; i++) {
+                PmMessage m = buf[i].message;
+                int st = Pm_MessageStatus(m);
+                if (st < 0x80 || st >= 0xF0) continue;
+                long f = (long)buf[i].timestamp - (long)last;
+                cn_midi_msg *c = &msgs[n_in++];
+                c->frame = (uint32_t)(f < 0 ? 0 : f >= (long)n ? (long)n - 1 : f);
+                c->size = (st & 0xF0) == 0xC0 || (st & 0xF0) == 0xD0 ? 2 : 3;
+                c->data[0] = (uint8_t)st; c->data[1] = (uint8_t)Pm_MessageData1(m); c->data[2] = (uint8_t)Pm_MessageData2(m);
+            }
+        }
+        /* input arrives in order per read; sort anyway, the engine wants frames sorted */
+        for (int i = 1; i < n_in; i++)
+            for (int k = i; k > 0 && msgs[k].frame < msgs[k - 1].frame; k--) { cn_midi_msg t = msgs[k]; msgs[k] = msgs[k - 1]; msgs[k - 1] = t; }
+        cn_jam_time t;
+        memset(&t, 0, sizeof t);
+        t.n_frames = n; t.sample_rate = 1000; t.beats_per_bar = 4;
+        int k = cn_jam_run(jam, &t, msgs, n_in, outs, MAX_MSGS);
+        for (int i = 0; i < k; i++)
+            Pm_WriteShort(out, last + (PmTimestamp)outs[i].frame, Pm_Message(outs[i].data[0], outs[i].data[1], outs[i].data[2]));
+        last = now;
+    }
+    int k = cn_jam_panic(jam, 0, outs, MAX_MSGS);
+    for (int i = 0; i < k; i++) Pm_WriteShort(out, 0, Pm_Message(outs[i].data[0], outs[i].data[1], outs[i].data[2]));
+    struct timespec ts = { 0, (long)(latency + 20) * 1000000L };
+    nanosleep(&ts, NULL);   /* let the note-offs leave before closing */
+    atomic_store(&w.quit, 1);
+    pthread_join(th, NULL);
+    Pm_Close(in);
+    Pm_Close(out);
+    fprintf(stderr, "continuo-live: stopped, all notes off\n");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    cn_fe_opts o;
+    cn_fe_opts_default(&o);
+    const char *in_spec = NULL, *out_spec = NULL, *in_file = NULL, *out_file = NULL;
+    int list = 0, latency = 10, bpm_given = 0;
+    double length = 0;
+    char err[512];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = cn_fe_parse(argc, argv, &i, &o, err, sizeof err);
+        if (r < 0) { fprintf(stderr, "continuo-live: %s\n", err); return EXIT_USAGE; }
+        if (r > 0) { if (!strncmp(a, "--bpm", 5)) bpm_given = 1; continue; }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        if (!strcmp(a, "--list")) { list = 1; continue; }
+        const char **dst = !strcmp(a, "--in") ? &in_spec : !strcmp(a, "--out") ? &out_spec
+                         : !strcmp(a, "--in-file") ? &in_file : !strcmp(a, "--out-file") ? &out_file : NULL;
+        int is_num = !strcmp(a, "--latency") || !strcmp(a, "--length");
+        if (!dst && !is_num) { fprintf(stderr, "continuo-live: unknown option \"%s\" (see --help)\n", a); return EXIT_USAGE; }
+        if (i + 1 >= argc) { fprintf(stderr, "continuo-live: %s needs a value\n", a); return EXIT_USAGE; }
+        const char *v = argv[++i];
+        if (dst) { *dst = v; continue; }
+        char *end = NULL;
+        double d = strtod(v, &end);
+        if (!*v || *end || !isfinite(d) || d < 0 || d > 10000) {
+            fprintf(stderr, "continuo-live: %s: \"%s\" is not a number from 0 to 10000\n", a, v);
+            return EXIT_USAGE;
+        }
+        if (!strcmp(a, "--latency")) latency = (int)d; else length = d;
+    }
+    if ((in_file != NULL) != (out_file != NULL)) {
+        fprintf(stderr, "continuo-live: --in-file and --out-file go together\n");
+        return EXIT_USAGE;
+    }
+    if (list) {
+        Pm_Initialize();
+        int rc = list_devices();
+        Pm_Terminate();
+        return rc;
+    }
+    if (!in_file) {   /* look for devices before loading a model: no device, no wait */
+        Pm_Initialize();
+        if (Pm_CountDevices() <= 0) {
+            fprintf(stderr, "continuo-live: no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
+                            "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
+            Pm_Terminate();
+            return EXIT_NO_DEVICE;
+        }
+    }
+    char pathbuf[4096];
+    const char *model_path = NULL;
+    cn_model *model = cn_fe_load_model(&o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
+    if (!model) { fprintf(stderr, "continuo-live: %s\n", err); if (!in_file) Pm_Terminate(); return EXIT_USAGE; }
+    cn_jam *jam = cn_jam_new();
+    if (!jam) { fprintf(stderr, "continuo-live: out of memory\n"); cn_model_free(model); return 1; }
+    cn_jam_set_params(jam, &o.params);
+    if (cn_jam_swap_model(jam, model, NULL, err, sizeof err)) {
+        fprintf(stderr, "continuo-live: %s: %s\n", model_path, err);
+        cn_model_free(model);
+        cn_jam_free(jam);
+        return EXIT_USAGE;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    int rc;
+    if (in_file) {
+        rc = file_mode(&o, bpm_given, jam, in_file, out_file, length);
+    } else {
+        rc = live_mode(&o, jam, in_spec, out_spec, latency);
+        Pm_Terminate();
+    }
+    cn_jam_free(jam);
+    return rc;
+}
