@@ -66,8 +66,15 @@ static cn_model *event_model(uint64_t seed) {
     return m;
 }
 
+/* Every tensor bit-identical (the padding between tensors is not part of the model). */
 static int same_params(const cn_model *a, const cn_model *b) {
-    return a->n_params == b->n_params && memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0;
+    if (a->n_params != b->n_params || a->n_tensors != b->n_tensors) return 0;
+    for (int i = 0; i < a->n_tensors; i++) {
+        const cn_tensor *s = &a->tensors[i], *t = &b->tensors[i];
+        if (s->size != t->size || memcmp(a->params + s->offset, b->params + t->offset, s->size * sizeof(float)))
+            return 0;
+    }
+    return 1;
 }
 
 /* Load from memory, expecting failure with a message naming the file and holding `want`. */
@@ -117,10 +124,11 @@ TEST(round_trip_f16_close) {
     CHECKF(r != NULL, "%s", err);
     if (r) {
         double worst = 0;
-        for (size_t i = 0; i < m->n_params; i++) {
-            double a = m->params[i], d = fabs(a - r->params[i]) / (fabs(a) + 1e-4);
-            if (d > worst) worst = d;
-        }
+        for (int t = 0; t < m->n_tensors; t++)
+            for (size_t i = m->tensors[t].offset; i < m->tensors[t].offset + m->tensors[t].size; i++) {
+                double a = m->params[i], d = fabs(a - r->params[i]) / (fabs(a) + 1e-4);
+                if (d > worst) worst = d;
+            }
         CHECKF(worst <= 1e-3, "worst relative error %g", worst);
         CHECK(r->params[last->offset] == 1e5f);
         CHECK(st.version == CN_MODEL_VERSION);
@@ -159,6 +167,32 @@ TEST(round_trip_paper_vocab_and_meta) {
         cn_model_free(r);
     }
     cn_model_free(m);
+}
+
+/* Every layer kind, BatchNorm running statistics included, survives a round trip. */
+TEST(round_trip_every_layer_kind) {
+    char err[256], p[128];
+    const char *specs[] = { "conv1d:8:3,gru:8,batchnorm,dense:8:relu,lstm:4,dropout:0.2",
+                            "embed:6,lstm:5,dense:7", "paper-m3" };
+    path_in(p, sizeof p, "kinds.cnm");
+    for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+        cn_model *m = cn_model_new(specs[i], CN_EV_VOCAB, 30 + i, err, sizeof err);
+        CHECKF(m != NULL, "%s: %s", specs[i], err);
+        if (!m) continue;
+        for (size_t k = 0; k < m->n_params; k++) m->params[k] += (float)k * 1e-6f;  /* distinct values, padding too */
+        CHECKF(cn_model_save(p, m, 0, err, sizeof err) == 0, "%s", err);
+        cn_model *r = cn_model_load(p, err, sizeof err);
+        CHECKF(r != NULL, "%s: %s", specs[i], err);
+        if (r) {
+            CHECK(same_params(m, r));
+            CHECK(strcmp(r->spec_text, m->spec_text) == 0);
+            for (int t = 0; t < m->n_tensors && t < r->n_tensors; t++)
+                CHECK(strcmp(m->tensors[t].name, r->tensors[t].name) == 0 &&
+                      m->tensors[t].trainable == r->tensors[t].trainable);
+            cn_model_free(r);
+        }
+        cn_model_free(m);
+    }
 }
 
 TEST(truncated_at_every_offset) {
@@ -426,6 +460,54 @@ TEST(load_errors_from_the_file_system) {
     CHECK(cn_model_load(p, err, sizeof err) == NULL && strstr(err, "truncated"));
 }
 
+/* build/continuo-info beside build/san/test_modelfile: prints the model, rejects a bad file. */
+static int info_tool(char *buf, size_t len) {
+    char exe[512];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return -1;
+    *slash = 0;
+    snprintf(buf, len, "%s/../continuo-info", exe);
+    return access(buf, X_OK);
+}
+
+static int run_capture(const char *cmd, char *out, size_t len) {
+    FILE *f = popen(cmd, "r");
+    if (!f) return -1;
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(info_tool_prints_the_model) {
+    char tool[600], cmd[1400], out[16384], p[128];
+    info_tool(tool, sizeof tool);
+    path_in(p, sizeof p, "paper.cnm");
+    snprintf(cmd, sizeof cmd, "'%s' '%s' 2>&1", tool, p);
+    CHECK(run_capture(cmd, out, sizeof out) == 0);
+    CHECK(strstr(out, "CNTMODEL version 1") != NULL);
+    CHECK(strstr(out, "spec:        lstm:4") != NULL);
+    CHECK(strstr(out, "paper") && strstr(out, "V = 6") && strstr(out, "G4_eighth"));
+    CHECK(strstr(out, "credit: Bernd Krueger, CC BY-SA") != NULL);
+    CHECK(strstr(out, "out.weight") && strstr(out, "6 x 4"));
+    /* the damaged file: one message naming it, exit 1 */
+    size_t len;
+    uint8_t *b = slurp(p, &len);
+    if (!b) { CHECK(0); return; }
+    b[len / 2] ^= 0x10;
+    char q[128];
+    path_in(q, sizeof q, "damaged.cnm");
+    FILE *f = fopen(q, "wb");
+    if (f) { fwrite(b, 1, len, f); fclose(f); }
+    free(b);
+    snprintf(cmd, sizeof cmd, "'%s' '%s' 2>&1", tool, q);
+    CHECK(run_capture(cmd, out, sizeof out) == 1);
+    CHECK(strstr(out, "damaged.cnm: checksum mismatch") != NULL);
+}
+
 TEST(default_model_path) {
     char buf[512], p[128];
     path_in(p, sizeof p, CN_DEFAULT_MODEL_NAME);
@@ -447,6 +529,7 @@ int main(void) {
     RUN(round_trip_f32_exact);
     RUN(round_trip_f16_close);
     RUN(round_trip_paper_vocab_and_meta);
+    RUN(round_trip_every_layer_kind);
     RUN(truncated_at_every_offset);
     RUN(flipped_bytes_fail_cleanly);
     RUN(crafted_bytes_with_valid_checksum_never_crash);
@@ -459,6 +542,9 @@ int main(void) {
     RUN(failed_save_keeps_old_file);
     RUN(load_errors_from_the_file_system);
     RUN(default_model_path);
+    char tool[600];
+    if (info_tool(tool, sizeof tool) == 0) RUN(info_tool_prints_the_model);
+    else printf("skip info_tool_prints_the_model: %s not built\n", tool);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);

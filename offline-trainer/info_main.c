@@ -1,0 +1,76 @@
+/* info_main.c: continuo-info, which prints what a model file (.cnm) holds: format and
+ * version, spec, encoding and vocabulary, the training metadata (corpus, tokens, epochs,
+ * losses, date, program version, the data's credit), every tensor with its shape and
+ * storage type, the parameter count and the file size. A file that does not load gets one
+ * message and exit status 1, so the command also serves as a model checker. */
+#include <stdio.h>
+#include <string.h>
+#include "modelfile.h"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: continuo-info MODEL.cnm\n"
+               "Prints the model file's format, spec, encoding, vocabulary, training metadata\n"
+               "and tensors; exits 1 with a message when the file is damaged or not a model.\n");
+}
+
+/* Metadata comes from a file: show control characters as '?' rather than send them to a terminal. */
+static void print_clean(const char *s) {
+    for (; *s; s++) putchar((unsigned char)*s < 32 && *s != '\t' ? '?' : *s);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc != 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *path = argv[1];
+    char err[512];
+    cn_model_file_stats st;
+    cn_model *m = cn_model_load_stats(path, &st, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "continuo-info: %s\n", err);
+        return 1;
+    }
+
+    printf("file:        %s (%llu bytes)\n", path, (unsigned long long)st.file_bytes);
+    const char *dtype = st.n_f16 == 0 ? "float32" : st.n_f32 == 0 ? "float16" : "float16, some tensors float32";
+    printf("format:      %s version %u, weights %s, CRC-32 ok\n", CN_MODEL_MAGIC, st.version, dtype);
+    printf("spec:        %s\n", m->spec_text);
+    if (m->encoding == CN_ENC_PAPER) {
+        printf("encoding:    paper (vocabulary from the training corpus)\n");
+        printf("vocabulary:  V = %d, %d words:", m->vocab, m->words.n);
+        int show = m->words.n < 8 ? m->words.n : 8;
+        for (int i = 0; i < show; i++) { putchar(' '); print_clean(m->words.names[i]); }
+        printf("%s\n", m->words.n > show ? " ..." : "");
+    } else {
+        printf("encoding:    event (fixed vocabulary)\n");
+        printf("vocabulary:  V = %d\n", m->vocab);
+    }
+    printf("metadata:    %d pairs\n", m->meta.n);
+    for (int i = 0; i < m->meta.n; i++) {
+        printf("  ");
+        print_clean(m->meta.keys[i]);
+        printf(": ");
+        print_clean(m->meta.vals[i]);
+        putchar('\n');
+    }
+    printf("tensors:     %d\n", m->n_tensors);
+    size_t trainable = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const cn_tensor *t = &m->tensors[i];
+        char shape[64] = "";
+        size_t k = 0;
+        for (int d = 0; d < t->ndim && k < sizeof shape; d++)
+            k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%d", d ? " x " : "", t->shape[d]);
+        printf("  %-28s %-18s %9zu  %s%s\n", t->name, shape, t->size, st.dtype[i] ? "f16" : "f32",
+               t->trainable ? "" : "  (running statistic)");
+        if (t->trainable) trainable += t->size;
+    }
+    printf("parameters:  %zu (%zu trainable)\n", m->n_params, trainable);
+    cn_model_free(m);
+    return 0;
+}
