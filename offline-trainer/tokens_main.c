@@ -1,0 +1,340 @@
+/* tokens_main.c: continuo-tokens, prints the token stream of MIDI files (one token a line,
+ * "id name", each file after a "# PATH" line) in either encoding, and a summary on stderr:
+ * files, notes, tokens, vocabulary. --stats measures the round trip MIDI -> tokens -> notes;
+ * --grid-study compares event grids (onset error against tokens per note); --write decodes
+ * one file's tokens back into a MIDI file. A file that cannot be read is reported and skipped. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tokens.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: continuo-tokens [--encoding event|paper] [--transpose N] [--quiet] [--stats]\n"
+        "                       [--grid-study] [--keep-drums] [--no-sustain] [--write OUT.mid]\n"
+        "                       FILE.mid|DIR ...\n"
+        "  prints each file's tokens, one a line as \"id name\", then a summary on stderr.\n"
+        "  --stats       round-trip error figures (onset, duration, velocity, pitches kept)\n"
+        "  --grid-study  event encoding at grids 4, 6, 8, 12, 24 steps a beat: onset error vs tokens/note\n"
+        "  --write OUT   decode the (single) file's tokens and write them as a MIDI file\n");
+}
+
+typedef struct {
+    cn_encoding enc;
+    int transpose, quiet, stats, grid_study;
+    const char *write_path;
+    cn_midi_opts midi;
+} options;
+
+typedef struct {
+    size_t files, failed, notes, tokens, decoded;
+    /* event round trip */
+    size_t matched, vel_in_bin, dur_in_half;
+    double max_on, max_dur, sum_on, sum_dur;
+    int max_vel;
+    /* paper round trip */
+    size_t groups, single, single_exact, chords, chord_pcs_kept, pc_kept, unk;
+    double max_drift, sum_drift;
+} totals;
+
+/* ---- event round trip: each source note against the decoded note of its pitch nearest in time ---- */
+
+static int cmp_pitch_start(const void *x, const void *y) {
+    const cn_note *a = x, *b = y;
+    if (a->pitch != b->pitch) return a->pitch - b->pitch;
+    return a->start_beat < b->start_beat ? -1 : a->start_beat > b->start_beat;
+}
+
+typedef struct { size_t matched, vel_in_bin, dur_in_half; double max_on, max_dur, sum_on, sum_dur; int max_vel; } ev_err;
+
+static void event_errors(const cn_song *src, int transpose, cn_song *dec, int grid, ev_err *e) {
+    memset(e, 0, sizeof *e);
+    qsort(dec->notes, dec->n_notes, sizeof *dec->notes, cmp_pitch_start);
+    size_t first[129] = { 0 };
+    for (size_t i = 0, p = 0; p <= 128; p++) {
+        while (i < dec->n_notes && dec->notes[i].pitch < p) i++;
+        first[p] = i;
+    }
+    double half = 0.5 / grid + 1e-9;
+    for (size_t i = 0; i < src->n_notes; i++) {
+        const cn_note *a = &src->notes[i];
+        int p = a->pitch + transpose;
+        if (p < 0 || p > 127) continue;
+        size_t lo = first[p], hi = first[p + 1];
+        const cn_note *best = NULL;
+        while (lo < hi) {                       /* first decoded start >= a's */
+            size_t mid = (lo + hi) / 2;
+            if (dec->notes[mid].start_beat < a->start_beat) lo = mid + 1; else hi = mid;
+        }
+        for (size_t k = lo > first[p] ? lo - 1 : lo; k <= lo && k < first[p + 1]; k++)
+            if (!best || fabs(dec->notes[k].start_beat - a->start_beat) < fabs(best->start_beat - a->start_beat)) best = &dec->notes[k];
+        if (!best) continue;
+        double on = fabs(best->start_beat - a->start_beat);
+        if (on > half) continue;                /* this note was merged away */
+        double du = fabs(best->dur_beat - a->dur_beat);
+        e->matched++;
+        e->sum_on += on; e->sum_dur += du;
+        if (on > e->max_on) e->max_on = on;
+        if (du > e->max_dur) e->max_dur = du;
+        if (du <= half) e->dur_in_half++;
+        int dv = abs((int)best->velocity - (int)a->velocity);
+        if (dv > e->max_vel) e->max_vel = dv;
+        if (cn_ev_vel_bin(best->velocity) == cn_ev_vel_bin(a->velocity)) e->vel_in_bin++;
+    }
+}
+
+static void event_stats(const cn_song *s, const options *o, const int *tok, size_t n, totals *t) {
+    cn_song d;
+    if (cn_ev_decode(tok, n, s->tempos[0].bpm, &d) != 0) return;
+    ev_err e;
+    t->decoded += d.n_notes;
+    event_errors(s, o->transpose, &d, CN_EV_GRID, &e);
+    t->matched += e.matched; t->vel_in_bin += e.vel_in_bin; t->dur_in_half += e.dur_in_half;
+    t->sum_on += e.sum_on; t->sum_dur += e.sum_dur;
+    if (e.max_on > t->max_on) t->max_on = e.max_on;
+    if (e.max_dur > t->max_dur) t->max_dur = e.max_dur;
+    if (e.max_vel > t->max_vel) t->max_vel = e.max_vel;
+    cn_song_free(&d);
+}
+
+/* ---- paper round trip: group by group, in order ---- */
+
+static size_t next_group(const cn_song *s, size_t i, uint16_t *mask, int *pitch) {
+    size_t j = i;
+    *mask = 0;
+    while (j < s->n_notes && s->notes[j].start_beat == s->notes[i].start_beat) {
+        *mask |= (uint16_t)(1u << (s->notes[j].pitch % 12));
+        *pitch = s->notes[j].pitch;
+        j++;
+    }
+    return j;
+}
+
+/* Token k stands for the k-th onset group: compare what it says (parsed, as the decoder reads
+ * it) with the group, and where the decoder puts it (the sum of the durations before it). */
+static void paper_stats(const cn_song *s, const options *o, const cn_vocab *v, const int *tok, size_t n, totals *t) {
+    cn_song src;
+    cn_song_init(&src);
+    for (size_t i = 0; i < s->n_notes; i++) {      /* the source as the encoder groups it */
+        int p = s->notes[i].pitch + o->transpose;
+        if (p < 0 || p > 127) continue;
+        double x = s->notes[i].start_beat, a = round(x * 4) / 4, b = round(x * 3) / 3;
+        cn_song_add_note(&src, fabs(b - x) < fabs(a - x) - 1e-9 ? b : a, s->notes[i].dur_beat, p, 64, 0);
+    }
+    cn_song_sort(&src);
+    double at = 0;
+    size_t i = 0;
+    for (size_t k = 0; k < n && i < src.n_notes; k++) {
+        uint16_t ma; int pa = -1;
+        size_t i2 = next_group(&src, i, &ma, &pa);
+        cn_paper_token pt;
+        int parsed = tok[k] > 0 && tok[k] < v->n && cn_paper_parse(v->names[tok[k]], &pt) == 0;
+        uint16_t mb = 0;
+        if (parsed) for (int q = 0; q < pt.n; q++) mb |= (uint16_t)(1u << (pt.pitch[q] % 12));
+        t->groups++;
+        if (i2 - i == 1) { t->single++; if (parsed && !pt.is_chord && pt.pitch[0] == pa) t->single_exact++; }
+        else { t->chords++; if (ma == mb) t->chord_pcs_kept++; }
+        for (size_t q = i; q < i2; q++) if (mb & (1u << (src.notes[q].pitch % 12))) t->pc_kept++;
+        double drift = fabs(at - src.notes[i].start_beat);
+        t->sum_drift += drift;
+        if (drift > t->max_drift) t->max_drift = drift;
+        if (parsed) at += pt.quarter_len;
+        i = i2;
+    }
+    cn_song_free(&src);
+}
+
+/* ---- grid study ---- */
+
+static const int STUDY_GRIDS[] = { 4, 6, 8, 12, 24 };
+#define N_STUDY (sizeof STUDY_GRIDS / sizeof *STUDY_GRIDS)
+typedef struct { size_t tokens, matched, exact_on, decoded; double sum_on, max_on, sum_dur; } study_row;
+
+static void grid_study(const cn_song *s, const options *o, study_row *rows) {
+    for (size_t g = 0; g < N_STUDY; g++) {
+        int grid = STUDY_GRIDS[g], *tok; size_t n;
+        if (cn_ev_encode_grid(s, o->transpose, grid, 4 * grid, &tok, &n) != 0) continue;
+        cn_song d;
+        if (cn_ev_decode_grid(tok, n, grid, 4 * grid, 120, &d) == 0) {
+            ev_err e;
+            event_errors(s, o->transpose, &d, grid, &e);
+            rows[g].tokens += n; rows[g].matched += e.matched; rows[g].decoded += d.n_notes;
+            rows[g].sum_on += e.sum_on; rows[g].sum_dur += e.sum_dur;
+            if (e.max_on > rows[g].max_on) rows[g].max_on = e.max_on;
+            for (size_t i = 0; i < s->n_notes; i++) {
+                double x = s->notes[i].start_beat * grid;
+                if (fabs(x - round(x)) < 1e-6) rows[g].exact_on++;
+            }
+            cn_song_free(&d);
+        }
+        free(tok);
+    }
+}
+
+static void print_tokens(const char *path, const int *tok, size_t n, cn_encoding enc, const cn_vocab *v) {
+    printf("# %s\n", path);
+    char name[64];
+    for (size_t i = 0; i < n; i++) {
+        if (enc == CN_ENC_EVENT) cn_ev_token_name(tok[i], name, sizeof name);
+        printf("%d %s\n", tok[i], enc == CN_ENC_EVENT ? name : v->names[tok[i]]);
+    }
+}
+
+static int write_decoded(const options *o, const cn_song *s, const int *tok, size_t n, const cn_vocab *v) {
+    cn_song d;
+    double bpm = s->tempos[0].bpm;
+    int rc = o->enc == CN_ENC_EVENT ? cn_ev_decode(tok, n, bpm, &d) : cn_paper_decode(v, tok, n, bpm, &d);
+    if (rc != 0) { fprintf(stderr, "continuo-tokens: out of memory\n"); return -1; }
+    d.program = s->program; d.ts_num = s->ts_num; d.ts_den = s->ts_den;
+    char err[512];
+    rc = cn_midi_write(o->write_path, &d, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "continuo-tokens: %s\n", err);
+    else fprintf(stderr, "continuo-tokens: wrote %zu notes to %s\n", d.n_notes, o->write_path);
+    cn_song_free(&d);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    options o = { .enc = CN_ENC_EVENT, .midi = cn_midi_opts_default() };
+    char **inputs = calloc((size_t)argc, sizeof *inputs);
+    int n_inputs = 0;
+    if (!inputs) return 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--encoding") == 0 && i + 1 < argc) {
+            if (cn_encoding_parse(argv[++i], &o.enc) != 0) { fprintf(stderr, "continuo-tokens: unknown encoding '%s' (event or paper)\n", argv[i]); return 2; }
+        } else if (strncmp(a, "--encoding=", 11) == 0) {
+            if (cn_encoding_parse(a + 11, &o.enc) != 0) { fprintf(stderr, "continuo-tokens: unknown encoding '%s' (event or paper)\n", a + 11); return 2; }
+        } else if (strcmp(a, "--transpose") == 0 && i + 1 < argc) {
+            char *end; long t = strtol(argv[++i], &end, 10);
+            if (*end || t < -127 || t > 127) { fprintf(stderr, "continuo-tokens: --transpose wants semitones in -127..127\n"); return 2; }
+            o.transpose = (int)t;
+        } else if (strcmp(a, "--write") == 0 && i + 1 < argc) o.write_path = argv[++i];
+        else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o.quiet = 1;
+        else if (strcmp(a, "--stats") == 0) o.stats = 1;
+        else if (strcmp(a, "--grid-study") == 0) o.grid_study = 1;
+        else if (strcmp(a, "--keep-drums") == 0) o.midi.keep_drums = 1;
+        else if (strcmp(a, "--no-sustain") == 0) o.midi.use_sustain = 0;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return 0; }
+        else if (a[0] == '-' && a[1]) { fprintf(stderr, "continuo-tokens: unknown option %s\n", a); usage(stderr); return 2; }
+        else inputs[n_inputs++] = argv[i];
+    }
+    if (n_inputs == 0) { usage(stderr); return 2; }
+
+    /* every file, in order */
+    char **paths = NULL; size_t n_paths = 0;
+    totals t = { 0 };
+    for (int i = 0; i < n_inputs; i++) {
+        char **found; char err[512];
+        int n = cn_midi_list(inputs[i], &found, err, sizeof err);
+        if (n < 0) { fprintf(stderr, "continuo-tokens: %s\n", err); t.failed++; continue; }
+        char **np = realloc(paths, (n_paths + (size_t)n + 1) * sizeof *np);
+        if (!np) { fprintf(stderr, "continuo-tokens: out of memory\n"); return 1; }
+        paths = np;
+        for (int k = 0; k < n; k++) paths[n_paths++] = found[k];
+        free(found);
+    }
+    if (o.write_path && n_paths != 1) { fprintf(stderr, "continuo-tokens: --write takes exactly one input file\n"); return 2; }
+
+    cn_song *songs = calloc(n_paths + 1, sizeof *songs);
+    char *ok = calloc(n_paths + 1, 1);
+    char ***strs = calloc(n_paths + 1, sizeof *strs);
+    size_t *n_strs = calloc(n_paths + 1, sizeof *n_strs);
+    if (!songs || !ok || !strs || !n_strs) { fprintf(stderr, "continuo-tokens: out of memory\n"); return 1; }
+    for (size_t i = 0; i < n_paths; i++) {
+        char err[512];
+        if (cn_midi_read(paths[i], &o.midi, &songs[i], err, sizeof err) != 0) {
+            fprintf(stderr, "continuo-tokens: skipped %s\n", err);
+            t.failed++;
+            continue;
+        }
+        if (o.enc == CN_ENC_PAPER && cn_paper_strings(&songs[i], o.transpose, &strs[i], &n_strs[i]) != 0) {
+            fprintf(stderr, "continuo-tokens: %s: out of memory\n", paths[i]);
+            t.failed++;
+            cn_song_free(&songs[i]);
+            continue;
+        }
+        ok[i] = 1;
+    }
+    /* paper: the vocabulary of these files */
+    cn_vocab v = { 0 };
+    if (o.enc == CN_ENC_PAPER) {
+        size_t total = 0;
+        for (size_t i = 0; i < n_paths; i++) total += n_strs[i];
+        char **all = malloc((total + 1) * sizeof *all);
+        if (!all) { fprintf(stderr, "continuo-tokens: out of memory\n"); return 1; }
+        size_t k = 0;
+        for (size_t i = 0; i < n_paths; i++) for (size_t j = 0; j < n_strs[i]; j++) all[k++] = strs[i][j];
+        if (cn_vocab_build(&v, all, total) != 0) { fprintf(stderr, "continuo-tokens: out of memory\n"); return 1; }
+        free(all);
+    }
+    study_row rows[N_STUDY] = { { 0 } };
+    int rc = 0;
+    for (size_t i = 0; i < n_paths; i++) {
+        if (!ok[i]) continue;
+        int *tok = NULL; size_t n = 0;
+        int erc;
+        if (o.enc == CN_ENC_EVENT) erc = cn_ev_encode(&songs[i], o.transpose, &tok, &n);
+        else {
+            size_t unk = 0;
+            erc = cn_paper_encode(&songs[i], &v, o.transpose, &tok, &n, &unk);
+            t.unk += unk;
+        }
+        if (erc != 0) { fprintf(stderr, "continuo-tokens: %s: out of memory\n", paths[i]); t.failed++; continue; }
+        t.files++;
+        t.notes += songs[i].n_notes;
+        t.tokens += n;
+        if (!o.quiet) print_tokens(paths[i], tok, n, o.enc, &v);
+        if (o.stats) {
+            if (o.enc == CN_ENC_EVENT) event_stats(&songs[i], &o, tok, n, &t);
+            else paper_stats(&songs[i], &o, &v, tok, n, &t);
+        }
+        if (o.grid_study) grid_study(&songs[i], &o, rows);
+        if (o.write_path && write_decoded(&o, &songs[i], tok, n, &v) != 0) rc = 1;
+        free(tok);
+    }
+    fflush(stdout);
+    fprintf(stderr, "continuo-tokens: encoding %s: files %zu, failed %zu, notes %zu, tokens %zu, tokens/note %.3f, vocab %d\n",
+            cn_encoding_name(o.enc), t.files, t.failed, t.notes, t.tokens,
+            t.notes ? (double)t.tokens / t.notes : 0.0, o.enc == CN_ENC_EVENT ? CN_EV_VOCAB : v.n);
+    if (o.stats && o.enc == CN_ENC_EVENT && t.notes) {
+        fprintf(stderr, "roundtrip event: notes out/in %zu/%zu (%.3f%%; two notes of one pitch on one grid step merge)\n",
+                t.decoded, t.notes, 100.0 * t.decoded / t.notes);
+        fprintf(stderr, "roundtrip event: source notes with a decoded note of the same pitch within half a step: %.3f%%\n",
+                100.0 * t.matched / t.notes);
+        fprintf(stderr, "roundtrip event: onset error max %.5f mean %.5f beats (half step %.5f)\n",
+                t.max_on, t.matched ? t.sum_on / t.matched : 0, 0.5 / CN_EV_GRID);
+        fprintf(stderr, "roundtrip event: duration error max %.5f mean %.5f beats; within half a step %.3f%%\n",
+                t.max_dur, t.matched ? t.sum_dur / t.matched : 0, t.matched ? 100.0 * t.dur_in_half / t.matched : 0);
+        fprintf(stderr, "roundtrip event: velocity error max %d; same bin %.3f%%\n",
+                t.max_vel, t.matched ? 100.0 * t.vel_in_bin / t.matched : 0);
+    }
+    if (o.stats && o.enc == CN_ENC_PAPER && t.groups) {
+        fprintf(stderr, "roundtrip paper: onset groups %zu (%zu single notes, %zu chords); unknown tokens %zu\n",
+                t.groups, t.single, t.chords, t.unk);
+        fprintf(stderr, "roundtrip paper: single-note pitch exact %.3f%%; chord pitch-class set kept %.3f%%; note pitch classes kept %.3f%%\n",
+                t.single ? 100.0 * t.single_exact / t.single : 0, t.chords ? 100.0 * t.chord_pcs_kept / t.chords : 0,
+                100.0 * t.pc_kept / t.notes);
+        fprintf(stderr, "roundtrip paper: onset drift max %.2f mean %.2f beats (time advances by duration types)\n",
+                t.max_drift, t.sum_drift / t.groups);
+    }
+    if (o.grid_study && t.notes) {
+        fprintf(stderr, "grid study (event encoding; shifts up to 4 beats; vocab = 272 + 4*grid):\n");
+        fprintf(stderr, "  grid  vocab  tokens/note  onsets-on-grid%%  notes-kept%%  onset-err-mean  onset-err-max  dur-err-mean\n");
+        for (size_t g = 0; g < N_STUDY; g++)
+            fprintf(stderr, "  %4d  %5d  %11.3f  %15.3f  %13.3f  %14.4f  %13.4f  %12.4f\n", STUDY_GRIDS[g], 272 + 4 * STUDY_GRIDS[g],
+                    (double)rows[g].tokens / t.notes, 100.0 * rows[g].exact_on / t.notes, 100.0 * rows[g].decoded / t.notes,
+                    rows[g].matched ? rows[g].sum_on / rows[g].matched : 0, rows[g].max_on,
+                    rows[g].matched ? rows[g].sum_dur / rows[g].matched : 0);
+    }
+    for (size_t i = 0; i < n_paths; i++) {
+        if (ok[i]) cn_song_free(&songs[i]);
+        cn_paper_strings_free(strs[i], n_strs[i]);
+    }
+    cn_vocab_free(&v);
+    cn_midi_list_free(paths, (int)n_paths);
+    free(songs); free(ok); free(strs); free(n_strs); free(inputs);
+    if (t.files == 0) return 1;
+    return rc;
+}
