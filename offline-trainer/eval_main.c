@@ -1,0 +1,615 @@
+/* eval_main.c: continuo-eval, the honest measure of a model on MIDI files:
+ *   - the network's cross-entropy per token and next-token accuracy (streamed, state carried
+ *     through each whole piece, as the instrument runs it);
+ *   - an interpolated Kneser-Ney n-gram baseline on the same tokens, trained on the model's
+ *     own training split (from the corpus its metadata names) or on --ngram-train files, its
+ *     order chosen on validation pieces: "does the network beat counting?";
+ *   - music statistics of continuations generated from seeds taken from the files, beside the
+ *     same statistics of the files' true continuations. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "continue.h"
+#include "corpus.h"
+#include "midi.h"
+#include "modelfile.h"
+#include "musicstats.h"
+#include "ngram.h"
+#include "sample.h"
+
+#define PROGRAM "continuo-eval"
+
+static void usage(FILE *f) {
+    fprintf(f,
+        "usage: " PROGRAM " [-m MODEL] [--json] [--split test|val] [--ngram-train DIR_OR_FILE]...\n"
+        "         [options] [MIDI_FILE_OR_FOLDER...]\n"
+        "Measures a model on MIDI files: cross-entropy per token (nats) and next-token accuracy,\n"
+        "beside an interpolated Kneser-Ney n-gram baseline, and music statistics of generated\n"
+        "continuations beside the files' true continuations.\n"
+        "  -m MODEL            model file (default: the shipped model)\n"
+        "  --json              print one JSON object\n"
+        "  --split test|val    evaluate on the model's own held-out pieces, from the corpus its\n"
+        "                      metadata names (no files needed)\n"
+        "  --ngram-train PATH  files or folders to train the n-gram on (repeatable; a tenth of\n"
+        "                      the pieces chooses its order). Default: the model's training split\n"
+        "  --ngram-order N     highest n-gram order tried (default 6)\n"
+        "  --no-ngram          skip the baseline\n"
+        "  --max-tokens N      score at most N tokens a file (default: all)\n"
+        "  --windows K         seed windows a file for the statistics (default 2; 0 = none)\n"
+        "  --seed-beats B      seed length (default 8)\n"
+        "  --cont-beats B      continuation length (default 16)\n"
+        "  --temperature T, --top-k K, --top-p P, --repeat-penalty R, --max-run N, --rng SEED\n"
+        "                      sampling for the continuations (as continuo-generate)\n"
+        "  -q                  no progress on stderr\n");
+}
+
+typedef struct {
+    const char *model_path;
+    int json, quiet, no_ngram, ngram_order, windows;
+    const char *split;
+    const char **ngram_paths; int n_ngram_paths;
+    const char **files; int n_files;
+    size_t max_tokens;
+    double seed_beats, cont_beats;
+    cn_sample_opts sample;
+    uint64_t rng;
+} eval_args;
+
+typedef struct { char *path; cn_song song; int *tok; size_t n_tok; } eval_file;
+typedef struct { int **tok; size_t *len; int n, cap; } seq_set;
+
+static int seq_push(seq_set *s, int *tok, size_t n) {
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 64;
+        int **t = realloc(s->tok, (size_t)cap * sizeof *t);
+        if (!t) return -1;
+        s->tok = t;
+        size_t *l = realloc(s->len, (size_t)cap * sizeof *l);
+        if (!l) return -1;
+        s->len = l; s->cap = cap;
+    }
+    s->tok[s->n] = tok; s->len[s->n] = n; s->n++;
+    return 0;
+}
+static void seq_free(seq_set *s) {
+    for (int i = 0; i < s->n; i++) free(s->tok[i]);
+    free(s->tok); free(s->len);
+    memset(s, 0, sizeof *s);
+}
+static size_t seq_tokens(const seq_set *s) {
+    size_t n = 0;
+    for (int i = 0; i < s->n; i++) n += s->len[i];
+    return n;
+}
+
+static int num(const char *opt, const char *v, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double d = v ? strtod(v, &end) : NAN;
+    if (!v || errno || end == v || *end || !(d >= lo && d <= hi)) {
+        fprintf(stderr, PROGRAM ": %s wants a number from %g to %g, not '%s'\n", opt, lo, hi, v ? v : "");
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, eval_args *a) {
+    memset(a, 0, sizeof *a);
+    a->ngram_order = 6; a->windows = 2; a->seed_beats = 8; a->cont_beats = 16;
+    a->sample = cn_sample_defaults();
+    a->rng = 1;
+    a->ngram_paths = calloc((size_t)argc, sizeof *a->ngram_paths);
+    a->files = calloc((size_t)argc, sizeof *a->files);
+    if (!a->ngram_paths || !a->files) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        double d;
+        if (!strcmp(o, "-h") || !strcmp(o, "--help")) { usage(stdout); exit(0); }
+        else if (!strcmp(o, "--json")) a->json = 1;
+        else if (!strcmp(o, "-q")) a->quiet = 1;
+        else if (!strcmp(o, "--no-ngram")) a->no_ngram = 1;
+        else if (o[0] != '-' || !strcmp(o, "-")) a->files[a->n_files++] = o;
+        else if (!v) { fprintf(stderr, PROGRAM ": %s: unknown option or missing value\n", o); return -1; }
+        else {
+            i++;
+            if (!strcmp(o, "-m") || !strcmp(o, "--model")) a->model_path = v;
+            else if (!strcmp(o, "--split")) {
+                if (strcmp(v, "test") && strcmp(v, "val")) { fprintf(stderr, PROGRAM ": --split is test or val\n"); return -1; }
+                a->split = v;
+            } else if (!strcmp(o, "--ngram-train")) a->ngram_paths[a->n_ngram_paths++] = v;
+            else if (!strcmp(o, "--ngram-order")) { if (num(o, v, 1, CN_NGRAM_MAX_ORDER, &d)) return -1; a->ngram_order = (int)d; }
+            else if (!strcmp(o, "--max-tokens")) { if (num(o, v, 0, 1e12, &d)) return -1; a->max_tokens = (size_t)d; }
+            else if (!strcmp(o, "--windows")) { if (num(o, v, 0, 1000, &d)) return -1; a->windows = (int)d; }
+            else if (!strcmp(o, "--seed-beats")) { if (num(o, v, 1, 1000, &d)) return -1; a->seed_beats = d; }
+            else if (!strcmp(o, "--cont-beats")) { if (num(o, v, 1, 1000, &d)) return -1; a->cont_beats = d; }
+            else if (!strcmp(o, "--temperature")) { if (num(o, v, 0, 5, &d)) return -1; a->sample.temperature = (float)d; }
+            else if (!strcmp(o, "--top-k")) { if (num(o, v, 0, 1 << 24, &d)) return -1; a->sample.top_k = (int)d; }
+            else if (!strcmp(o, "--top-p")) { if (num(o, v, 1e-6, 1, &d)) return -1; a->sample.top_p = (float)d; }
+            else if (!strcmp(o, "--repeat-penalty")) { if (num(o, v, 1, 100, &d)) return -1; a->sample.repeat_penalty = (float)d; }
+            else if (!strcmp(o, "--max-run")) { if (num(o, v, 0, 1e6, &d)) return -1; a->sample.max_run = (int)d; }
+            else if (!strcmp(o, "--rng")) { if (num(o, v, 0, 1e18, &d)) return -1; a->rng = (uint64_t)d; }
+            else { fprintf(stderr, PROGRAM ": %s: unknown option\n", o); return -1; }
+        }
+    }
+    if (!a->n_files && !a->split) {
+        fprintf(stderr, PROGRAM ": give MIDI files or folders to measure, or --split test\n");
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static int encode_song(const cn_model *m, const cn_song *s, int **tok, size_t *n, size_t *unk) {
+    size_t u = 0;
+    int rc = m->encoding == CN_ENC_EVENT ? cn_ev_encode(s, 0, tok, n) : cn_paper_encode(s, &m->words, 0, tok, n, &u);
+    if (unk) *unk += u;
+    return rc;
+}
+
+/* ---- the network's score: streamed through each piece ---- */
+typedef struct { uint64_t tokens, hits; double nll; } score;
+
+static void score_stream(cn_stream *st, int V, const int *tok, size_t n, size_t max, score *sc) {
+    cn_stream_reset(st);
+    if (max && n > max) n = max;
+    for (size_t i = 0; i + 1 < n; i++) {
+        const float *lg = cn_stream_step(st, tok[i]);
+        int t = tok[i + 1], best = 0;
+        float mx = lg[0];
+        for (int w = 1; w < V; w++) if (lg[w] > mx) { mx = lg[w]; best = w; }
+        double sum = 0;
+        for (int w = 0; w < V; w++) sum += exp((double)lg[w] - mx);
+        sc->nll += log(sum) + mx - lg[t];
+        sc->hits += best == t;
+        sc->tokens++;
+    }
+}
+
+/* ---- where the n-gram's training data comes from ---- */
+/* "... seed 123, ..." in the trainer's "training" note */
+static int meta_seed(const cn_model *m, uint64_t *seed) {
+    const char *v = cn_meta_get(&m->meta, "split_seed");
+    if (v) { *seed = strtoull(v, NULL, 10); return 0; }
+    v = cn_meta_get(&m->meta, "training");
+    const char *p = v ? strstr(v, "seed ") : NULL;
+    if (!p) return -1;
+    *seed = strtoull(p + 5, NULL, 10);
+    return 0;
+}
+
+static int same_file(const char *a, const char *b) {
+    char ra[4096], rb[4096];
+    if (!realpath(a, ra) || !realpath(b, rb)) return strcmp(a, b) == 0;
+    return strcmp(ra, rb) == 0;
+}
+
+/* The model's corpus, split as the trainer split it. 0, or -1 with a message in why. */
+static int load_model_corpus(const cn_model *m, cn_corpus *c, char *why, size_t whylen) {
+    const char *path = cn_meta_get(&m->meta, "corpus");
+    uint64_t seed;
+    if (!path || !*path) { snprintf(why, whylen, "the model's metadata names no corpus"); return -1; }
+    if (meta_seed(m, &seed)) { snprintf(why, whylen, "the model's metadata has no split seed"); return -1; }
+    cn_corpus_opts o = cn_corpus_opts_default();
+    o.enc = m->encoding;
+    o.paths = &path; o.n_paths = 1;
+    o.seed = seed;
+    const char *ratio = cn_meta_get(&m->meta, "split_ratio");
+    if (ratio && sscanf(ratio, "%d/%d/%d", &o.ratio[0], &o.ratio[1], &o.ratio[2]) != 3) {
+        snprintf(why, whylen, "the model's split_ratio '%s' is not T/V/S", ratio);
+        return -1;
+    }
+    char err[512];
+    if (cn_corpus_load(&o, c, err, sizeof err)) { snprintf(why, whylen, "corpus %s: %s", path, err); return -1; }
+    /* the trainer notes "T/V/S pieces train/val/test": the split must come out the same */
+    const char *split = cn_meta_get(&m->meta, "split");
+    int t, v, s;
+    if (split && sscanf(split, "%d/%d/%d", &t, &v, &s) == 3 &&
+        (t != c->pieces_in[0] || v != c->pieces_in[1] || s != c->pieces_in[2])) {
+        snprintf(why, whylen, "corpus %s splits into %d/%d/%d pieces here, but the model was trained on %d/%d/%d",
+                 path, c->pieces_in[0], c->pieces_in[1], c->pieces_in[2], t, v, s);
+        cn_corpus_free(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* A piece's untransposed tokens, in the model's ids (paper: through the token strings). */
+static int *piece_tokens(const cn_model *m, const cn_corpus *c, const cn_piece *p, size_t *n) {
+    int var = p->n_var > 1 ? -p->var_lo : 0;
+    if (var < 0 || var >= p->n_var) var = 0;
+    *n = p->n_tok[var];
+    int *t = malloc((*n + 1) * sizeof *t);
+    if (!t) return NULL;
+    for (size_t i = 0; i < *n; i++) {
+        int id = p->tok[var][i];
+        t[i] = m->encoding == CN_ENC_PAPER ? (id > 0 && id < c->words.n ? cn_vocab_lookup(&m->words, c->words.names[id]) : 0) : id;
+    }
+    return t;
+}
+
+static int is_eval_file(const char *path, eval_file *ef, int n) {
+    for (int i = 0; i < n; i++) if (same_file(path, ef[i].path)) return 1;
+    return 0;
+}
+
+/* ---- the music statistics ---- */
+enum { ST_KEY, ST_RANGE, ST_DENSITY, ST_IOI, ST_RUN, ST_PITCHRUN, ST_POLY, N_STATS };
+static const char *const STAT_NAMES[N_STATS] = { "key_correlation", "pitch_range", "note_density",
+    "distinct_ioi", "longest_token_run", "longest_pitch_run", "polyphony" };
+static const char *const STAT_UNITS[N_STATS] = { "r", "semitones", "notes/beat", "count", "tokens",
+    "notes", "notes" };
+
+typedef struct { double *v[2][N_STATS]; int n, cap; } stat_table;   /* [0] real, [1] generated */
+
+static int stat_push(stat_table *t, const cn_music_stats *real, const cn_music_stats *gen) {
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 64;
+        for (int k = 0; k < 2; k++)
+            for (int s = 0; s < N_STATS; s++) {
+                double *nv = realloc(t->v[k][s], (size_t)cap * sizeof *nv);
+                if (!nv) return -1;
+                t->v[k][s] = nv;
+            }
+        t->cap = cap;
+    }
+    const cn_music_stats *x[2] = { real, gen };
+    for (int k = 0; k < 2; k++) {
+        t->v[k][ST_KEY][t->n] = x[k]->key_corr;
+        t->v[k][ST_RANGE][t->n] = x[k]->pitch_range;
+        t->v[k][ST_DENSITY][t->n] = x[k]->density;
+        t->v[k][ST_IOI][t->n] = x[k]->distinct_ioi;
+        t->v[k][ST_RUN][t->n] = x[k]->longest_run;
+        t->v[k][ST_PITCHRUN][t->n] = x[k]->longest_pitch_run;
+        t->v[k][ST_POLY][t->n] = x[k]->polyphony;
+    }
+    t->n++;
+    return 0;
+}
+
+/* One seed window of a file: 0 = measured, 1 = skipped (too few notes), -1 = error. */
+static int measure_window(const cn_model *m, const eval_args *a, const cn_song *song, double at,
+                          uint64_t rng, stat_table *t, char *err, size_t errlen) {
+    cn_song seed, truth, gen;
+    if (cn_song_window(song, at, at + a->seed_beats, &seed)) return -1;
+    if (cn_song_window(song, at + a->seed_beats, at + a->seed_beats + a->cont_beats, &truth)) {
+        cn_song_free(&seed);
+        return -1;
+    }
+    int rc = 1;
+    if (seed.n_notes < 4 || truth.n_notes < 4) goto out;
+    seed.end_beat = a->seed_beats;   /* the continuation starts where the window ends */
+    cn_continue_opts o = cn_continue_defaults();
+    o.n_notes = 0; o.n_beats = a->cont_beats; o.sample = a->sample;
+    o.rng_seed = rng; o.include_seed = 1;
+    cn_continue_info info;
+    if (cn_continue(m, &seed, &o, &gen, &info, err, errlen)) { rc = -1; goto out; }
+    size_t ng = gen.n_notes - (size_t)info.seed_notes;
+    cn_note *gn = malloc((ng + 1) * sizeof *gn);
+    int *tt = NULL; size_t ntt = 0;
+    cn_music_stats sr, sg;
+    rc = -1;
+    if (gn && !encode_song(m, &truth, &tt, &ntt, NULL)) {
+        for (size_t i = 0; i < ng; i++) {
+            gn[i] = gen.notes[(size_t)info.seed_notes + i];
+            gn[i].start_beat -= info.cont_start_beat;
+        }
+        if (!cn_music_stats_compute(truth.notes, truth.n_notes, a->cont_beats, tt, ntt, &sr) &&
+            !cn_music_stats_compute(gn, ng, a->cont_beats, info.tokens, info.gen_tokens, &sg) &&
+            !stat_push(t, &sr, &sg)) rc = 0;
+    }
+    if (rc) snprintf(err, errlen, "out of memory");
+    free(gn); free(tt);
+    cn_continue_info_free(&info);
+    cn_song_free(&gen);
+out:
+    cn_song_free(&seed); cn_song_free(&truth);
+    return rc;
+}
+
+static void measure_file(const cn_model *m, const eval_args *a, const cn_song *song, int file_index, stat_table *t) {
+    if (song->n_notes == 0 || a->windows <= 0) return;
+    double bar = song->ts_num > 0 && song->ts_den > 0 ? song->ts_num * 4.0 / song->ts_den : 4.0;
+    double start = floor(song->notes[0].start_beat / bar) * bar;
+    double usable = song->end_beat - start - (a->seed_beats + a->cont_beats);
+    if (usable < 0) return;
+    for (int k = 0; k < a->windows; k++) {
+        double frac = a->windows > 1 ? (double)k / (a->windows - 1) : 0.0;
+        double at = start + floor(usable * frac / bar) * bar;
+        char err[256];
+        if (measure_window(m, a, song, at, a->rng + (uint64_t)file_index * 1000 + (uint64_t)k, t, err, sizeof err) < 0)
+            fprintf(stderr, PROGRAM ": window at beat %g: %s\n", at, err);
+    }
+}
+
+/* ---- output ---- */
+static void json_str(const char *s) {
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+static void json_num(double v) { if (isfinite(v)) printf("%.6g", v); else printf("null"); }
+
+typedef struct {
+    const char *model_path; const cn_model *m;
+    int files, skipped; size_t unk;
+    score net;
+    int have_ngram, ngram_order; const char *ngram_source; char ngram_why[600];
+    cn_ngram_score ng, ng_val; size_t ngram_train_tokens; int ngram_train_pieces, ngram_val_pieces;
+    stat_table st;
+} report;
+
+static void print_json(const report *r, const eval_args *a) {
+    double ce = r->net.tokens ? r->net.nll / (double)r->net.tokens : NAN;
+    double acc = r->net.tokens ? (double)r->net.hits / (double)r->net.tokens : NAN;
+    printf("{\"model\": "); json_str(r->model_path);
+    printf(", \"encoding\": "); json_str(cn_encoding_name(r->m->encoding));
+    printf(", \"files\": %d, \"files_skipped\": %d, \"tokens\": %llu", r->files, r->skipped, (unsigned long long)r->net.tokens);
+    printf(", \"cross_entropy\": "); json_num(ce);
+    printf(", \"accuracy\": "); json_num(acc);
+    printf(", \"perplexity\": "); json_num(exp(ce));
+    if (r->m->encoding == CN_ENC_PAPER) printf(", \"unknown_tokens\": %zu", r->unk);
+    printf(", \"ngram_cross_entropy\": "); json_num(r->have_ngram ? r->ng.cross_entropy : NAN);
+    printf(", \"ngram_accuracy\": "); json_num(r->have_ngram ? r->ng.accuracy : NAN);
+    printf(", \"ngram_order\": %d, \"ngram_val_cross_entropy\": ", r->have_ngram ? r->ngram_order : 0);
+    json_num(r->have_ngram ? r->ng_val.cross_entropy : NAN);
+    printf(", \"ngram_train_tokens\": %zu, \"ngram_train_pieces\": %d, \"ngram_val_pieces\": %d, \"ngram_source\": ",
+           r->ngram_train_tokens, r->ngram_train_pieces, r->ngram_val_pieces);
+    json_str(r->have_ngram ? r->ngram_source : r->ngram_why);
+    printf(", \"network_beats_ngram\": %s", r->have_ngram && r->net.tokens ? (ce < r->ng.cross_entropy ? "true" : "false") : "null");
+    printf(", \"stats\": {\"windows\": %d, \"seed_beats\": %g, \"cont_beats\": %g, \"temperature\": %g, \"top_p\": %g",
+           r->st.n, a->seed_beats, a->cont_beats, (double)a->sample.temperature, (double)a->sample.top_p);
+    for (int s = 0; s < N_STATS; s++) {
+        cn_stat_summary sum[2];
+        for (int k = 0; k < 2; k++) {
+            double *tmp = malloc(((size_t)r->st.n + 1) * sizeof *tmp);
+            if (tmp && r->st.n) memcpy(tmp, r->st.v[k][s], (size_t)r->st.n * sizeof *tmp);
+            sum[k] = tmp ? cn_stat_summarise(tmp, r->st.n) : (cn_stat_summary){ 0 };
+            free(tmp);
+        }
+        printf(", \"%s\": {", STAT_NAMES[s]);
+        for (int k = 0; k < 2; k++) {
+            printf("%s\"%s\": {\"mean\": ", k ? ", " : "", k ? "generated" : "real");
+            json_num(sum[k].n ? sum[k].mean : NAN);
+            printf(", \"p10\": "); json_num(sum[k].n ? sum[k].p10 : NAN);
+            printf(", \"p90\": "); json_num(sum[k].n ? sum[k].p90 : NAN);
+            printf(", \"min\": "); json_num(sum[k].n ? sum[k].min : NAN);
+            printf(", \"max\": "); json_num(sum[k].n ? sum[k].max : NAN);
+            printf("}");
+        }
+        printf(", \"generated_mean_within_real_p10_p90\": %s}",
+               sum[0].n ? (sum[1].mean >= sum[0].p10 && sum[1].mean <= sum[0].p90 ? "true" : "false") : "null");
+    }
+    printf("}}\n");
+}
+
+static void print_text(const report *r, const eval_args *a) {
+    double ce = r->net.tokens ? r->net.nll / (double)r->net.tokens : NAN;
+    double acc = r->net.tokens ? (double)r->net.hits / (double)r->net.tokens : NAN;
+    printf("model %s (%s encoding, %s)\n", r->model_path, cn_encoding_name(r->m->encoding), r->m->spec_text);
+    printf("files: %d measured, %d skipped; %llu tokens scored\n", r->files, r->skipped, (unsigned long long)r->net.tokens);
+    printf("%-22s %14s %10s\n", "", "cross-entropy", "accuracy");
+    printf("%-22s %9.4f nats %9.2f%%\n", "network", ce, 100 * acc);
+    if (r->have_ngram) {
+        char name[64];
+        snprintf(name, sizeof name, "Kneser-Ney %d-gram", r->ngram_order);
+        printf("%-22s %9.4f nats %9.2f%%\n", name, r->ng.cross_entropy, 100 * r->ng.accuracy);
+        printf("  (n-gram: %s; %zu training tokens in %d pieces; order chosen on %d validation pieces, "
+               "val cross-entropy %.4f)\n", r->ngram_source, r->ngram_train_tokens, r->ngram_train_pieces,
+               r->ngram_val_pieces, r->ng_val.cross_entropy);
+        printf("  the network %s the n-gram by %.4f nats/token\n", ce < r->ng.cross_entropy ? "beats" : "does NOT beat",
+               fabs(r->ng.cross_entropy - ce));
+    } else {
+        printf("n-gram baseline: none (%s)\n", r->ngram_why);
+    }
+    if (!r->st.n) { printf("music statistics: no seed windows (files too short or --windows 0)\n"); return; }
+    printf("\nmusic statistics over %d windows: %g-beat seeds, %g-beat continuations (temperature %g, top-p %g)\n",
+           r->st.n, a->seed_beats, a->cont_beats, (double)a->sample.temperature, (double)a->sample.top_p);
+    printf("%-18s %-11s %26s %26s  %s\n", "statistic", "unit", "real mean [p10..p90]", "generated mean [p10..p90]", "gen mean in real p10..p90");
+    for (int s = 0; s < N_STATS; s++) {
+        cn_stat_summary sum[2];
+        for (int k = 0; k < 2; k++) {
+            double *tmp = malloc((size_t)r->st.n * sizeof *tmp);
+            if (!tmp) return;
+            memcpy(tmp, r->st.v[k][s], (size_t)r->st.n * sizeof *tmp);
+            sum[k] = cn_stat_summarise(tmp, r->st.n);
+            free(tmp);
+        }
+        char rb[64], gb[64];
+        snprintf(rb, sizeof rb, "%.2f [%.2f..%.2f]", sum[0].mean, sum[0].p10, sum[0].p90);
+        snprintf(gb, sizeof gb, "%.2f [%.2f..%.2f]", sum[1].mean, sum[1].p10, sum[1].p90);
+        printf("%-18s %-11s %26s %26s  %s\n", STAT_NAMES[s], STAT_UNITS[s], rb, gb,
+               sum[1].mean >= sum[0].p10 && sum[1].mean <= sum[0].p90 ? "yes" : "no");
+    }
+}
+
+int main(int argc, char **argv) {
+    eval_args a;
+    if (parse_args(argc, argv, &a)) return 2;
+    int progress = !a.quiet && isatty(fileno(stderr));   /* \r lines only for a person watching */
+    char err[600], found[4096];
+    if (!a.model_path) {
+        a.model_path = cn_default_model_path(found, sizeof found);
+        if (!a.model_path) {
+            fprintf(stderr, PROGRAM ": no model given and the shipped default model was not found; pass -m MODEL.cnm\n");
+            return 1;
+        }
+    }
+    cn_model *m = cn_model_load(a.model_path, err, sizeof err);
+    if (!m) { fprintf(stderr, PROGRAM ": model: %s\n", err); return 1; }
+    int rc = 1;
+    report r;
+    memset(&r, 0, sizeof r);
+    r.model_path = a.model_path; r.m = m;
+
+    /* the model's own corpus, when it can be found: for --split and for the n-gram */
+    cn_corpus corpus;
+    int have_corpus = 0;
+    char corpus_why[600] = "";
+    if (a.split || (!a.no_ngram && !a.n_ngram_paths)) {
+        if (!a.quiet) fprintf(stderr, PROGRAM ": loading the model's corpus...\n");
+        have_corpus = load_model_corpus(m, &corpus, corpus_why, sizeof corpus_why) == 0;
+        if (!have_corpus && a.split) {
+            fprintf(stderr, PROGRAM ": --split %s: %s\n", a.split, corpus_why);
+            goto out_model;
+        }
+    }
+
+    /* the files to measure */
+    char **listed = NULL; int n_listed = 0;
+    for (int i = 0; i < a.n_files; i++) {
+        char **p; int n = cn_midi_list(a.files[i], &p, err, sizeof err);
+        if (n < 0) { fprintf(stderr, PROGRAM ": %s\n", err); continue; }
+        char **g = realloc(listed, (size_t)(n_listed + n + 1) * sizeof *g);
+        if (!g) { cn_midi_list_free(p, n); break; }
+        listed = g;
+        for (int k = 0; k < n; k++) listed[n_listed++] = p[k];
+        free(p);
+    }
+    if (have_corpus && a.split) {
+        int want = !strcmp(a.split, "test") ? CN_SPLIT_TEST : CN_SPLIT_VAL;
+        for (int i = 0; i < corpus.n_pieces; i++) {
+            if (corpus.pieces[i].split != want) continue;
+            char **g = realloc(listed, (size_t)(n_listed + 2) * sizeof *g);
+            if (!g) break;
+            listed = g;
+            listed[n_listed++] = strdup(corpus.pieces[i].path);
+        }
+    }
+    eval_file *ef = calloc((size_t)n_listed + 1, sizeof *ef);
+    if (!ef) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out_list; }
+    cn_midi_opts mo = cn_midi_opts_default();
+    for (int i = 0; i < n_listed; i++) {
+        if (!listed[i]) continue;
+        eval_file *f = &ef[r.files];
+        if (cn_midi_read(listed[i], &mo, &f->song, err, sizeof err)) {
+            fprintf(stderr, PROGRAM ": skipped %s\n", err);
+            r.skipped++;
+            continue;
+        }
+        if (encode_song(m, &f->song, &f->tok, &f->n_tok, &r.unk) || f->n_tok < 2) {
+            fprintf(stderr, PROGRAM ": skipped %s: %s\n", listed[i], f->n_tok < 2 ? "too few notes" : "out of memory");
+            free(f->tok); cn_song_free(&f->song); f->tok = NULL;
+            r.skipped++;
+            continue;
+        }
+        f->path = listed[i];
+        r.files++;
+    }
+    if (r.files == 0) { fprintf(stderr, PROGRAM ": no MIDI file could be measured\n"); goto out_files; }
+
+    /* the network */
+    cn_stream *st = cn_stream_new(m, CN_W_F32);
+    if (!st) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out_files; }
+    for (int i = 0; i < r.files; i++) {
+        if (progress) fprintf(stderr, "\r" PROGRAM ": scoring %d/%d", i + 1, r.files);
+        score_stream(st, m->vocab, ef[i].tok, ef[i].n_tok, a.max_tokens, &r.net);
+    }
+    if (progress) fprintf(stderr, "\n");
+    cn_stream_free(st);
+
+    /* the n-gram baseline */
+    if (a.no_ngram) snprintf(r.ngram_why, sizeof r.ngram_why, "--no-ngram");
+    else {
+        seq_set train = { 0 }, val = { 0 };
+        int ok = 1;
+        if (a.n_ngram_paths) {
+            r.ngram_source = "--ngram-train files, every piece but a tenth for choosing the order";
+            char **p = NULL; int n = 0;
+            for (int i = 0; i < a.n_ngram_paths; i++) {
+                char **q; int k = cn_midi_list(a.ngram_paths[i], &q, err, sizeof err);
+                if (k < 0) { fprintf(stderr, PROGRAM ": --ngram-train %s\n", err); continue; }
+                char **g = realloc(p, (size_t)(n + k + 1) * sizeof *g);
+                if (!g) { cn_midi_list_free(q, k); break; }
+                p = g;
+                for (int j = 0; j < k; j++) p[n++] = q[j];
+                free(q);
+            }
+            int *split = calloc((size_t)n + 1, sizeof *split);
+            const int ratio[CN_N_SPLITS] = { 9, 1, 0 };
+            if (split) cn_split_assign(n, ratio, 1, 1, split);
+            for (int i = 0; split && i < n; i++) {
+                cn_song s; int *t; size_t nt;
+                if (is_eval_file(p[i], ef, r.files)) continue;   /* never count what is measured */
+                if (cn_midi_read(p[i], &mo, &s, err, sizeof err)) continue;
+                if (!encode_song(m, &s, &t, &nt, NULL)) {
+                    if (seq_push(split[i] == CN_SPLIT_TRAIN ? &train : &val, t, nt)) free(t);
+                }
+                cn_song_free(&s);
+            }
+            free(split);
+            cn_midi_list_free(p, n);
+        } else if (have_corpus) {
+            r.ngram_source = "the model's training split (corpus and seed from its metadata)";
+            for (int i = 0; i < corpus.n_pieces; i++) {
+                const cn_piece *pc = &corpus.pieces[i];
+                if (pc->split == CN_SPLIT_TEST || is_eval_file(pc->path, ef, r.files)) continue;
+                size_t nt; int *t = piece_tokens(m, &corpus, pc, &nt);
+                if (t && seq_push(pc->split == CN_SPLIT_TRAIN ? &train : &val, t, nt)) free(t);
+            }
+        } else {
+            snprintf(r.ngram_why, sizeof r.ngram_why, "%s; pass --ngram-train", corpus_why);
+            ok = 0;
+        }
+        if (ok && (train.n == 0 || val.n == 0)) {
+            snprintf(r.ngram_why, sizeof r.ngram_why, "too few pieces to train the n-gram and choose its order (%d train, %d val)", train.n, val.n);
+            ok = 0;
+        }
+        cn_ngram g;
+        if (ok) {
+            if (!a.quiet) fprintf(stderr, PROGRAM ": n-gram on %zu tokens...\n", seq_tokens(&train));
+            if (cn_ngram_train(&g, m->vocab, a.ngram_order, (const int *const *)train.tok, train.len, train.n, err, sizeof err)) {
+                snprintf(r.ngram_why, sizeof r.ngram_why, "%s", err);
+                ok = 0;
+            }
+        }
+        if (ok) {
+            r.ngram_order = cn_ngram_choose_order(&g, (const int *const *)val.tok, val.len, val.n, 1, &r.ng_val);
+            double *scratch = malloc((size_t)m->vocab * sizeof *scratch);
+            const int **et = malloc((size_t)r.files * sizeof *et);
+            size_t *el = malloc((size_t)r.files * sizeof *el);
+            if (scratch && et && el) {
+                for (int i = 0; i < r.files; i++) {
+                    et[i] = ef[i].tok;
+                    el[i] = a.max_tokens && ef[i].n_tok > a.max_tokens ? a.max_tokens : ef[i].n_tok;
+                }
+                r.ng = cn_ngram_eval(&g, r.ngram_order, et, el, r.files, 1, scratch);
+                r.have_ngram = 1;
+                r.ngram_train_tokens = seq_tokens(&train);
+                r.ngram_train_pieces = train.n; r.ngram_val_pieces = val.n;
+            }
+            free(scratch); free(et); free(el);
+            cn_ngram_free(&g);
+        }
+        seq_free(&train); seq_free(&val);
+    }
+
+    /* continuations beside the truth */
+    for (int i = 0; i < r.files; i++) {
+        if (progress) fprintf(stderr, "\r" PROGRAM ": continuing seeds of %d/%d", i + 1, r.files);
+        measure_file(m, &a, &ef[i].song, i, &r.st);
+    }
+    if (progress) fprintf(stderr, "\n");
+
+    if (a.json) print_json(&r, &a); else print_text(&r, &a);
+    rc = 0;
+    for (int k = 0; k < 2; k++) for (int s = 0; s < N_STATS; s++) free(r.st.v[k][s]);
+out_files:
+    for (int i = 0; i < r.files; i++) { free(ef[i].tok); cn_song_free(&ef[i].song); }
+    free(ef);
+out_list:
+    cn_midi_list_free(listed, n_listed);
+    if (have_corpus) cn_corpus_free(&corpus);
+out_model:
+    cn_model_free(m);
+    free(a.files); free(a.ngram_paths);
+    return rc;
+}
