@@ -42,8 +42,9 @@ int cn_midi_read(const char *path, const cn_midi_opts *opts, cn_song *out, char 
 int cn_midi_read_mem(const uint8_t *buf, size_t len, const char *name, const cn_midi_opts *opts,
                      cn_song *out, char *err, size_t errlen);
 
-/* Write format 1: a tempo track (tempo, time signature) and one note track (program, notes).
- * Uses notes' start_beat/dur_beat and the song's first tempo. Writes a temporary file,
+/* Write format 1: a tempo track (tempo map, time signature) and one note track (program,
+ * notes) at 480 PPQ. Uses notes' start_beat/dur_beat and the song's tempos (one for songs
+ * made in memory). Same-pitch overlaps are cut, notes last >= 1 tick, no stuck notes. Writes a temporary file,
  * fsyncs and renames, so a failure never leaves a half-written file. 0 or -1 with err. */
 int cn_midi_write(const char *path, const cn_song *song, char *err, size_t errlen);
 
@@ -59,8 +60,10 @@ void cn_midi_quiet_libsmf(void);
 
 void cn_song_init(cn_song *s);            /* empty song, 120 bpm, 4/4, ppq 480 */
 void cn_song_free(cn_song *s);
-int  cn_song_add_note(cn_song *s, double start_beat, double dur_beat, int pitch, int vel, int ch); /* -1 on OOM */
-void cn_song_sort(cn_song *s);           /* sort notes, recompute seconds and end_beat */
+/* Appends a note (velocity clamped to 1..127); the notes array grows in powers of two, so only
+ * add notes through this call. -1 on OOM or a pitch outside 0..127. */
+int  cn_song_add_note(cn_song *s, double start_beat, double dur_beat, int pitch, int vel, int ch);
+void cn_song_sort(cn_song *s);           /* sort notes and tempos, recompute seconds; end_beat grows to the last note end */
 double cn_song_beat_to_sec(const cn_song *s, double beat);
 double cn_song_sec_to_beat(const cn_song *s, double sec);
 

@@ -36,10 +36,15 @@ void cn_ev_token_name(int tok, char *buf, size_t len);  /* "ON60" "OFF60" "SHIFT
 /* Whole-song encode: notes (transposed by `transpose` semitones; notes pushed out of 0..127
  * are dropped) -> tokens. *out is malloc'd. Returns 0, or -1 on OOM. */
 int cn_ev_encode(const cn_song *s, int transpose, int **out, size_t *n_out);
-/* tokens -> notes in beats (song tempo = bpm). Unmatched NOTE_ONs end at the stream's end. */
+/* tokens -> notes in beats (song tempo = bpm); *out is initialised here (cn_song_free it).
+ * A NOTE_ON of a sounding pitch ends it first; unmatched NOTE_OFFs and ids outside the
+ * vocabulary are ignored; unmatched NOTE_ONs end at the stream's end. */
 int cn_ev_decode(const int *tok, size_t n, double bpm, cn_song *out);
 
-/* Incremental encoder, for live input: feed note events in time order.
+/* Incremental encoder, for live input: feed note events in time order (a late event counts
+ * as now). It rounds each event's beat to the grid, so a note's end is within half a step
+ * (the whole-song encoder rounds the duration instead); on grid-aligned input, fed with offs
+ * before ons at one step, both give the same tokens.
  * Writes the tokens for that event into out (at most max; 8 is always enough when
  * shifts are < CN_EV_MAX_SHIFT*6 steps) and returns how many. Real-time safe. */
 typedef struct { int64_t step; int vel_bin; } cn_ev_encoder;
