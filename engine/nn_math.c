@@ -12,7 +12,9 @@
  * 2^n put into the exponent bits. */
 static inline float exp_poly(float x) {
     x = x < -87.3f ? -87.3f : x > 88.3f ? 88.3f : x;
-    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    /* round to nearest by truncating a positive number (no floorf: it blocks vectorising) */
+    int32_t ni = (int32_t)(x * 1.44269504088896341f + 127.5f) - 127;
+    float n = (float)ni;
     float r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     float p = 1.9875691500E-4f;
@@ -22,10 +24,9 @@ static inline float exp_poly(float x) {
     p = p * r + 1.6666665459E-1f;
     p = p * r + 5.0000001201E-1f;
     p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    union { int32_t i; float f; } scale;   /* a union, not memcpy: the loops then vectorise */
+    scale.i = (ni + 127) << 23;
+    return p * scale.f;
 }
 
 float cn_nn_expf(float x) { return exp_poly(x); }
