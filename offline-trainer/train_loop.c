@@ -300,6 +300,8 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
     int last_ckpt_epoch = r.pos.epoch;
     double budget = o->minutes > 0 ? o->minutes * 60.0 : 0;
     double tokens_done = 0, session_t0 = cn_now_sec();
+    double step_tokens = 0, step_time = 0;   /* time in the batches alone, the first one (warm-up) left out */
+    long session_batches = 0;
     long batches_total = o->epochs > 0 ? (long)o->epochs * nb : 0;
     res->stopped = CN_STOP_DONE;
 
@@ -321,9 +323,14 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             }
             if (budget > 0 && elapsed(&r) >= budget) { ended_early = 1; res->stopped = CN_STOP_TIME; break; }
             long b = (long)r.pos.batch;
+            double t_batch = cn_now_sec();
             size_t first = (size_t)b * (size_t)B;
             int count = per_epoch - first < (size_t)B ? (int)(per_epoch - first) : B;
             cn_windows_fill(c, &tw, order + first, count, B, &aug, mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1), tok, tgt);
+            if (o->dump_batches) {   /* int32 on disk, whatever int is here */
+                for (size_t k = 0; k < (size_t)B * (size_t)T; k++) { int32_t v = tok[k]; fwrite(&v, 4, 1, o->dump_batches); }
+                for (size_t k = 0; k < (size_t)B * (size_t)T; k++) { int32_t v = tgt[k]; fwrite(&v, 4, 1, o->dump_batches); }
+            }
             cn_batch_zero_grads(bt);
             float loss = cn_batch_forward(bt, tok, tgt, 1, cn_rng_next(&r.pos.rng));
             if (o->fault_nan_after > 0 && (long)r.pos.step >= o->fault_nan_after) loss = NAN;
@@ -359,6 +366,7 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             r.pos.loss_sum += loss;
             r.pos.loss_batches++;
             tokens_done += (double)count * T;
+            if (session_batches++ > 0) { step_tokens += (double)count * T; step_time += cn_now_sec() - t_batch; }
 
             double now = elapsed(&r), sess = cn_now_sec() - session_t0;
             double tps = sess > 0 ? tokens_done / sess : 0;
@@ -429,6 +437,7 @@ finish:
     res->best_epoch = r.pos.best_epoch;
     res->seconds = elapsed(&r);
     res->tokens_per_s = cn_now_sec() > session_t0 ? tokens_done / (cn_now_sec() - session_t0) : 0;
+    res->step_tokens_per_s = step_time > 0 ? step_tokens / step_time : 0;
     if (r.pos.best_epoch > 0) {
         res->best_val_loss = r.pos.best_val;
         for (int i = 0; i < r.hist.n; i++)

@@ -48,6 +48,7 @@ typedef struct {
     int tty;                /* -1 auto, 0 plain lines, 1 live bar */
     long fault_nan_after;   /* testing: pretend the loss is NaN after this many steps; 0 = off */
     long fault_signal_after;/* testing: raise SIGTERM after this many steps; 0 = off */
+    FILE *dump_batches;     /* benchmark: every training batch's tokens and targets, int32 [B][T] each */
     volatile sig_atomic_t *stop;   /* set by a signal handler; checked between batches */
 } cn_train_opts;
 
@@ -62,7 +63,9 @@ typedef struct {
     double best_val_loss, best_val_acc;
     int best_epoch;              /* 0 when never validated */
     double test_loss, test_acc;  /* NaN without a test set */
-    double seconds, tokens_per_s;
+    double seconds, tokens_per_s;  /* wall time of the run, and input tokens a second over it */
+    double step_tokens_per_s;      /* input tokens a second in the training steps alone (no validation,
+                                    * no saving, no warm-up batch): the benchmark's figure */
     long train_windows, val_windows, test_windows;
 } cn_train_result;
 

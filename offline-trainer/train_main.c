@@ -88,7 +88,7 @@ typedef struct {
     cn_encoding enc;
     const char *spec;
     const char *paths[MAX_PATHS]; int n_paths;
-    const char *test_dir, *credit, *resume, *zoo;
+    const char *test_dir, *credit, *resume, *zoo, *dump_path;
     int ratio[3];
     int no_ckpt;
     int epochs_set;
@@ -99,7 +99,7 @@ enum {
     O_ENCODING = 256, O_SPEC, O_SEQ_LEN, O_STRIDE, O_LOSS, O_BATCH, O_EPOCHS, O_MINUTES, O_OPTIMIZER, O_LR,
     O_SCHEDULE, O_CLIP, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
     O_RESUME, O_EARLY, O_TEST_DIR, O_CSV, O_PLOT, O_CREDIT, O_ZOO, O_SPLIT, O_EPOCH_WINDOWS, O_VAL_WINDOWS,
-    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL
+    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP
 };
 
 static const struct option long_opts[] = {
@@ -120,6 +120,7 @@ static const struct option long_opts[] = {
     { "val-windows", required_argument, 0, O_VAL_WINDOWS }, { "progress", required_argument, 0, O_PROGRESS },
     { "fault-nan-after", required_argument, 0, O_FAULT_NAN },   /* testing: a NaN loss on demand */
     { "fault-signal-after", required_argument, 0, O_FAULT_SIGNAL }, /* testing: SIGTERM at a known step */
+    { "dump-batches", required_argument, 0, O_DUMP },   /* benchmark: the batches, for PyTorch to train on */
     { "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
 };
@@ -253,6 +254,7 @@ static int parse_args(int argc, char **argv, train_args *a, int resuming) {
             else if (strcmp(v, "plain") == 0) a->t.tty = 0;
             else return bad("--progress", v, "auto, bar or plain");
             break;
+        case O_DUMP: a->dump_path = v; break;
         case O_FAULT_SIGNAL: if (get_long("--fault-signal-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_signal_after = l; break;
         case O_FAULT_NAN: if (get_long("--fault-nan-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_nan_after = l; break;
         default: return -1;
@@ -460,8 +462,8 @@ static int load_corpus(const train_args *a, cn_corpus *c) {
 }
 
 static void print_result(const cn_train_result *r, FILE *f) {
-    fprintf(f, "trained %d epochs in %.0f s (%.0f tokens/s); best validation loss %.4f (accuracy %.3f) at epoch %d; "
-               "test loss %.4f, accuracy %.3f\n", r->epochs, r->seconds, r->tokens_per_s, r->best_val_loss,
+    fprintf(f, "trained %d epochs in %.0f s (%.0f tokens/s, %.0f in the training steps); best validation loss %.4f (accuracy %.3f) at epoch %d; "
+               "test loss %.4f, accuracy %.3f\n", r->epochs, r->seconds, r->tokens_per_s, r->step_tokens_per_s, r->best_val_loss,
             r->best_val_acc, r->best_epoch, r->test_loss, r->test_acc);
 }
 
@@ -593,6 +595,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "model %s: %zu parameters; budget %s; checkpoints %s\n", m->spec_text, m->n_params, budget,
             a.t.ckpt_path ? a.t.ckpt_path : "off");
 
+    if (a.dump_path && !(a.t.dump_batches = fopen(a.dump_path, "wb"))) {
+        fprintf(stderr, PROGRAM ": --dump-batches %s: %s\n", a.dump_path, strerror(errno));
+        free(config); cn_model_free(m); cn_corpus_free(&c); cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
+        return 1;
+    }
     cn_train_result res;
     int rc = cn_train_run(m, &c, &a.t, a.resume ? &ck : NULL, &res, err, sizeof err);
     int status = 0;
@@ -602,6 +609,7 @@ int main(int argc, char **argv) {
         print_result(&res, stderr);
         fprintf(stderr, "wrote %s\n", a.t.out_path);
     }
+    if (a.t.dump_batches && fclose(a.t.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }
     free(config);
     cn_model_free(m);
     cn_corpus_free(&c);
