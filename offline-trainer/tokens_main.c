@@ -321,7 +321,7 @@ int main(int argc, char **argv) {
     }
     if (o.grid_study && t.notes) {
         fprintf(stderr, "grid study (event encoding; shifts up to 4 beats; vocab = 272 + 4*grid):\n");
-        fprintf(stderr, "  grid  vocab  tokens/note  onsets-on-grid%%  notes-kept%%  onset-err-mean  onset-err-max  dur-err-mean\n");
+        fprintf(stderr, "  grid  vocab  tokens/note  onsets-on-grid%%  notes-out/in%%  onset-err-mean  onset-err-max  dur-err-mean\n");
         for (size_t g = 0; g < N_STUDY; g++)
             fprintf(stderr, "  %4d  %5d  %11.3f  %15.3f  %13.3f  %14.4f  %13.4f  %12.4f\n", STUDY_GRIDS[g], 272 + 4 * STUDY_GRIDS[g],
                     (double)rows[g].tokens / t.notes, 100.0 * rows[g].exact_on / t.notes, 100.0 * rows[g].decoded / t.notes,
