@@ -219,6 +219,7 @@ int main(int argc, char **argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);   /* a dead server's socket must give an error, not kill us */
 
     if (pthread_create(&a->worker, NULL, worker_main, a) != 0) {
         fprintf(stderr, "continuo-jack: cannot start the inference thread\n");

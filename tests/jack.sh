@@ -40,12 +40,14 @@ ok "jackd on the dummy backend is up"
 # our notes are on channel 2 (status 0x91/0x81/0xb1); the player's on channel 1
 ours_on()  { grep -c ': 91 ' "$T/dump.log"; }
 # held notes of ours at the end of the dump (note-offs and CC123 release them), or -1 on a double on
-held_of_ours() {
-    awk '$2 == "91" { if (h[$3]) { bad = 1 } h[$3] = 1 }
-         $2 == "81" { h[$3] = 0 }
-         $2 == "b1" && $3 == "7b" { for (k in h) h[k] = 0 }
-         END { if (bad) { print -1; exit } n = 0; for (k in h) n += h[k]; print n }' "$T/dump.log"
+held_in() {   # held_in DUMP CHANNEL-NIBBLE
+    awk -v on="9$2" -v off="8$2" -v cc="b$2" \
+        '$2 == on { if (h[$3]) { bad = 1 } h[$3] = 1 }
+         $2 == off { h[$3] = 0 }
+         $2 == cc && $3 == "7b" { for (k in h) h[k] = 0 }
+         END { if (bad) { print -1; exit } n = 0; for (k in h) n += h[k]; print n }' "$1"
 }
+held_of_ours() { held_in "$T/dump.log" 1; }
 wait_for() {   # wait_for SECONDS COMMAND...: poll until the command succeeds
     n=$(($1 * 10)); shift
     while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
@@ -66,6 +68,16 @@ check "continuo-jack registers its ports and connects them" wait_for 10 sh -c 'j
 
 answered() { [ "$(ours_on)" -gt 0 ]; }
 check "the answer arrives (notes of ours in the dump)" wait_for 15 answered
+
+# A new buffer size mid-run (256 -> 128 frames): it keeps answering.
+n_before=$(ours_on)
+if jack_bufsize 128 >"$T/bufsize.log" 2>&1; then
+    more() { [ "$(ours_on)" -gt "$n_before" ]; }
+    check "it keeps answering after a buffer-size change" wait_for 15 more
+    kill -0 "$DUT" 2>/dev/null || fail "continuo-jack died on the buffer-size change"
+else
+    cat "$T/bufsize.log"; fail "jack_bufsize could not change the buffer size"
+fi
 
 # Transport: jack_transport becomes timebase master (BBT), sets a tempo, rolls, then stops.
 # The stop must send a panic: CC123 on our channel.
@@ -90,6 +102,22 @@ echo "notes of ours: $n_on on, $n_off off"
 check "note balance: every note-on of ours has its note-off" [ "$n_on" -eq "$n_off" ]
 grep -q "stopped on a signal" "$T/dut.log" || { cat "$T/dut.log"; fail "no clean-stop message"; }
 
+# Continuous mode keeps notes sounding most of the time: SIGTERM it mid-note.
+jack_midi_dump -a mon2 >"$T/dump2.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_for 5 sh -c 'jack_lsp | grep -q "^mon2:input"'
+"$JACK" -n dutc $MODEL --mode continuous --seed 9 --channel-out 3 --connect-in seq:out --connect-out mon2:input \
+    >"$T/dutc.log" 2>&1 &
+DUTC=$!; PIDS="$PIDS $DUTC"
+sounding2() { [ "$(held_in "$T/dump2.log" 2)" -gt 0 ]; }
+check "continuous mode: notes sounding" wait_for 15 sounding2
+kill -TERM "$DUTC"
+wait "$DUTC"; rc=$?
+PIDS=$(echo "$PIDS" | sed "s/ $DUTC\b//")
+sleep 0.3
+check "continuous mode, SIGTERM mid-note: exit 0" [ "$rc" -eq 0 ]
+check "continuous mode, SIGTERM mid-note: no note left hanging" [ "$(held_in "$T/dump2.log" 2)" -eq 0 ]
+
 # The server going away: a clear message and a non-zero exit.
 "$JACK" -n dut2 $MODEL >"$T/dut2.log" 2>&1 &
 DUT2=$!; PIDS="$PIDS $DUT2"
@@ -101,7 +129,7 @@ if kill -0 "$DUT2" 2>/dev/null; then
     fail "continuo-jack is still running after the server went away"
 else
     wait "$DUT2"; rc=$?
-    check "server gone: non-zero exit" [ "$rc" -ne 0 ]
+    check "server gone: non-zero exit ($rc)" [ "$rc" -ne 0 ]
     check "server gone: a clear message" grep -q "JACK server went away" "$T/dut2.log"
 fi
 [ "$FAILN" -ne 0 ] && { echo "--- dut.log"; cat "$T/dut.log"; echo "--- dump.log (tail)"; tail -20 "$T/dump.log"; echo "--- dut2.log"; cat "$T/dut2.log"; }
