@@ -422,8 +422,8 @@ static void set_meta(cn_model *m, const train_args *a, const cn_corpus *c) {
     cn_meta_set(&m->meta, "training", buf);
     cn_meta_set(&m->meta, "program", PROGRAM " " PROGRAM_VERSION);
     const char *credit = a->credit;
-    for (int i = 0; !credit && i < a->n_paths; i++)
-        if (strstr(a->paths[i], "piano-midi") || strstr(corpus, "piano-midi")) credit = PIANO_MIDI_CREDIT;
+    for (int i = 0; !credit && i < c->n_pieces; i++)   /* any piece from piano-midi.de, however listed */
+        if (strstr(c->pieces[i].path, "piano-midi")) credit = PIANO_MIDI_CREDIT;
     if (credit) cn_meta_set(&m->meta, "credit", credit);
 }
 

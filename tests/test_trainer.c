@@ -3,13 +3,16 @@
  * tail, contents), seeded order, transposition augmentation (never a note outside 0..127,
  * the shift within the asked range), batch filling with padding, and corpus loading from
  * MIDI files the test writes itself (a broken file skipped, an empty or unparseable corpus
- * an error). */
+ * an error), the checkpoint file (round trip; truncation, damage and a wrong magic are
+ * clear errors), and the learning-rate schedules. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../offline-trainer/checkpoint.h"
 #include "../offline-trainer/corpus.h"
 #include "../offline-trainer/history.h"
+#include "../offline-trainer/train_loop.h"
 #include "midi.h"
 #include "test.h"
 #include "../offline-trainer/windows.h"
@@ -298,6 +301,73 @@ TEST(csv_log_has_a_row_an_epoch) {
     cn_history_free(&h);
 }
 
+TEST(checkpoint_round_trip_and_damage) {
+    char err[512] = "";
+    cn_model *m = cn_model_new("lstm:8", CN_EV_VOCAB, 5, err, sizeof err);
+    CHECKF(m != NULL, "%s", err);
+    if (!m) return;
+    cn_meta_set(&m->meta, "corpus", "here");
+    cn_ckpt_pos pos = { 3, 17, 1234, 0xABCDEFull, 99.5, 12.25, 5, 2.5, 2, 1 };
+    cn_history h = {0};
+    cn_epoch_row r1 = { 1, 3.0, 2.9, 0.1, 30 }, r2 = { 2, 2.8, NAN, NAN, 60 };
+    cn_history_add(&h, &r1); cn_history_add(&h, &r2);
+    float *mom = malloc(m->n_params * sizeof *mom);
+    for (size_t i = 0; i < m->n_params; i++) mom[i] = (float)i * 0.5f;
+    cn_ckpt_array arr[1];
+    snprintf(arr[0].name, sizeof arr[0].name, "adam.m");
+    arr[0].data = mom; arr[0].n = m->n_params;
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/cn_test_ckpt_%ld", (long)getpid());
+    CHECKF(cn_checkpoint_save(path, m, &pos, &h, "--seed\n7\n", arr, 1, err, sizeof err) == 0, "%s", err);
+    cn_checkpoint ck;
+    CHECKF(cn_checkpoint_load(path, &ck, err, sizeof err) == 0, "%s", err);
+    CHECK(ck.pos.epoch == 3 && ck.pos.batch == 17 && ck.pos.step == 1234 && ck.pos.rng == 0xABCDEFull);
+    CHECK(ck.pos.elapsed == 99.5 && ck.pos.loss_sum == 12.25 && ck.pos.loss_batches == 5);
+    CHECK(ck.pos.best_val == 2.5 && ck.pos.best_epoch == 2 && ck.pos.since_best == 1);
+    CHECK(ck.history.n == 2 && ck.history.rows[0].val_loss == 2.9 && isnan(ck.history.rows[1].val_loss));
+    CHECK(ck.config && strcmp(ck.config, "--seed\n7\n") == 0);
+    const cn_ckpt_array *a = cn_checkpoint_array(&ck, "adam.m", m->n_params);
+    CHECK(a && memcmp(a->data, mom, m->n_params * sizeof *mom) == 0);
+    CHECK(cn_checkpoint_array(&ck, "adam.v", m->n_params) == NULL);
+    CHECK(ck.model && ck.model->n_params == m->n_params &&
+          memcmp(ck.model->params, m->params, m->n_params * sizeof(float)) == 0);
+    CHECK(ck.model && cn_meta_get(&ck.model->meta, "corpus") && strcmp(cn_meta_get(&ck.model->meta, "corpus"), "here") == 0);
+    cn_checkpoint_free(&ck);
+
+    /* damage: a flipped byte, a truncation, a wrong magic, a missing file */
+    FILE *f = fopen(path, "r+b");
+    long len = 0;
+    if (f) { fseek(f, 0, SEEK_END); len = ftell(f); fseek(f, len / 2, SEEK_SET); int ch = fgetc(f);
+             fseek(f, len / 2, SEEK_SET); fputc(ch ^ 0x40, f); fclose(f); }
+    CHECK(cn_checkpoint_load(path, &ck, err, sizeof err) == -1 && strstr(err, "checksum") && strstr(err, path));
+    CHECK(truncate(path, len / 3) == 0);
+    CHECK(cn_checkpoint_load(path, &ck, err, sizeof err) == -1 && strstr(err, path));
+    f = fopen(path, "wb");
+    if (f) { fputs("CNTMODEL not a checkpoint", f); fclose(f); }
+    CHECK(cn_checkpoint_load(path, &ck, err, sizeof err) == -1 && strstr(err, "magic"));
+    unlink(path);
+    CHECK(cn_checkpoint_load(path, &ck, err, sizeof err) == -1 && strstr(err, path));
+    /* an unwritable place: a clear error, nothing left behind */
+    CHECK(cn_checkpoint_save("/nonexistent-dir/x.ckpt", m, &pos, &h, "", arr, 1, err, sizeof err) == -1 &&
+          strstr(err, "/nonexistent-dir/x.ckpt"));
+    free(mom);
+    cn_history_free(&h);
+    cn_model_free(m);
+}
+
+TEST(lr_schedules) {
+    CHECK(cn_lr_at(CN_SCHED_CONSTANT, 0.01f, 0.7) == 0.01f);
+    CHECK_NEAR(cn_lr_at(CN_SCHED_COSINE, 0.01f, 0.0), 0.01, 1e-9);
+    CHECK_NEAR(cn_lr_at(CN_SCHED_COSINE, 0.01f, 0.5), 0.005, 1e-8);
+    CHECK_NEAR(cn_lr_at(CN_SCHED_COSINE, 0.01f, 1.0), 0.0, 1e-9);
+    CHECK_NEAR(cn_lr_at(CN_SCHED_STEP, 0.01f, 0.1), 0.01, 1e-9);
+    CHECK_NEAR(cn_lr_at(CN_SCHED_STEP, 0.01f, 0.3), 0.005, 1e-9);
+    CHECK_NEAR(cn_lr_at(CN_SCHED_STEP, 0.01f, 0.99), 0.00125, 1e-9);
+    cn_lr_schedule s;
+    CHECK(cn_lr_schedule_parse("cosine", &s) == 0 && s == CN_SCHED_COSINE);
+    CHECK(cn_lr_schedule_parse("linear", &s) == -1);
+}
+
 int main(void) {
     RUN(split_is_deterministic_by_seed);
     RUN(split_follows_the_report_ratio);
@@ -309,5 +379,7 @@ int main(void) {
     RUN(corpus_loads_splits_and_skips_bad_files);
     RUN(corpus_errors_are_clear);
     RUN(csv_log_has_a_row_an_epoch);
+    RUN(checkpoint_round_trip_and_damage);
+    RUN(lr_schedules);
     return test_summary();
 }
