@@ -134,7 +134,8 @@ static int continue_event(sampler *sp, cn_stream *st, const cn_song *seed, note_
     for (size_t i = 0; i < sp->n_seq; i++) logits = cn_stream_step(st, sp->seq[i]);
 
     int open[128];
-    for (int p = 0; p < 128; p++) open[p] = -1;
+    double last_on[128];   /* where each pitch last began a note: a second NOTE_ON there is no new note */
+    for (int p = 0; p < 128; p++) { open[p] = -1; last_on[p] = -1; }
     int n_open = 0, closing = 0, gen = 0;
     double close_from = 0, now = 0;
     int by_beats = o->n_notes <= 0;
@@ -148,6 +149,7 @@ static int continue_event(sampler *sp, cn_stream *st, const cn_song *seed, note_
         if (is_note) {
             double at = ev.beat - t0;
             int p = ev.pitch & 127;
+            if (ev.on && fabs(at - last_on[p]) < MIN_DUR / 2) goto step;
             if (open[p] >= 0) {   /* released (or struck again): the held note ends here */
                 gen_note *g = &notes->v[open[p]];
                 g->dur = fmax(at - g->start, MIN_DUR);
@@ -156,10 +158,12 @@ static int continue_event(sampler *sp, cn_stream *st, const cn_song *seed, note_
             if (ev.on && !closing) {
                 if (note_push(notes, at, 0, p, ev.velocity)) return fail(err, errlen, "out of memory");
                 open[p] = (int)notes->n - 1; n_open++; gen++;
+                last_on[p] = at;
                 if (!by_beats && gen >= o->n_notes) { closing = 1; close_from = at; }
             }
         }
         if (closing && (n_open == 0 || now - close_from >= CLOSE_MAX_BEATS)) break;
+    step:
         logits = cn_stream_step(st, tok);
     }
     for (int p = 0; p < 128; p++)   /* whatever still sounds ends where generation stopped */

@@ -37,6 +37,9 @@ static int notes_sane(const cn_song *s) {
         const cn_note *n = &s->notes[i];
         if (!(n->start_beat >= 0) || !(n->dur_beat > 0) || !isfinite(n->start_beat + n->dur_beat) ||
             n->pitch > 127 || n->velocity < 1 || n->velocity > 127) return 0;
+        for (size_t j = i + 1; j < s->n_notes; j++)   /* one pitch never sounds twice at once */
+            if (s->notes[j].pitch == n->pitch && s->notes[j].start_beat < n->start_beat + n->dur_beat - 1e-9 &&
+                n->start_beat < s->notes[j].start_beat + s->notes[j].dur_beat - 1e-9) return 0;
     }
     return 1;
 }

@@ -1,0 +1,166 @@
+#!/bin/sh
+# generate.sh: continuo-generate and continuo-eval end to end on a small model trained here
+# (one epoch of continuo-train on pieces this test writes itself):
+#   the same --rng gives the same file, another gives another; temperatures 0..2 all work;
+#   --notes and --beats are met; --include-seed keeps the seed; --key keeps to the key;
+#   the piano roll is written as SVG and as a PNG that decodes; continuo-eval --json has its
+#   fields, and finds the model's corpus and split from its metadata;
+#   a broken seed, a corrupt model and bad options give clear errors and exit non-zero.
+. "$(dirname "$0")/lib.sh"
+GEN=$BUILD/continuo-generate
+EVAL=$BUILD/continuo-eval
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+W=$(mktemp -d /tmp/cn_generate_test.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+unset CONTINUO_MODEL
+
+# ---- pieces: 32 bars of a C-major melody over a walking bass, different per seed ----
+mkdir -p "$W/corpus"
+$PY - "$W/corpus" <<'EOF' || { fail "python3 wrote the test pieces"; summary; exit 1; }
+import struct, sys
+def vlq(n):
+    b = [n & 0x7F]; n >>= 7
+    while n: b.append(0x80 | (n & 0x7F)); n >>= 7
+    return bytes(reversed(b))
+scale = [0, 2, 4, 5, 7, 9, 11]
+for k in range(5):
+    ev, x = [], 7 + 31 * k
+    for beat in range(128):
+        x = (x * 69069 + 1) % (1 << 32)
+        for half in range(2):
+            deg = (x >> (8 + 3 * half)) % 7
+            p = 72 + scale[deg]
+            t = beat * 480 + half * 240
+            ev += [(t, 1, p, 70 + deg * 3), (t + 220, 0, p, 0)]
+        b = 48 + scale[(beat // 2 + k) % 7]
+        ev += [(beat * 480, 1, b, 60), (beat * 480 + 460, 0, b, 0)]
+    ev.sort(key=lambda e: (e[0], e[1]))
+    trk, last = b"\x00\xFF\x51\x03\x09\x27\xC0", 0   # 100 bpm
+    for t, on, p, v in ev:
+        trk += vlq(t - last) + bytes([0x90 if on else 0x80, p, v]); last = t
+    trk += b"\x00\xFF\x2F\x00"
+    open("%s/piece%d.mid" % (sys.argv[1], k), "wb").write(
+        b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(trk)) + trk)
+EOF
+$BUILD/continuo-makeseed -o "$W/seed.mid" >/dev/null
+check "continuo-makeseed writes the seed phrase" test -s "$W/seed.mid"
+check "the shipped seed phrase is the one continuo-makeseed writes" cmp -s "$W/seed.mid" "$ROOT/presets/seed.mid"
+
+$BUILD/continuo-train --spec lstm:24 --epochs 1 --seq-len 32 --batch 8 --threads 1 --no-checkpoint \
+    --progress plain -o "$W/m.cnm" "$W/corpus" >"$W/train.log" 2>&1
+check "a small model trains for the test" test -s "$W/m.cnm"
+
+notes_on() { midicsv "$1" | awk -F', *' '$3=="Note_on_c" && $6>0' | wc -l; }
+last_tick() { midicsv "$1" | awk -F', *' '$3=="Note_off_c" || ($3=="Note_on_c" && $6==0) {if ($2>m) m=$2} END {print m+0}'; }
+
+# ---- repeatable by --rng ----
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/a.mid" --rng 7 >/dev/null 2>&1
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/b.mid" --rng 7 >/dev/null 2>&1
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/c.mid" --rng 8 >/dev/null 2>&1
+check "same --rng, same file" cmp -s "$W/a.mid" "$W/b.mid"
+if cmp -s "$W/a.mid" "$W/c.mid"; then fail "another --rng gives another continuation"; else ok "another --rng gives another continuation"; fi
+check "32 new notes by default" test "$(notes_on "$W/a.mid")" -eq 32
+out=$($GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/where.mid" --rng 1 2>&1)
+case "$out" in *"wrote $W/where.mid"*) ok "it prints where the file is" ;; *) fail "it prints where the file is: $out" ;; esac
+
+# ---- temperatures 0..2 ----
+for t in 0 0.3 0.7 1 1.5 2; do
+    $GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/t$t.mid" --rng 3 --temperature $t --notes 16 >"$W/t.log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] && midicsv "$W/t$t.mid" >/dev/null 2>&1 && ! grep -qi nan "$W/t.log"; then ok "temperature $t"
+    else fail "temperature $t (exit $rc): $(cat "$W/t.log")"; fi
+done
+n=$(notes_on "$W/t2.mid")
+check "temperature 2 still gives its 16 notes" test "$n" -eq 16
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/k.mid" --rng 3 --top-k 5 --top-p 0.9 --repeat-penalty 1.3 --max-run 2 --notes 12 >/dev/null 2>&1
+check "top-k, top-p, repeat penalty and max run together" test "$(notes_on "$W/k.mid")" -eq 12
+
+# ---- targets, seed, key ----
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/n.mid" --rng 4 --notes 10 >/dev/null 2>&1
+check "--notes 10 gives 10 notes" test "$(notes_on "$W/n.mid")" -eq 10
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/s.mid" --rng 4 --notes 10 --include-seed >/dev/null 2>&1
+check "--include-seed: the seed's 19 notes and 10 more" test "$(notes_on "$W/s.mid")" -eq 29
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/beats.mid" --rng 5 --beats 4 >/dev/null 2>&1
+# the seed ends on beat 8, a bar line: alone, the continuation starts at 0 and ends by beat 4
+check "--beats 4 ends within 4 beats" test "$(last_tick "$W/beats.mid")" -le 1920
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/key.mid" --rng 6 --notes 40 --key Eb --temperature 1.5 >/dev/null 2>&1
+bad=$(midicsv "$W/key.mid" | awk -F', *' '$3=="Note_on_c" && $6>0 { pc = $5 % 12; if (pc==1 || pc==4 || pc==6 || pc==9 || pc==11) n++ } END {print n+0}')
+check "--key Eb: no pitch outside E-flat major" test "$bad" -eq 0
+check "--key Eb still gives the notes" test "$(notes_on "$W/key.mid")" -eq 40
+tempo=$(midicsv "$W/a.mid" | awk -F', *' '$3=="Tempo" {print $4; exit}')
+check "the output keeps the seed's tempo (100 bpm)" test "$tempo" = 600000
+
+# ---- piano roll ----
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/r.mid" --rng 2 --roll "$W/r.svg" >/dev/null 2>&1
+check "SVG roll written" grep -q '<svg' "$W/r.svg"
+check "SVG roll shows seed and continuation" sh -c "grep -q 'class=\"seed\"' '$W/r.svg' && grep -q 'class=\"continuation\"' '$W/r.svg'"
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/r.mid" --rng 2 --roll "$W/r.png" >/dev/null 2>&1
+if $PY - "$W/r.png" <<'EOF'
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n"
+i, idat, w = 8, b"", 0
+while i < len(d):
+    n, = struct.unpack(">I", d[i:i + 4]); t = d[i + 4:i + 8]; body = d[i + 8:i + 8 + n]
+    assert zlib.crc32(t + body) == struct.unpack(">I", d[i + 8 + n:i + 12 + n])[0]
+    if t == b"IHDR": w, h = struct.unpack(">II", body[:8])
+    if t == b"IDAT": idat += body
+    i += 12 + n
+raw = zlib.decompress(idat)
+assert len(raw) == h * (1 + 3 * w)
+px = set(raw[y * (1 + 3 * w) + 1 + 3 * x: y * (1 + 3 * w) + 4 + 3 * x] for y in range(h) for x in range(0, w, 2))
+assert bytes([59, 111, 212]) in px and bytes([232, 119, 46]) in px   # seed blue, continuation orange
+EOF
+then ok "PNG roll decodes (zlib, CRCs) and has both colours"; else fail "PNG roll decodes (zlib, CRCs) and has both colours"; fi
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/r.mid" --roll "$W/r.gif" >"$W/e.log" 2>&1
+check "a roll that is neither .svg nor .png is refused" grep -q "svg or .png" "$W/e.log"
+
+# ---- eval ----
+$EVAL -m "$W/m.cnm" --json --windows 2 --seed-beats 8 --cont-beats 8 "$W/corpus/piece0.mid" "$W/corpus/piece1.mid" >"$W/e.json" 2>"$W/e.err"
+check "continuo-eval --json exits 0" test $? -eq 0
+if $PY - "$W/e.json" <<'EOF'
+import json, math, sys
+j = json.load(open(sys.argv[1]))
+for k in ("tokens", "cross_entropy", "accuracy", "ngram_cross_entropy", "ngram_accuracy"):
+    assert k in j, k
+assert j["tokens"] > 100 and 0 < j["cross_entropy"] < 10 and 0 <= j["accuracy"] <= 1
+assert j["ngram_cross_entropy"] is not None and 0 < j["ngram_cross_entropy"] < 10
+assert j["stats"]["windows"] >= 2
+for s in ("key_correlation", "pitch_range", "note_density", "distinct_ioi", "longest_token_run", "polyphony"):
+    assert j["stats"][s]["real"]["mean"] is not None and j["stats"][s]["generated"]["mean"] is not None, s
+EOF
+then ok "eval JSON has tokens, cross_entropy, accuracy, the n-gram's figures and the statistics"
+else fail "eval JSON fields: $(cat "$W/e.json" "$W/e.err")"; fi
+check "eval found the model's corpus and split in its metadata" grep -q "training split" "$W/e.json"
+$EVAL -m "$W/m.cnm" --json --split test --windows 0 >"$W/t.json" 2>/dev/null
+check "eval --split test measures the model's held-out pieces" grep -q '"files": 1,' "$W/t.json"
+$EVAL -m "$W/m.cnm" --windows 0 --ngram-train "$W/corpus" "$W/corpus/piece2.mid" >"$W/e.txt" 2>&1
+check "eval with --ngram-train prints both cross-entropies" sh -c "grep -q '^network' '$W/e.txt' && grep -q 'Kneser-Ney' '$W/e.txt'"
+
+# ---- bad input ----
+head -c 40 "$W/seed.mid" >"$W/broken.mid"
+$GEN -m "$W/m.cnm" --seed "$W/broken.mid" -o "$W/x.mid" >"$W/e.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "broken.mid" "$W/e.log" && [ ! -e "$W/x.mid" ]; then ok "a broken seed: clear error, exit $rc, no output"
+else fail "a broken seed (exit $rc): $(cat "$W/e.log")"; fi
+cp "$W/m.cnm" "$W/bad.cnm"
+printf 'XXXX' | dd of="$W/bad.cnm" bs=1 seek=200 conv=notrunc 2>/dev/null
+$GEN -m "$W/bad.cnm" --seed "$W/seed.mid" -o "$W/x.mid" >"$W/e.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "bad.cnm" "$W/e.log" && [ ! -e "$W/x.mid" ]; then ok "a corrupt model: clear error, exit $rc, no output"
+else fail "a corrupt model (exit $rc): $(cat "$W/e.log")"; fi
+$EVAL -m "$W/bad.cnm" "$W/seed.mid" >"$W/e.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "bad.cnm" "$W/e.log"; then ok "eval on a corrupt model: clear error"; else fail "eval on a corrupt model (exit $rc)"; fi
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" --temperature 9 >"$W/e.log" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "temperature" "$W/e.log"; then ok "an out-of-range temperature is refused"; else fail "temperature 9 (exit $rc)"; fi
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" --key H >"$W/e.log" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "not a key" "$W/e.log"; then ok "an unknown key is refused"; else fail "--key H (exit $rc)"; fi
+$GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/nodir/x.mid" >"$W/e.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "nodir" "$W/e.log"; then ok "an unwritable output: clear error"; else fail "unwritable output (exit $rc): $(cat "$W/e.log")"; fi
+summary
