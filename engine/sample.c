@@ -1,7 +1,8 @@
 /* sample.c: choosing the next token from a model's logits, and finding or naming a key.
  *
  * cn_sample runs on the real-time path: it allocates nothing (the caller gives scratch of
- * cn_sample_scratch_bytes(V)), takes O(V log V) time at worst, and never yields a NaN:
+ * cn_sample_scratch_bytes(V)), takes O(V) time expected and O(V log V) at worst (top-k and
+ * top-p select by quickselect, falling back to a heap when partitions go badly), and never yields a NaN:
  * logits are shifted by their maximum before exp(), NaN logits count as barred, and every
  * option is clamped into range. It draws exactly one number from *rng when temperature > 0
  * and none at temperature 0, so a given rng state always gives the same token.
@@ -30,14 +31,17 @@ cn_sample_opts cn_sample_defaults(void) {
     return o;
 }
 
-/* weights (float), heap (int), seen flags (byte), each V long, plus slack for alignment */
+/* weights (float), token ids (int), seen flags (byte), each V long, plus slack for alignment */
 size_t cn_sample_scratch_bytes(int V) {
     size_t n = V > 0 ? (size_t)V : 1;
     return n * (sizeof(float) + sizeof(int) + 1) + 2 * sizeof(double);
 }
 
-/* Heap order: higher probability first, the lower id first among equals (determinism). */
+/* The one order of tokens: higher weight first, the lower id first among equals. It is a
+ * strict total order, so every selection below is deterministic. */
 static int before(const float *p, int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); }
+
+static void swap_int(int *a, int *b) { int t = *a; *a = *b; *b = t; }
 
 static void sift_down(int *h, int n, int i, const float *p) {
     for (;;) {
@@ -45,15 +49,78 @@ static void sift_down(int *h, int n, int i, const float *p) {
         if (l < n && before(p, h[l], h[top])) top = l;
         if (r < n && before(p, h[r], h[top])) top = r;
         if (top == i) return;
-        int t = h[i]; h[i] = h[top]; h[top] = t;
+        swap_int(&h[i], &h[top]);
         i = top;
     }
 }
 
-/* Move the heap's best into h[n-1] and restore the heap over h[0..n-2]. */
-static void pop_best(int *h, int n, const float *p) {
-    int t = h[0]; h[0] = h[n - 1]; h[n - 1] = t;
-    sift_down(h, n - 1, 0, p);
+/* The fallback that bounds the worst case at O(n log n): heap-sort h[0..n) best-first far
+ * enough to hold `count` tokens, or (count < 0) tokens whose weight reaches `need`.
+ * Returns how many lead h afterwards. */
+static int heap_select(int *h, int n, int count, double need, const float *p) {
+    for (int i = n / 2 - 1; i >= 0; i--) sift_down(h, n, i, p);
+    int j = 0;
+    double mass = 0.0;
+    while (j < n && (count >= 0 ? j < count : mass < need)) {
+        mass += p[h[0]];
+        swap_int(&h[0], &h[n - 1 - j]);       /* best goes to the end, best-first from the back */
+        j++;
+        sift_down(h, n - j, 0, p);
+    }
+    for (int a = 0, b = n - 1; a < b; a++, b--) swap_int(&h[a], &h[b]);   /* now best-first from the front */
+    if (count < 0 && j == 0 && n > 0) j = 1;
+    return j;
+}
+
+/* Partition h[lo..hi) around a median-of-three pivot, better tokens first. Returns the
+ * pivot's final place; *mass gets the weight of h[lo..place). */
+static int partition(int *h, int lo, int hi, const float *p, double *mass) {
+    int mid = lo + (hi - lo) / 2, last = hi - 1;
+    if (before(p, h[mid], h[lo])) swap_int(&h[mid], &h[lo]);
+    if (before(p, h[last], h[lo])) swap_int(&h[last], &h[lo]);
+    if (before(p, h[last], h[mid])) swap_int(&h[last], &h[mid]);
+    swap_int(&h[mid], &h[last]);              /* the median is the pivot, parked at the end */
+    int piv = h[last], store = lo;
+    double m = 0.0;
+    for (int i = lo; i < last; i++)
+        if (before(p, h[i], piv)) { m += p[h[i]]; swap_int(&h[i], &h[store]); store++; }
+    swap_int(&h[store], &h[last]);
+    *mass = m;
+    return store;
+}
+
+static int round_limit(int n) {
+    int r = 8;
+    while (n > 1) { n >>= 1; r += 2; }
+    return r;
+}
+
+/* Reorder h[0..n) so that its `k` best tokens come first (in no particular order).
+ * Quickselect, expected O(n), falling back to the heap when partitions go badly. */
+static void select_count(int *h, int n, int k, const float *p) {
+    int lo = 0, hi = n, rounds = round_limit(n);
+    while (hi - lo > 1 && k > lo && k < hi) {
+        if (rounds-- == 0) { heap_select(h + lo, hi - lo, k - lo, 0.0, p); return; }
+        double unused;
+        int q = partition(h, lo, hi, p, &unused);
+        if (q == k || q + 1 == k) return;
+        if (q > k) hi = q; else lo = q + 1;
+    }
+}
+
+/* Reorder h[0..n) so that its best tokens come first, as few as reach weight `need`
+ * (the nucleus); returns how many (at least 1). Expected O(n), O(n log n) at worst. */
+static int select_mass(int *h, int n, double need, const float *p) {
+    int lo = 0, hi = n, rounds = round_limit(n);
+    while (lo < hi) {
+        if (rounds-- == 0) return lo + heap_select(h + lo, hi - lo, -1, need, p);
+        double better;
+        int q = partition(h, lo, hi, p, &better);
+        if (better >= need) hi = q;                           /* the nucleus ends before the pivot */
+        else if (better + p[h[q]] >= need) return q + 1;     /* it ends at the pivot */
+        else { need -= better + p[h[q]]; lo = q + 1; }       /* it takes all of this, and more */
+    }
+    return lo > 0 ? lo : 1;   /* rounding ran out of tokens: keep what was taken */
 }
 
 static int barred(float w) { return w == -INFINITY; }
@@ -154,36 +221,25 @@ int cn_sample(const float *logits, int V, const cn_sample_opts *o, const uint16_
         return last;                           /* rounding left r >= 0: the last live token */
     }
 
-    /* top-k and top-p: pop tokens best-first into heap[n-1], heap[n-2], ... */
-    int n = 0;
+    /* top-k, then top-p over the top-k mass: selections leave the kept tokens in idx[0..kept) */
+    int *idx = heap, n = 0;
     for (int i = 0; i < V; i++)
-        if (w[i] > 0.0f) heap[n++] = i;
-    for (int i = n / 2 - 1; i >= 0; i--) sift_down(heap, n, i, w);
-    int k = top_k < n ? top_k : n, popped = 0;
-    double mass = 0.0;
-    if (top_k < n) {                           /* the top-k mass is the nucleus's whole */
-        for (; popped < k; popped++) { mass += w[heap[0]]; pop_best(heap, n - popped, w); }
-        total = mass;
+        if (w[i] > 0.0f) idx[n++] = i;
+    int kept = top_k < n ? top_k : n;
+    if (kept < n) {
+        select_count(idx, n, kept, w);
+        total = 0.0;
+        for (int j = 0; j < kept; j++) total += w[idx[j]];
     }
-    double target = (double)top_p * total, kept_mass = 0.0;
-    int kept = 0;
-    for (;;) {                                 /* smallest best-first prefix reaching target */
-        if (kept == popped) {
-            if (popped == k) break;
-            pop_best(heap, n - popped, w);
-            popped++;
-        }
-        kept_mass += w[heap[n - 1 - kept]];
-        kept++;
-        if (kept_mass >= target) break;
-    }
+    if (top_p < 1.0f) kept = select_mass(idx, kept, (double)top_p * total, w);
+    double kept_mass = 0.0;
+    for (int j = 0; j < kept; j++) kept_mass += w[idx[j]];
     double r = u * kept_mass;
     for (int j = 0; j < kept; j++) {
-        int t = heap[n - 1 - j];
-        r -= w[t];
-        if (r < 0.0) return t;
+        r -= w[idx[j]];
+        if (r < 0.0) return idx[j];
     }
-    return heap[n - kept];
+    return idx[kept - 1];
 }
 
 /* ---------------------------------------------------------------- keys */

@@ -139,6 +139,52 @@ TEST(top_p_restricts_support) {
     CHECK(c[0] == 20000);
 }
 
+/* The kept set of top-k then top-p, by sorting: best-first, lower id first among ties. */
+static const float *sort_key;
+static int by_weight(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    if (sort_key[x] != sort_key[y]) return sort_key[x] > sort_key[y] ? -1 : 1;
+    return x - y;
+}
+
+/* Large vocabularies with many tied logits, random top-k and top-p: what is drawn is
+ * exactly the set a full sort gives. */
+TEST(truncation_matches_a_full_sort) {
+    enum { V = 300 };
+    uint64_t s = cn_rng_seed(91);
+    int bad_support = 0, missing = 0;
+    for (int trial = 0; trial < 30; trial++) {
+        float l[V];
+        double p[V];
+        int order[V];
+        for (int i = 0; i < V; i++) l[i] = (float)(int)(cn_rng_uniform(&s) * 12) * 0.5f;   /* ties */
+        cn_sample_opts o = cn_sample_defaults();
+        o.top_k = trial % 3 == 0 ? 0 : 1 + (int)(cn_rng_uniform(&s) * 60);
+        o.top_p = trial % 3 == 1 ? 1.0f : 0.05f + 0.9f * cn_rng_uniform(&s);
+        softmax(l, V, 1.0, p);
+        for (int i = 0; i < V; i++) order[i] = i;
+        float pf[V];
+        for (int i = 0; i < V; i++) pf[i] = (float)p[i];
+        sort_key = pf;
+        qsort(order, V, sizeof *order, by_weight);
+        int k = o.top_k ? o.top_k : V;
+        double mass = 0, cum = 0;
+        for (int j = 0; j < k; j++) mass += p[order[j]];
+        int kept = 0;
+        while (kept < k) { cum += p[order[kept++]]; if (o.top_p < 1 && cum >= o.top_p * mass * (1 - 1e-6)) break; }
+        char in[V] = { 0 };
+        for (int j = 0; j < kept; j++) in[order[j]] = 1;
+        long c[V];
+        histogram(l, V, &o, NULL, NULL, 0, 100 + trial, 4000, c);
+        for (int i = 0; i < V; i++) {
+            if (c[i] && !in[i]) bad_support++;
+            if (in[i] && !c[i] && p[i] / cum > 2e-3) missing++;
+        }
+    }
+    CHECKF(bad_support == 0, "%d tokens drawn outside the sorted support", bad_support);
+    CHECKF(missing == 0, "%d kept tokens never drawn", missing);
+}
+
 TEST(max_run_bars_repetition) {
     float l[6] = { 0, 0, 0, 0, 0, 100 };        /* token 5 would win every time */
     int recent3[3] = { 5, 5, 5 }, broken[3] = { 1, 5, 5 };
@@ -343,6 +389,7 @@ int main(void) {
     RUN(distribution_matches_softmax);
     RUN(top_k_restricts_support);
     RUN(top_p_restricts_support);
+    RUN(truncation_matches_a_full_sort);
     RUN(max_run_bars_repetition);
     RUN(repeat_penalty_divides_probability);
     RUN(key_mask_bars_out_of_key_tokens);
