@@ -175,6 +175,15 @@ frc=$?
 check "full disk: exit 1 naming the file and the failed write" sh -c "[ $frc -eq 1 ] && grep -Eq 'f.cnm.*(cannot write|write failed)' '$W/out.txt'"
 check "full disk: the previous model is intact" cmp -s "$W/a.cnm" "$W/f.cnm"
 
+# ---- a separate test set ----
+mkdir -p "$W/c4" "$W/t2"
+cp "$W/corpus/piece0.mid" "$W/corpus/piece1.mid" "$W/corpus/piece2.mid" "$W/corpus/piece3.mid" "$W/c4/"
+cp "$W/corpus/piece4.mid" "$W/corpus/piece5.mid" "$W/t2/"
+run $SMALL --epochs 1 --no-checkpoint --test-dir "$W/t2" -o "$W/t.cnm" "$W/c4"
+check "--test-dir: trains" [ "$(rc)" -eq 0 ]
+check "--test-dir: its 2 pieces are the test set, the corpus is split 3/1" \
+    sh -c "grep -q 'test *2 pieces' '$W/out.txt' && grep -q 'train *3 pieces' '$W/out.txt' && grep -q 'val *1 pieces' '$W/out.txt'"
+
 # ---- the paper encoding, with transposition augmentation ----
 run $SMALL --encoding paper --seq-len 16 --transpose -2..2 --epochs 1 --no-checkpoint -o "$W/p.cnm" "$W/corpus"
 check "paper encoding trains" [ "$(rc)" -eq 0 ]
