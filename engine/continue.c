@@ -24,6 +24,7 @@ cn_continue_opts cn_continue_defaults(void) {
     memset(&o, 0, sizeof o);
     o.n_notes = 32;
     o.sample = cn_sample_defaults();
+    o.sample.max_run = 4;   /* the guard against "the same note forever", on unless asked off */
     o.recent = RECENT_DEFAULT;
     o.rng_seed = 1;
     o.weights = CN_W_F32;

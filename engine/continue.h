@@ -36,7 +36,8 @@ typedef struct {
     int key_tonic, key_minor;  /* the detected key when key_auto */
 } cn_continue_info;
 
-/* 300 tokens' worth of defaults: 32 notes, temperature 1, top-p .95, a mild guard. */
+/* Defaults: 32 notes, cn_sample_defaults() (temperature 1, no top-k/top-p) with the run guard
+ * at 4 (no token five times in a row), last 32 tokens for the guard, rng seed 1. */
 cn_continue_opts cn_continue_defaults(void);
 
 /* Continue seed with model m into out (initialised here; the caller frees it with

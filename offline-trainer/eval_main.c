@@ -100,7 +100,7 @@ static int num(const char *opt, const char *v, double lo, double hi, double *out
 static int parse_args(int argc, char **argv, eval_args *a) {
     memset(a, 0, sizeof *a);
     a->ngram_order = 6; a->windows = 2; a->seed_beats = 8; a->cont_beats = 16;
-    a->sample = cn_sample_defaults();
+    a->sample = cn_continue_defaults().sample;   /* the same sampling as continuo-generate */
     a->rng = 1;
     a->ngram_paths = calloc((size_t)argc, sizeof *a->ngram_paths);
     a->files = calloc((size_t)argc, sizeof *a->files);

@@ -30,7 +30,7 @@ static void usage(FILE *f) {
         "  --top-k K         sample among the K likeliest tokens (0 = off)\n"
         "  --top-p P         nucleus: among the likeliest tokens holding P of the mass (1 = off)\n"
         "  --repeat-penalty R  push down tokens used in the last 32 (1 = off)\n"
-        "  --max-run N       never repeat one token more than N times in a row (0 = off)\n"
+        "  --max-run N       never repeat one token more than N times in a row (default 4; 0 = off)\n"
         "  --key K           suppress pitches outside a key: auto (the seed's), off, C, Am, Bb...\n"
         "  --rng SEED        random seed; the same seed gives the same output (default: from the clock)\n"
         "  --include-seed    the output holds the seed followed by the continuation\n"
