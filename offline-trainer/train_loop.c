@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "atomicfile.h"
 #include "history.h"
 #include "modelfile.h"
@@ -229,6 +230,15 @@ static int write_logs(run_ctx *r) {
     return 0;
 }
 
+/* What a stopped run leaves behind, for its last message. */
+static void kept_files(const cn_train_opts *o, char *buf, size_t len) {
+    int ck = o->ckpt_path && access(o->ckpt_path, F_OK) == 0, md = o->out_path && access(o->out_path, F_OK) == 0;
+    if (ck && md) snprintf(buf, len, "the last good checkpoint %s and model %s are kept", o->ckpt_path, o->out_path);
+    else if (ck) snprintf(buf, len, "the last good checkpoint %s is kept", o->ckpt_path);
+    else if (md) snprintf(buf, len, "the last good model %s is kept", o->out_path);
+    else snprintf(buf, len, "no model or checkpoint had been written yet");
+}
+
 static double elapsed(const run_ctx *r) { return cn_now_sec() - r->t0; }
 
 int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const cn_checkpoint *resume,
@@ -336,11 +346,11 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             if (o->fault_nan_after > 0 && (long)r.pos.step >= o->fault_nan_after) loss = NAN;
             if (!isfinite(loss)) {
                 cn_progress_done(&r.prog);
+                char kept[600];
+                kept_files(o, kept, sizeof kept);
                 snprintf(err, errlen, "the loss became %s at epoch %d, batch %ld (step %lu): training diverged "
-                         "(try a smaller --lr or --clip); stopped, and kept the last good files%s%s%s%s",
-                         isnan(loss) ? "NaN" : "infinite", epoch, b + 1, (unsigned long)r.pos.step + 1,
-                         o->ckpt_path ? ": checkpoint " : "", o->ckpt_path ? o->ckpt_path : "",
-                         o->out_path ? ", model " : "", o->out_path ? o->out_path : "");
+                         "(try a smaller --lr or --clip); stopped; %s", isnan(loss) ? "NaN" : "infinite", epoch, b + 1,
+                         (unsigned long)r.pos.step + 1, kept);
                 res->stopped = CN_STOP_NAN;
                 rc = -1;
                 goto finish;
@@ -353,9 +363,11 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             if (cn_optim_step(&r.opt, m->params, cn_batch_grads(bt), cn_lr_at(o->schedule, o->lr, p))) loss = NAN;
             if (!isfinite(loss)) {
                 cn_progress_done(&r.prog);
+                char kept[600];
+                kept_files(o, kept, sizeof kept);
                 snprintf(err, errlen, "the gradient became NaN or infinite at epoch %d, batch %ld (step %lu): training "
-                         "diverged (try a smaller --lr or --clip); stopped, and kept the last good files", epoch, b + 1,
-                         (unsigned long)r.pos.step + 1);
+                         "diverged (try a smaller --lr or --clip); stopped; %s", epoch, b + 1,
+                         (unsigned long)r.pos.step + 1, kept);
                 res->stopped = CN_STOP_NAN;
                 rc = -1;
                 goto finish;
