@@ -41,9 +41,12 @@ static void *take(bump *a, size_t bytes) {
 }
 static size_t elem_size(cn_weight_format f) { return f == CN_W_F32 ? 4 : f == CN_W_F16 ? 2 : 1; }
 static void mat_plan(bump *a, cn_mat *M, cn_weight_format f, int rows, int cols) {
-    M->fmt = f; M->rows = rows; M->cols = cols; M->ld = CN_PAD16(cols);
+    M->fmt = f; M->rows = rows; M->cols = cols;
+    M->ld = f == CN_W_I8 ? (cols + 63) / 64 * 64 : CN_PAD16(cols);
     M->w = take(a, (size_t)rows * M->ld * elem_size(f));
     M->scale = f == CN_W_I8 ? take(a, (size_t)rows * sizeof(float)) : NULL;
+    M->rsum = f == CN_W_I8 ? take(a, (size_t)rows * sizeof(int32_t)) : NULL;
+    M->xq = f == CN_W_I8 ? take(a, (size_t)M->ld) : NULL;
 }
 
 static int rows_of(const cn_nn_layer *L) {
@@ -103,7 +106,13 @@ static void mat_set_row(cn_mat *M, int r, const float *row) {
         for (int c = 0; c < M->cols; c++) mx = fabsf(row[c]) > mx ? fabsf(row[c]) : mx;
         float sc = mx > 0 ? mx / 127.0f : 1.0f;
         M->scale[r] = sc;
-        for (int c = 0; c < M->cols; c++) ((int8_t *)M->w)[o + c] = (int8_t)lrintf(row[c] / sc);
+        int32_t sum = 0;
+        for (int c = 0; c < M->cols; c++) {
+            int8_t q = (int8_t)lrintf(row[c] / sc);
+            ((int8_t *)M->w)[o + c] = q;
+            sum += q;
+        }
+        M->rsum[r] = sum;
     }
 }
 
@@ -213,7 +222,10 @@ void cn_stream_reset(cn_stream *s) {
 }
 
 /* Turns the SIMD path off or on (for tests comparing it with the plain path). */
-void cn_stream_set_simd(cn_stream *s, int on) { s->simd = on && cn_mv_simd_available(); }
+void cn_stream_set_simd(cn_stream *s, int level) {
+    int have = cn_mv_simd_available();
+    s->simd = level < 0 ? 0 : level < have ? level : have;
+}
 
 const float *cn_stream_step(cn_stream *s, int token) {
     int V = s->p.V;
