@@ -8,9 +8,10 @@ DEMO_SEED  ?= presets/seed.mid
 SOUNDFONT  ?= /usr/share/sounds/sf2/FluidR3_GM.sf2
 DEMO_FLAGS ?= --include-seed --notes 96 --rng 1 --temperature 0.9 --top-p 0.95 --key auto
 
+# Two jobs unless the caller chose: a fresh clone builds the libraries in about half the time.
 demo:
 	@sh tests/deps.sh build
-	@$(MAKE) --no-print-directory run-demo
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j2) run-demo
 
 run-demo: $(BUILD)/continuo-generate
 	@if [ ! -f $(DEMO_MODEL) ]; then \
