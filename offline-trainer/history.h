@@ -23,4 +23,6 @@ void cn_history_free(cn_history *h);
 int cn_history_write_csv(const cn_history *h, const char *path, char *err, size_t errlen);
 /* SVG loss curves (train and validation against epoch), written atomically. */
 int cn_history_plot_svg(const cn_history *h, const char *path, const char *title, char *err, size_t errlen);
+/* The same as PNG when path ends in .png (the title is then left out), else SVG. */
+int cn_history_plot(const cn_history *h, const char *path, const char *title, char *err, size_t errlen);
 #endif

@@ -226,7 +226,7 @@ static int write_checkpoint(run_ctx *r) {
 
 static int write_logs(run_ctx *r) {
     if (r->o->csv_path && cn_history_write_csv(&r->hist, r->o->csv_path, r->err, r->errlen)) return -1;
-    if (r->o->plot_path && cn_history_plot_svg(&r->hist, r->o->plot_path, r->o->title, r->err, r->errlen)) return -1;
+    if (r->o->plot_path && cn_history_plot(&r->hist, r->o->plot_path, r->o->title, r->err, r->errlen)) return -1;
     return 0;
 }
 

@@ -74,7 +74,7 @@ static void usage(FILE *f) {
         "                       --epochs --minutes --early-stop --checkpoint-every --csv --plot\n"
         "                       --threads --progress may be given again)\n"
         "  --csv FILE           log one row an epoch: epoch,train_loss,val_loss,val_accuracy,seconds\n"
-        "  --plot FILE.svg      draw the train and validation loss curves\n"
+        "  --plot FILE          draw the train and validation loss curves: FILE.svg or FILE.png\n"
         "  --credit TEXT        the data's credit/licence line for the model file (automatic for piano-midi)\n"
         "  --progress auto|bar|plain  live bar on a terminal, plain lines otherwise (default auto)\n"
         "  --paper-zoo CORPUS   train paper-baseline and paper-m1..m7 with one budget on one split\n"

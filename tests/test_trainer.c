@@ -297,6 +297,13 @@ TEST(csv_log_has_a_row_an_epoch) {
     if (f) fclose(f);
     CHECK(strstr(buf, "<svg") != NULL);
     unlink(path);
+    snprintf(path, sizeof path, "/tmp/cn_test_trainer_%ld.png", (long)getpid());
+    CHECK(cn_history_plot(&h, path, "t", err, sizeof err) == 0);
+    f = fopen(path, "rb");
+    n = f ? fread(buf, 1, 8, f) : 0;
+    if (f) fclose(f);
+    CHECK(n == 8 && memcmp(buf, "\x89PNG\r\n\x1a\n", 8) == 0);
+    unlink(path);
     CHECK(cn_history_write_csv(&h, "/nonexistent-dir/x.csv", err, sizeof err) == -1 && strstr(err, "/nonexistent-dir/x.csv"));
     cn_history_free(&h);
 }
