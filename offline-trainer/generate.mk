@@ -24,3 +24,5 @@ run-demo: $(BUILD)/continuo-generate
 	else echo "(no WAV: fluidsynth or $(SOUNDFONT) is not installed; apt-get install fluidsynth fluid-soundfont-gm)"; fi
 
 .PHONY: run-demo
+
+BENCH_CMDS += sh tests/bench_generate.sh
