@@ -184,6 +184,9 @@ static int sample_token(cn_jam *j) {
     if (j->same_step >= JAM_MAX_SAME_STEP) {   /* too much at one instant: time must move */
         for (int t = 0; t < CN_EV_SHIFT; t++) lg[t] = MASKED;
         for (int t = CN_EV_VEL; t < j->V; t++) lg[t] = MASKED;
+    } else if (j->resp_state == 2 && j->resp_notes == 0) {
+        /* an answer begins when it is due: no waiting (the silence was the call's end) */
+        for (int t = CN_EV_SHIFT; t < CN_EV_VEL; t++) lg[t] = MASKED;
     }
     for (int p = 0; p < 128; p++) {
         if (j->open_on[p] >= 0 || j->n_open >= JAM_MAX_POLY) lg[CN_EV_NOTE_ON + p] = MASKED;
@@ -220,6 +223,7 @@ static void play_token(cn_jam *j, int tok) {
         if (ev.on && j->open_on[p] < 0) {
             int vel = ev.velocity < 1 ? 1 : ev.velocity > 127 ? 127 : ev.velocity;
             out_event(j, step_beat(j->cur), 1, p, vel);
+            j->resp_notes++;
             j->open_on[p] = j->cur;
             j->n_open++;
         } else if (!ev.on && j->open_on[p] >= 0) {
@@ -248,6 +252,7 @@ static int generate(cn_jam *j) {
             /* on the grid, never before the silence is complete */
             shift_to(j, (int64_t)ceil(j->resp_start * GRID - 1e-9));
             j->resp_state = 2;
+            j->resp_notes = 0;
             return 1;
         }
         if (j->resp_state != 2) return 0;

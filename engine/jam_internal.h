@@ -89,6 +89,7 @@ struct cn_jam {
     int rebuild_pos;              /* -1, or the next history entry to replay */
     int resp_state;               /* 0 none, 1 due, 2 generating */
     double resp_start, resp_end;
+    int resp_notes;               /* notes the answer has played so far */
     int64_t open_on[128];         /* step of a generated note's on, -1 when not sounding */
     int n_open;
     int recent[JAM_RECENT]; int n_recent;

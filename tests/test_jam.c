@@ -184,6 +184,8 @@ TEST(answer_after_silence) {
     int64_t f = first_on(&s, 1, 0);
     CHECKF(f >= 0, "no answer at all");
     CHECKF(f >= (int64_t)llround((3.93 + 1.0) * fpb) - 1, "answer at frame %lld, before the silence ended", (long long)f);
+    /* and it begins when due: on the first grid step (1/12 beat) at or after 4.93, beat 5 */
+    CHECKF(f >= 0 && llabs(f - (int64_t)llround(5.0 * fpb)) <= 1, "answer at frame %lld, not at beat 5", (long long)f);
     /* the answer's length follows the call: 3.93 beats from 4.93 */
     CHECK(count_on(&s, 1, (uint64_t)llround((4.93 + 3.93) * fpb) + 1, UINT64_MAX) == 0);
     CHECK(count_on(&s, 1, 0, UINT64_MAX) >= 2);
