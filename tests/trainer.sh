@@ -175,6 +175,15 @@ frc=$?
 check "full disk: exit 1 naming the file and the failed write" sh -c "[ $frc -eq 1 ] && grep -Eq 'f.cnm.*(cannot write|write failed)' '$W/out.txt'"
 check "full disk: the previous model is intact" cmp -s "$W/a.cnm" "$W/f.cnm"
 
+# ---- early stopping keeps the best model (a wide LSTM overfits four pieces within a few epochs) ----
+run --spec lstm:96 --seq-len 32 --batch 8 --lr 0.01 --epochs 60 --early-stop 2 --no-checkpoint --progress plain \
+    --csv "$W/es.csv" -o "$W/es.cnm" "$W/corpus"
+check "early stop: stops before the epoch limit with a message" sh -c "[ $(rc) -eq 0 ] && grep -q 'early stop' '$W/out.txt' && [ \$(wc -l <'$W/es.csv') -lt 61 ]"
+if [ -x "$INFO" ]; then
+    best=$(sed -n 's/.*best validation loss \([0-9.]*\) .*/\1/p' "$W/out.txt")
+    check "early stop: the model written is the best one (val_loss $best)" sh -c "'$INFO' '$W/es.cnm' | grep -q 'val_loss: $best'"
+fi
+
 # ---- a separate test set ----
 mkdir -p "$W/c4" "$W/t2"
 cp "$W/corpus/piece0.mid" "$W/corpus/piece1.mid" "$W/corpus/piece2.mid" "$W/corpus/piece3.mid" "$W/c4/"
