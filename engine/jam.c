@@ -42,12 +42,23 @@ void cn_jam_params_clamp(cn_jam_params *p) {
     p->bpm = clampf(p->bpm, 20.0f, 300.0f, 120.0f);
 }
 
+/* Write every page now, so that the RT thread never takes the page fault of a first touch
+ * (calloc's zero pages are mapped lazily). Volatile: the writes must not be optimised away. */
+static void prefault(void *p, size_t n) {
+    volatile unsigned char *b = p;
+    for (size_t i = 0; i < n; i += 4096) b[i] = 0;
+    if (n) b[n - 1] = 0;
+}
+
 cn_jam *cn_jam_new(void) {
     cn_jam *j = calloc(1, sizeof *j);
     if (!j) return NULL;
     j->cmd_buf = calloc(JAM_CMD_CAP, sizeof(cn_jam_cmd));
     j->ev_buf = calloc(JAM_EV_CAP, sizeof(cn_jam_ev));
     if (!j->cmd_buf || !j->ev_buf) { free(j->cmd_buf); free(j->ev_buf); free(j); return NULL; }
+    prefault(j, sizeof *j);
+    prefault(j->cmd_buf, JAM_CMD_CAP * sizeof(cn_jam_cmd));
+    prefault(j->ev_buf, JAM_EV_CAP * sizeof(cn_jam_ev));
     cn_spsc_init(&j->cmd_q, j->cmd_buf, JAM_CMD_CAP, sizeof(cn_jam_cmd));
     cn_spsc_init(&j->ev_q, j->ev_buf, JAM_EV_CAP, sizeof(cn_jam_ev));
     atomic_init(&j->now_bits, cn_jam_dbits(0.0));

@@ -21,3 +21,10 @@ $(BUILD)/continuo-live: $(BUILD)/obj/plugin/continuo_live.o $(LIVE_FE_OBJ) $(ENG
 
 ALL_TARGETS  += $(BUILD)/continuo-jack $(BUILD)/continuo-live
 TEST_SCRIPTS += tests/jack.sh tests/live.sh
+
+# the live engine's speed: RT half per 64-frame block, inference half per model step
+BENCH_JAM := $(BUILD)/bench-jam
+$(BENCH_JAM): $(BUILD)/obj/tests/bench_jam.o $(ENGINE_LIB)
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
+ALL_TARGETS += $(BENCH_JAM)
+BENCH_CMDS  += $(BENCH_JAM)
