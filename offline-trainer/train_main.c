@@ -534,7 +534,7 @@ int main(int argc, char **argv) {
         }
         if (parse_args(argc, argv, &a, 1)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 2; }
         a.resume = resume;
-        if (!a.t.ckpt_path) a.t.ckpt_path = resume;
+        a.t.ckpt_path = resume;   /* the file resumed from, wherever it was moved */
     }
     if (!a.t.stride) a.t.stride = a.t.loss_all ? (a.t.seq_len / 2 > 0 ? a.t.seq_len / 2 : 1) : 1;
     if (!a.epochs_set && a.t.minutes <= 0) a.t.epochs = 10;
