@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "nn.h"
-#include "optim.h"
+#include "../offline-trainer/optim.h"
 #include "rng.h"
 #include "sample.h"
 

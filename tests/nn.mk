@@ -12,6 +12,5 @@ ALL_TARGETS += $(BENCH_NN)
 $(BENCH_NN): $(BUILD)/obj/tests/bench_nn.o $(TRAINER_LIB) $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
 $(BUILD)/obj/tests/bench_nn.o: OPT = -O3 -g
-$(BUILD)/obj/tests/bench_nn.o: CFLAGS += -Ioffline-trainer
 
 BENCH_CMDS += sh tests/bench_nn.sh

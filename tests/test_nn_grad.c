@@ -9,7 +9,7 @@
  * a missing term moves these by tens of percent. */
 #include <stdlib.h>
 #include "nn.h"
-#include "optim.h"
+#include "../offline-trainer/optim.h"
 #include "rng.h"
 #include "test.h"
 
