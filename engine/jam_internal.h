@@ -11,7 +11,8 @@
 
 #define JAM_CMD_CAP   4096   /* RT -> inference commands (power of two) */
 #define JAM_EV_CAP    1024   /* inference -> RT note events (power of two) */
-#define JAM_HIST_CAP  512    /* note events kept for rebuilding the model's context */
+#define JAM_HIST_CAP  192    /* note events kept for rebuilding the model's context: about
+                                500 tokens, so a rebuild after a cancel costs tens of ms */
 #define JAM_FEED_CAP  64     /* tokens waiting to be stepped through the model */
 #define JAM_RECENT    32     /* tokens the repetition guard looks back on */
 #define JAM_MAX_POLY  8      /* notes the engine holds at once */

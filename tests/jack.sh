@@ -22,6 +22,11 @@ need() { command -v "$1" >/dev/null 2>&1 || { fail "$1 is not installed (apt-get
 for c in jackd jack_wait jack_midiseq jack_midi_dump jack_transport jack_lsp; do need "$c"; done
 [ -x "$JACK" ] || { fail "$JACK is not built"; summary; exit 1; }
 
+check "--help lists the engine options" sh -c '"$0" --help | grep -q -- "--silence-beats"' "$JACK"
+"$JACK" --top-p 3 >"$T/bad.log" 2>&1; rc=$?
+check "an out-of-range flag is refused with exit 2 ($rc)" [ "$rc" -eq 2 ]
+check "the message names the flag and its range" grep -q -- "--top-p.*0 to 1" "$T/bad.log"
+
 # The shipped model when there is one; else untrained weights (the plumbing is under test).
 MODEL="--random-model lstm:32"
 if [ -f "$ROOT/presets/default.cnm" ]; then MODEL="-m $ROOT/presets/default.cnm"; fi
