@@ -1,7 +1,8 @@
 /* continue.c: offline continuation of a seed phrase (see continue.h).
  * Event models: the seed's event tokens (padded with time shifts up to the seed's end) prime
  * the stream; sampled tokens go through the incremental decoder, and NOTE_ON/NOTE_OFF pairs
- * become notes. With a note target, once it is reached NOTE_ONs are barred until every
+ * become notes; a NOTE_OFF for a pitch that is not sounding is never sampled (it would do
+ * nothing). With a note target, once it is reached NOTE_ONs are barred until every
  * sounding note has been released, so the phrase ends the way a player would end it.
  * Paper models: the seed's paper tokens prime the stream; the sampled tokens are decoded
  * after the seed's, so chords are voiced near the seed's last notes. */
@@ -82,17 +83,23 @@ typedef struct {
     int *seq; size_t n_seq, cap_seq;   /* seed tokens, then sampled ones */
     size_t n_seed;
     uint16_t *pcmask;                  /* per token, NULL without a key constraint */
-    float *masked;                     /* logits with NOTE_ONs barred (event closing phase) */
+    float *masked;                     /* event logits with the meaningless moves barred */
     void *scratch;
     uint64_t rng;
     size_t max_gen;
 } sampler;
 
-static int next_token(sampler *sp, const float *logits, int bar_note_ons) {
+/* open (event models, else NULL): per pitch, whether it sounds. A NOTE_OFF for a silent pitch
+ * would do nothing, so it is barred: its probability goes to the moves that mean something,
+ * and a weak model no longer leaves notes hanging while it releases notes that never sounded. */
+static int next_token(sampler *sp, const float *logits, const int *open, int bar_note_ons) {
     int V = sp->m->vocab;
-    if (bar_note_ons) {
+    if (open) {
         memcpy(sp->masked, logits, (size_t)V * sizeof *logits);
-        for (int p = 0; p < 128; p++) sp->masked[CN_EV_NOTE_ON + p] = BARRED_LOGIT;
+        for (int p = 0; p < 128; p++) {
+            if (open[p] < 0) sp->masked[CN_EV_NOTE_OFF + p] = BARRED_LOGIT;
+            if (bar_note_ons) sp->masked[CN_EV_NOTE_ON + p] = BARRED_LOGIT;
+        }
         logits = sp->masked;
     }
     int nr = sp->o->recent > 0 ? sp->o->recent : RECENT_DEFAULT;
@@ -142,7 +149,7 @@ static int continue_event(sampler *sp, cn_stream *st, const cn_song *seed, note_
     int by_beats = o->n_notes <= 0;
     for (;;) {
         if (sp->n_seq - sp->n_seed >= sp->max_gen) { info->hit_cap = 1; break; }
-        int tok = next_token(sp, logits, closing);
+        int tok = next_token(sp, logits, open, closing);
         cn_ev_note_event ev;
         int is_note = cn_ev_decoder_feed(&dec, tok, &ev);
         now = cn_ev_decoder_beat(&dec) - t0;
@@ -188,7 +195,7 @@ static int continue_paper(sampler *sp, cn_stream *st, const cn_song *seed, note_
     int by_beats = o->n_notes <= 0, counted = 0;
     for (;;) {
         if (sp->n_seq - sp->n_seed >= sp->max_gen) { info->hit_cap = 1; break; }
-        int tok = next_token(sp, logits, 0);
+        int tok = next_token(sp, logits, NULL, 0);
         uint16_t pcs = cn_token_pcmask(CN_ENC_PAPER, v, tok);
         counted += popcount16(pcs);
         if (!by_beats && counted >= o->n_notes) break;

@@ -41,7 +41,7 @@ static void usage(FILE *f) {
         "  --windows K         seed windows a file for the statistics (default 2; 0 = none)\n"
         "  --seed-beats B      seed length (default 8)\n"
         "  --cont-beats B      continuation length (default 16)\n"
-        "  --temperature T, --top-k K, --top-p P, --repeat-penalty R, --max-run N, --rng SEED\n"
+        "  --temperature T, --top-k K, --top-p P, --repeat-penalty R, --max-run N, --key K, --rng SEED\n"
         "                      sampling for the continuations (as continuo-generate)\n"
         "  -q                  no progress on stderr\n");
 }
@@ -55,6 +55,7 @@ typedef struct {
     size_t max_tokens;
     double seed_beats, cont_beats;
     cn_sample_opts sample;
+    int key_auto; const char *key;
     uint64_t rng;
 } eval_args;
 
@@ -102,6 +103,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     a->ngram_order = 6; a->windows = 2; a->seed_beats = 8; a->cont_beats = 16;
     a->sample = cn_continue_defaults().sample;   /* the same sampling as continuo-generate */
     a->rng = 1;
+    a->key = "off";
     a->ngram_paths = calloc((size_t)argc, sizeof *a->ngram_paths);
     a->files = calloc((size_t)argc, sizeof *a->files);
     if (!a->ngram_paths || !a->files) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
@@ -131,6 +133,15 @@ static int parse_args(int argc, char **argv, eval_args *a) {
             else if (!strcmp(o, "--top-p")) { if (num(o, v, 1e-6, 1, &d)) return -1; a->sample.top_p = (float)d; }
             else if (!strcmp(o, "--repeat-penalty")) { if (num(o, v, 1, 100, &d)) return -1; a->sample.repeat_penalty = (float)d; }
             else if (!strcmp(o, "--max-run")) { if (num(o, v, 0, 1e6, &d)) return -1; a->sample.max_run = (int)d; }
+            else if (!strcmp(o, "--key")) {
+                a->key_auto = !strcmp(v, "auto");
+                a->sample.key_mask = a->key_auto || !strcmp(v, "off") ? 0 : cn_key_parse(v);
+                if (!a->key_auto && strcmp(v, "off") && !a->sample.key_mask) {
+                    fprintf(stderr, PROGRAM ": --key: '%s' is not a key (auto, off, C, Am, F#, Bbm...)\n", v);
+                    return -1;
+                }
+                a->key = v;
+            }
             else if (!strcmp(o, "--rng")) { if (num(o, v, 0, 1e18, &d)) return -1; a->rng = (uint64_t)d; }
             else { fprintf(stderr, PROGRAM ": %s: unknown option\n", o); return -1; }
         }
@@ -284,7 +295,7 @@ static int measure_window(const cn_model *m, const eval_args *a, const cn_song *
     seed.end_beat = a->seed_beats;   /* the continuation starts where the window ends */
     cn_continue_opts o = cn_continue_defaults();
     o.n_notes = 0; o.n_beats = a->cont_beats; o.sample = a->sample;
-    o.rng_seed = rng; o.include_seed = 1;
+    o.rng_seed = rng; o.include_seed = 1; o.key_auto = a->key_auto;
     cn_continue_info info;
     if (cn_continue(m, &seed, &o, &gen, &info, err, errlen)) { rc = -1; goto out; }
     size_t ng = gen.n_notes - (size_t)info.seed_notes;
@@ -365,8 +376,10 @@ static void print_json(const report *r, const eval_args *a) {
            r->ngram_train_tokens, r->ngram_train_pieces, r->ngram_val_pieces);
     json_str(r->have_ngram ? r->ngram_source : r->ngram_why);
     printf(", \"network_beats_ngram\": %s", r->have_ngram && r->net.tokens ? (ce < r->ng.cross_entropy ? "true" : "false") : "null");
-    printf(", \"stats\": {\"windows\": %d, \"seed_beats\": %g, \"cont_beats\": %g, \"temperature\": %g, \"top_p\": %g",
-           r->st.n, a->seed_beats, a->cont_beats, (double)a->sample.temperature, (double)a->sample.top_p);
+    printf(", \"stats\": {\"windows\": %d, \"seed_beats\": %g, \"cont_beats\": %g, \"temperature\": %g, \"top_k\": %d, \"top_p\": %g, \"max_run\": %d, \"key\": ",
+           r->st.n, a->seed_beats, a->cont_beats, (double)a->sample.temperature, a->sample.top_k,
+           (double)a->sample.top_p, a->sample.max_run);
+    json_str(a->key);
     for (int s = 0; s < N_STATS; s++) {
         cn_stat_summary sum[2];
         for (int k = 0; k < 2; k++) {
@@ -411,8 +424,10 @@ static void print_text(const report *r, const eval_args *a) {
         printf("n-gram baseline: none (%s)\n", r->ngram_why);
     }
     if (!r->st.n) { printf("music statistics: no seed windows (files too short or --windows 0)\n"); return; }
-    printf("\nmusic statistics over %d windows: %g-beat seeds, %g-beat continuations (temperature %g, top-p %g)\n",
-           r->st.n, a->seed_beats, a->cont_beats, (double)a->sample.temperature, (double)a->sample.top_p);
+    printf("\nmusic statistics over %d windows: %g-beat seeds, %g-beat continuations\n"
+           "(temperature %g, top-k %d, top-p %g, max run %d, key %s)\n",
+           r->st.n, a->seed_beats, a->cont_beats, (double)a->sample.temperature, a->sample.top_k,
+           (double)a->sample.top_p, a->sample.max_run, a->key);
     printf("%-18s %-11s %26s %26s  %s\n", "statistic", "unit", "real mean [p10..p90]", "generated mean [p10..p90]", "gen mean in real p10..p90");
     for (int s = 0; s < N_STATS; s++) {
         cn_stat_summary sum[2];
