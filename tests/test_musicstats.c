@@ -63,10 +63,33 @@ TEST(summary) {
     CHECK(cn_stat_summarise(v, 0).n == 0);
 }
 
+TEST(window_of_a_song) {
+    cn_song s, w;
+    cn_song_init(&s);
+    s.tempos[0].bpm = 90;
+    s.ts_num = 3; s.ts_den = 4;
+    cn_song_add_note(&s, 0.0, 1.0, 60, 80, 0);
+    cn_song_add_note(&s, 3.5, 3.0, 62, 80, 0);   /* starts inside, ends past the window */
+    cn_song_add_note(&s, 2.0, 4.0, 64, 80, 0);   /* starts before: not the window's */
+    cn_song_add_note(&s, 6.0, 1.0, 65, 80, 0);   /* starts at the end: not the window's */
+    cn_song_sort(&s);
+    CHECK(cn_song_window(&s, 3.0, 6.0, &w) == 0);
+    CHECK(w.n_notes == 1);
+    if (w.n_notes == 1) {
+        CHECK_NEAR(w.notes[0].start_beat, 0.5, 1e-12);
+        CHECK_NEAR(w.notes[0].dur_beat, 2.5, 1e-12);
+        CHECK(w.notes[0].pitch == 62);
+    }
+    CHECK(w.tempos[0].bpm == 90 && w.ts_num == 3 && w.ts_den == 4);
+    cn_song_free(&w);
+    cn_song_free(&s);
+}
+
 int main(void) {
     RUN(c_major_scale);
     RUN(chromatic_cluster_has_weak_key);
     RUN(rhythm_repetition_polyphony);
     RUN(summary);
+    RUN(window_of_a_song);
     return test_summary();
 }
