@@ -139,6 +139,19 @@ check "eval --split test measures the model's held-out pieces" grep -q '"files":
 $EVAL -m "$W/m.cnm" --windows 0 --ngram-train "$W/corpus" "$W/corpus/piece2.mid" >"$W/e.txt" 2>&1
 check "eval with --ngram-train prints both cross-entropies" sh -c "grep -q '^network' '$W/e.txt' && grep -q 'Kneser-Ney' '$W/e.txt'"
 
+# ---- a paper-encoding model (the report's tokens) ----
+$BUILD/continuo-train --encoding paper --spec lstm:24 --epochs 1 --seq-len 16 --batch 8 --threads 1 --no-checkpoint \
+    --progress plain -o "$W/p.cnm" "$W/corpus" >"$W/trainp.log" 2>&1
+check "a small paper model trains for the test" test -s "$W/p.cnm"
+$GEN -m "$W/p.cnm" --seed "$W/seed.mid" -o "$W/p1.mid" --rng 1 --notes 12 --key auto >/dev/null 2>&1
+$GEN -m "$W/p.cnm" --seed "$W/seed.mid" -o "$W/p2.mid" --rng 1 --notes 12 --key auto >/dev/null 2>&1
+check "paper: same --rng, same file" cmp -s "$W/p1.mid" "$W/p2.mid"
+check "paper: --notes 12 gives at least 12 notes (a chord counts whole)" test "$(notes_on "$W/p1.mid")" -ge 12
+$GEN -m "$W/p.cnm" --seed "$W/seed.mid" -o "$W/p3.mid" --rng 2 --beats 4 >/dev/null 2>&1
+check "paper: --beats 4 ends within 4 beats" test "$(last_tick "$W/p3.mid")" -le 1920
+$EVAL -m "$W/p.cnm" --json --windows 1 --seed-beats 8 --cont-beats 8 "$W/corpus/piece0.mid" >"$W/pe.json" 2>/dev/null
+check "paper: eval --json" grep -q '"encoding": "paper".*"ngram_cross_entropy": [0-9]' "$W/pe.json"
+
 # ---- bad input ----
 head -c 40 "$W/seed.mid" >"$W/broken.mid"
 $GEN -m "$W/m.cnm" --seed "$W/broken.mid" -o "$W/x.mid" >"$W/e.log" 2>&1
