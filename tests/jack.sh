@@ -29,7 +29,8 @@ check "the message names the flag and its range" grep -q -- "--top-p.*0 to 1" "$
 
 # The shipped model when there is one; else untrained weights (the plumbing is under test).
 MODEL="--random-model lstm:32"
-if [ -f "$ROOT/presets/default.cnm" ]; then MODEL="-m $ROOT/presets/default.cnm"; fi
+if [ -n "$CONTINUO_MODEL" ] && [ -f "$CONTINUO_MODEL" ]; then MODEL="-m $CONTINUO_MODEL"
+elif [ -f "$ROOT/presets/default.cnm" ]; then MODEL="-m $ROOT/presets/default.cnm"; fi
 echo "model: $MODEL"
 
 # A server of our own, so that other jackd users on this machine are never touched.

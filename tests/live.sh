@@ -12,7 +12,8 @@ trap 'rm -rf "$T"' EXIT INT TERM
 command -v midicsv >/dev/null && command -v csvmidi >/dev/null || { fail "midicsv/csvmidi not installed (apt-get install midicsv)"; summary; exit 1; }
 
 MODEL="--random-model lstm:32"
-if [ -f "$ROOT/presets/default.cnm" ]; then MODEL="-m $ROOT/presets/default.cnm"; fi
+if [ -n "$CONTINUO_MODEL" ] && [ -f "$CONTINUO_MODEL" ]; then MODEL="-m $CONTINUO_MODEL"
+elif [ -f "$ROOT/presets/default.cnm" ]; then MODEL="-m $ROOT/presets/default.cnm"; fi
 echo "model: $MODEL"
 
 # The seed: 8 notes, C major up and down, at 100 bpm, 480 ticks a beat, on channel 1.
