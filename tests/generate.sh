@@ -62,6 +62,8 @@ $GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/c.mid" --rng 8 >/dev/null 2>&1
 check "same --rng, same file" cmp -s "$W/a.mid" "$W/b.mid"
 if cmp -s "$W/a.mid" "$W/c.mid"; then fail "another --rng gives another continuation"; else ok "another --rng gives another continuation"; fi
 check "32 new notes by default" test "$(notes_on "$W/a.mid")" -eq 32
+CONTINUO_MODEL="$W/m.cnm" $GEN --seed "$W/seed.mid" -o "$W/env.mid" --rng 7 >/dev/null 2>&1
+check "without -m, the default model (\$CONTINUO_MODEL) is used" cmp -s "$W/a.mid" "$W/env.mid"
 out=$($GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/where.mid" --rng 1 2>&1)
 case "$out" in *"wrote $W/where.mid"*) ok "it prints where the file is" ;; *) fail "it prints where the file is: $out" ;; esac
 
