@@ -1,0 +1,67 @@
+# plugin/lv2.mk: the LV2 bundle build/continuo.lv2 (continuo.so, manifest, description,
+# presets, the default model when presets/default.cnm exists), its install rule, and the
+# programs that test and time it: build/san/lv2-harness (lilv, ASan+UBSan) and
+# build/lv2-rt (the same harness unsanitized, with the malloc/lock guard, and the bench).
+
+LV2_BUNDLE   := $(BUILD)/continuo.lv2
+LV2_SO       := $(LV2_BUNDLE)/continuo.so
+LV2_CFLAGS    = $(shell $(PKG_CONFIG) --cflags lv2 2>/dev/null)
+LILV_CFLAGS   = $(shell $(PKG_CONFIG) --cflags lilv-0 2>/dev/null)
+LILV_LIBS     = $(shell $(PKG_CONFIG) --libs lilv-0 2>/dev/null)
+LV2_PRESETS  := $(wildcard presets/*.ttl)
+LV2_MODEL    := $(wildcard presets/default.cnm)
+LV2_DATA     := $(LV2_BUNDLE)/manifest.ttl $(LV2_BUNDLE)/continuo.ttl \
+                $(patsubst presets/%,$(LV2_BUNDLE)/%,$(LV2_PRESETS) $(LV2_MODEL))
+LV2_HARNESS     := $(BUILD)/san/lv2-harness
+LV2_HARNESS_RT  := $(BUILD)/lv2-rt
+
+ALL_TARGETS  += $(LV2_SO) $(LV2_DATA) $(LV2_HARNESS) $(LV2_HARNESS_RT)
+TEST_SCRIPTS += tests/lv2.sh
+BENCH_BINS   += $(LV2_HARNESS_RT)
+BENCH_CMDS   += LV2_PATH=$(abspath $(BUILD)) $(LV2_HARNESS_RT) --bench
+INSTALL_EXTRA += install-lv2
+
+# Only lv2_descriptor is exported: the plugin's own symbols are hidden, and the engine
+# library's are kept out of the dynamic table so two plugins never clash.
+$(BUILD)/lv2obj/continuo.o: plugin/continuo.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) $(LV2_CFLAGS) -fvisibility=hidden -Iplugin -MMD -MP -c $< -o $@
+
+$(LV2_SO): $(BUILD)/lv2obj/continuo.o $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) -shared -fvisibility=hidden -Wl,-z,defs -Wl,--exclude-libs,ALL \
+	    -o $@ $^ $(DEP_LIBS)
+
+$(LV2_BUNDLE)/manifest.ttl: ttl/manifest.ttl.in
+	@mkdir -p $(dir $@)
+	sed 's/@LIB_EXT@/.so/g' $< > $@
+$(LV2_BUNDLE)/continuo.ttl: ttl/continuo.ttl
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(LV2_BUNDLE)/%: presets/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# The harness: sanitized for the behaviour tests ...
+$(BUILD)/san/lv2obj/lv2_harness.o: tests/lv2_harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_SAN) $(LILV_CFLAGS) $(LV2_CFLAGS) -Iplugin -MMD -MP -c $< -o $@
+$(LV2_HARNESS): $(BUILD)/san/lv2obj/lv2_harness.o $(ENGINE_LIB_SAN)
+	$(CC) $(CFLAGS_SAN) -o $@ $^ $(LILV_LIBS) $(DEP_LIBS)
+
+# ... and plain, with the interposer of malloc/free/locks (ASan owns malloc, so the guard
+# cannot live in the sanitized build), for the guard test and the bench.
+$(BUILD)/lv2obj/lv2_harness.o: tests/lv2_harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) $(LILV_CFLAGS) $(LV2_CFLAGS) -DCN_HARNESS_GUARD -Iplugin -MMD -MP -c $< -o $@
+$(BUILD)/lv2obj/malloc_guard.o: tests/malloc_guard.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) -MMD -MP -c $< -o $@
+$(LV2_HARNESS_RT): $(BUILD)/lv2obj/lv2_harness.o $(BUILD)/lv2obj/malloc_guard.o $(ENGINE_LIB)
+	$(CC) $(CFLAGS_RELEASE) -rdynamic -o $@ $^ $(LILV_LIBS) $(DEP_LIBS) -ldl
+
+.PHONY: install-lv2
+install-lv2: $(LV2_SO) $(LV2_DATA)
+	install -d $(DESTDIR)$(LV2DIR)/continuo.lv2
+	install -m 755 $(LV2_SO) $(DESTDIR)$(LV2DIR)/continuo.lv2/
+	install -m 644 $(LV2_DATA) $(DESTDIR)$(LV2DIR)/continuo.lv2/
