@@ -176,6 +176,7 @@ int cn_ngram_choose_order(const cn_ngram *g, const int *const *seqs, const size_
     for (int k = 1; k <= g->max_order; k++) {
         cn_ngram_score sc = cn_ngram_eval(g, k, seqs, lens, n_seqs, skip, scratch);
         if (sc.tokens && sc.cross_entropy < bs.cross_entropy) { bs = sc; best_order = k; }
+        else if (k > best_order + 1) break;   /* worse twice running: longer contexts only overfit more */
     }
     free(scratch);
     if (best) *best = bs;

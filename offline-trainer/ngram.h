@@ -56,7 +56,8 @@ typedef struct {
 cn_ngram_score cn_ngram_eval(const cn_ngram *g, int order, const int *const *seqs,
                              const size_t *lens, int n_seqs, size_t skip, double *scratch);
 
-/* The order 1..max_order with the lowest cross-entropy on the given (validation) sequences;
+/* The order 1..max_order with the lowest cross-entropy on the given (validation) sequences,
+ * trying orders upwards and stopping after two in a row do worse than the best so far;
  * *best gets its score when not NULL. */
 int cn_ngram_choose_order(const cn_ngram *g, const int *const *seqs, const size_t *lens,
                           int n_seqs, size_t skip, cn_ngram_score *best);
