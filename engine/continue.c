@@ -230,7 +230,8 @@ int cn_continuation_alone(const cn_song *full, int seed_notes, double cont_start
                           cn_song *out, double *new_start) {
     cn_song_init(out);
     if (!out->tempos) return -1;
-    out->tempos[0].bpm = full->n_tempos ? full->tempos[0].bpm : 120;
+    for (size_t i = 0; i < full->n_tempos; i++)   /* the tempo in force where the continuation starts */
+        if (i == 0 || full->tempos[i].beat <= cont_start + 1e-9) out->tempos[0].bpm = full->tempos[i].bpm;
     out->ts_num = full->ts_num; out->ts_den = full->ts_den;
     out->program = full->program; out->ppq = full->ppq;
     double bar = full->ts_den > 0 && full->ts_num > 0 ? full->ts_num * 4.0 / full->ts_den : 4.0;
@@ -309,8 +310,15 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
     cn_song full;
     cn_song_init(&full);
     int ok = full.tempos != NULL;
+    if (ok && seed->n_tempos > 1) {   /* the whole tempo map: the continuation alone takes the last */
+        cn_tempo *tm = realloc(full.tempos, seed->n_tempos * sizeof *tm);
+        if (tm) {
+            memcpy(tm, seed->tempos, seed->n_tempos * sizeof *tm);
+            full.tempos = tm; full.n_tempos = seed->n_tempos;
+        } else ok = 0;
+    }
     if (ok) {
-        full.tempos[0].bpm = seed->n_tempos ? seed->tempos[0].bpm : 120;
+        if (seed->n_tempos == 1) full.tempos[0].bpm = seed->tempos[0].bpm;
         full.ts_num = seed->ts_num; full.ts_den = seed->ts_den;
         full.program = seed->program; full.ppq = seed->ppq > 0 ? seed->ppq : 480;
     }

@@ -41,15 +41,17 @@ typedef struct {
 cn_continue_opts cn_continue_defaults(void);
 
 /* Continue seed with model m into out (initialised here; the caller frees it with
- * cn_song_free). info may be NULL. 0, or -1 with err: the seed has no notes, the model's
- * vocabulary does not match its encoding, out of memory. */
+ * cn_song_free). With the seed included, out carries the seed's whole tempo map; alone, the
+ * tempo in force at the seed's end. info may be NULL. 0, or -1 with err: the seed has no notes,
+ * the model's vocabulary does not match its encoding, out of memory. */
 int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *o,
                 cn_song *out, cn_continue_info *info, char *err, size_t errlen);
 void cn_continue_info_free(cn_continue_info *info);
 
 /* From a seed-plus-continuation song (the first seed_notes notes the seed's, the continuation
  * from beat cont_start), the continuation alone, moved earlier by whole bars so that it keeps
- * its place in the bar. *new_start (may be NULL) gets where it now starts. 0, or -1 on OOM. */
+ * its place in the bar, at the tempo in force at cont_start. *new_start (may be NULL) gets
+ * where it now starts. 0, or -1 on OOM. */
 int cn_continuation_alone(const cn_song *full, int seed_notes, double cont_start,
                           cn_song *out, double *new_start);
 #endif

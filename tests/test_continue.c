@@ -201,6 +201,28 @@ TEST(paper_model) {
     cn_model_free(m); cn_song_free(&seed);
 }
 
+TEST(tempo_at_the_seed_end) {
+    cn_song seed; make_seed(&seed);
+    cn_tempo *t = realloc(seed.tempos, 2 * sizeof *t);
+    if (!t) { CHECK(0); cn_song_free(&seed); return; }
+    seed.tempos = t; seed.n_tempos = 2;
+    seed.tempos[1] = (cn_tempo){ .beat = 4, .sec = 0, .bpm = 120 };
+    cn_song_sort(&seed);
+    cn_model *m = event_model(17);
+    if (!m) { CHECK(0); cn_song_free(&seed); return; }
+    cn_continue_opts o = cn_continue_defaults();
+    o.n_notes = 8;
+    cn_song out; char err[256];
+    CHECK(cn_continue(m, &seed, &o, &out, NULL, err, sizeof err) == 0);
+    CHECK(out.tempos[0].bpm == 120);   /* alone: the tempo where the seed ends */
+    cn_song_free(&out);
+    o.include_seed = 1;
+    CHECK(cn_continue(m, &seed, &o, &out, NULL, err, sizeof err) == 0);
+    CHECK(out.n_tempos == 2 && out.tempos[0].bpm == 90 && out.tempos[1].bpm == 120);
+    cn_song_free(&out);
+    cn_model_free(m); cn_song_free(&seed);
+}
+
 TEST(refusals) {
     cn_song seed, empty; make_seed(&seed); cn_song_init(&empty);
     cn_model *m = event_model(16);
@@ -231,6 +253,7 @@ int main(void) {
     RUN(temperatures_and_greedy);
     RUN(key_constraint);
     RUN(paper_model);
+    RUN(tempo_at_the_seed_end);
     RUN(refusals);
     return test_summary();
 }
