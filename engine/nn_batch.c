@@ -207,12 +207,11 @@ static void build_tables(cn_batch *bt) {
     }
 }
 
-/* The weight a layer's kernels read: its table if it has one, else the tensor itself. */
+/* The weight a layer's kernels read: its table if it has one, else the tensor itself (a conv
+ * with K = 1 on activations is [F][Cin][1], already the [K][F][Cin] layout). */
 static const float *layer_w(const cn_batch *bt, int i) {
-    const cn_nn_layer *L = &bt->p.L[i];
     if (bt->tab[i]) return bt->tab[i];
-    if (L->kind == CN_L_CONV1D) return cn_nn_t(bt->m, bt->m->params, L, 0);  /* K = 1: [F][Cin][1] */
-    return cn_nn_t(bt->m, bt->m->params, L, 0);
+    return cn_nn_t(bt->m, bt->m->params, &bt->p.L[i], 0);
 }
 
 static void shard_forward(shard *sh) {

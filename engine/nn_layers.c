@@ -33,6 +33,21 @@ static void colsum_add(float *db, const float *d, int rows, int n) {
     }
 }
 
+/* The same column sums added into two bias gradients (LSTM b_ih and b_hh get identical ones):
+ * one pass over d, in blocks of 256 columns held in a local accumulator. */
+static void colsum_add2(float *db1, float *db2, const float *d, int rows, int n) {
+    float acc[256];
+    for (int j0 = 0; j0 < n; j0 += 256) {
+        int w = n - j0 < 256 ? n - j0 : 256;
+        for (int j = 0; j < w; j++) acc[j] = 0.0f;
+        for (int r = 0; r < rows; r++) {
+            const float *row = d + (size_t)r * n + j0;
+            for (int j = 0; j < w; j++) acc[j] += row[j];
+        }
+        for (int j = 0; j < w; j++) { db1[j0 + j] += acc[j]; db2[j0 + j] += acc[j]; }
+    }
+}
+
 static void relu_mask(float *dy, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
@@ -169,8 +184,7 @@ void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *d
         }
     }
     size_t rows = (size_t)T * B;
-    colsum_add(dbih, G, (int)rows, G4);
-    colsum_add(dbhh, G, (int)rows, G4);
+    colsum_add2(dbih, dbhh, G, (int)rows, G4);
     gemm_tn(G4, H, (T - 1) * B, G + (size_t)B * G4, G4, h, H, 1.0f, dwhh, H);
     if (tok) { cn_embed_backward(dwih, G, tok, (int)rows, G4); return; }
     gemm_tn(G4, In, (int)rows, G, G4, x, In, 1.0f, dwih, In);

@@ -6,7 +6,7 @@
 cd "$(dirname "$0")/.." || exit 1
 c=$(build/bench-nn ${BENCH_NN_ARGS:-2 8 20000}) || { echo "bench-nn failed"; exit 1; }
 echo "$c"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}"
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
     echo "train.torch_seq_per_s: reference missing (no torch in /usr/bin/python3): no ratio"
     exit 0
