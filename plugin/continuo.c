@@ -41,6 +41,7 @@
 #define CN_LV2_MAX_OUT      512   /* outgoing events per segment */
 #define CN_LV2_WORK_STEPS   32    /* model steps per worker request */
 #define CN_LV2_DEFAULT_FILE "default.cnm"
+#define CN_LV2_JITTER_BEATS 0.05  /* host position differences below this are clock jitter */
 
 /* Worker requests (run -> work) and replies (work -> work_response): a header, then for
  * paths the bytes with their terminating NUL. */
@@ -110,6 +111,7 @@ typedef struct {
 
     /* real-time side view of the model */
     int infer_outstanding;
+    double infer_waited;                  /* frames since that request, to notice a lost reply */
     char rt_model_path[CN_LV2_PATH_MAX];  /* what patch:Get answers */
     int notify_path;                      /* send the path on the notify port */
 
@@ -276,16 +278,29 @@ static void apply_position(Continuo *c, const LV2_Atom_Object *obj) {
     lv2_atom_object_get(obj, u->time_bar, &bar, u->time_barBeat, &bar_beat, u->time_beat, &beat,
                         u->time_beatsPerBar, &bpb, u->time_beatsPerMinute, &bpm,
                         u->time_speed, &speed, 0);
-    double v, b;
+    double v, b, host = NAN;
+    int was_rolling = c->clock.valid && c->clock.rolling;
     if (atom_number(u, bpb, &v) && v > 0 && v <= 64) c->clock.beats_per_bar = v;
     if (atom_number(u, bpm, &v) && v > 0 && v <= 1000) c->clock.bpm = v;
     if (atom_number(u, speed, &v)) c->clock.rolling = v > 0;
     if (atom_number(u, beat, &v)) {
-        c->clock.beat = v;
+        host = v;
     } else if (atom_number(u, bar_beat, &v)) {
         double bar_start = floor(c->clock.beat / c->clock.beats_per_bar) * c->clock.beats_per_bar;
         if (atom_number(u, bar, &b)) bar_start = b * c->clock.beats_per_bar;
-        c->clock.beat = bar_start + v;
+        host = bar_start + v;
+    }
+    if (isfinite(host)) {
+        /* Some hosts (Ardour) send a position every cycle, rounded to their tick grid and
+         * drifting a little from the frame count. Small differences while rolling are slewed
+         * in at most a frame per message, so the engine sees a steady clock, not a string of
+         * tiny relocations that would cancel what it plays; larger ones are real jumps. */
+        double diff = host - c->clock.beat;
+        double frame = c->clock.bpm > 0 ? c->clock.bpm / (60.0 * c->rate) : 0;
+        if (was_rolling && c->clock.rolling && frame > 0 && fabs(diff) < CN_LV2_JITTER_BEATS)
+            c->clock.beat += diff > frame ? frame : diff < -frame ? -frame : diff;
+        else
+            c->clock.beat = host;
     }
     c->clock.valid = 1;
 }
@@ -370,10 +385,13 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
 
     if (c->notify_path) write_model_path(c);
     if (c->latency) *c->latency = (float)cn_jam_latency(c->jam);
+    /* A host may drop a request or its reply (Ardour loses the one from its latency-probing
+     * run); after half a second without one, ask again rather than stall for good. */
+    if (c->infer_outstanding && (c->infer_waited += n_samples) > 0.5 * c->rate) c->infer_outstanding = 0;
     if (!c->infer_outstanding && cn_jam_wants_work(c->jam)) {
         c->rt_msg.head.type = CN_WORK_INFER;
         c->rt_msg.head.arg = 0;
-        if (schedule(c, &c->rt_msg, sizeof(cn_work_head))) c->infer_outstanding = 1;
+        if (schedule(c, &c->rt_msg, sizeof(cn_work_head))) { c->infer_outstanding = 1; c->infer_waited = 0; }
     }
     end_outputs(c);
 }
@@ -687,7 +705,11 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data) {
     }
 }
 
-static void activate(LV2_Handle instance) { (void)instance; }
+/* A host may drop pending worker traffic across deactivate(); start afresh. */
+static void activate(LV2_Handle instance) {
+    Continuo *c = (Continuo *)instance;
+    c->infer_outstanding = 0;
+}
 
 /* The notes it holds are ended now; their note-offs go out first in the next run(). */
 static void deactivate(LV2_Handle instance) {

@@ -16,7 +16,7 @@ LV2_HARNESS     := $(BUILD)/san/lv2-harness
 LV2_HARNESS_RT  := $(BUILD)/lv2-rt
 
 ALL_TARGETS  += $(LV2_SO) $(LV2_DATA) $(LV2_HARNESS) $(LV2_HARNESS_RT)
-TEST_SCRIPTS += tests/lv2.sh
+TEST_SCRIPTS += tests/lv2.sh tests/ardour.sh
 BENCH_BINS   += $(LV2_HARNESS_RT)
 BENCH_CMDS   += LV2_PATH=$(abspath $(BUILD)) $(LV2_HARNESS_RT) --bench
 INSTALL_EXTRA += install-lv2
