@@ -49,7 +49,8 @@ static void usage(FILE *f) {
         "  --split T/V/S        piece ratio train/val/test (default 10/3/3, as in the report)\n"
         "  --test-dir DIR       a separate test set (then the corpus is split train/val only)\n"
         "  --epoch-windows N    windows an epoch, a fresh shuffled subset each epoch (default all)\n"
-        "  --val-windows N      cap on validation and test windows, evenly spaced (default 4096; 0 = all)\n"
+        "  --val-windows N      cap on validation and test windows, evenly spaced (default 4096, or\n"
+        "                       epoch-windows/4 within 256..4096 with --epoch-windows; 0 = all)\n"
         "Model\n"
         "  --spec SPEC          architecture (default paper-m1); grammar below\n"
         "  --seed N             seed for the split, the weights, the shuffle, dropout (default 1)\n"
@@ -91,7 +92,7 @@ typedef struct {
     const char *test_dir, *credit, *resume, *zoo, *dump_path;
     int ratio[3];
     int no_ckpt;
-    int epochs_set;
+    int epochs_set, val_windows_set;
     char ckpt_default[1100];
 } train_args;
 
@@ -247,7 +248,10 @@ static int parse_args(int argc, char **argv, train_args *a, int resuming) {
             break;
         }
         case O_EPOCH_WINDOWS: if (get_long("--epoch-windows", v, 0, 2000000000L, &l)) return -1; a->t.epoch_windows = l; break;
-        case O_VAL_WINDOWS: if (get_long("--val-windows", v, 0, 2000000000L, &l)) return -1; a->t.val_windows = l; break;
+        case O_VAL_WINDOWS:
+            if (get_long("--val-windows", v, 0, 2000000000L, &l)) return -1;
+            a->t.val_windows = l; a->val_windows_set = 1;
+            break;
         case O_PROGRESS:
             if (strcmp(v, "auto") == 0) a->t.tty = -1;
             else if (strcmp(v, "bar") == 0) a->t.tty = 1;
@@ -538,6 +542,12 @@ int main(int argc, char **argv) {
     }
     if (!a.t.stride) a.t.stride = a.t.loss_all ? (a.t.seq_len / 2 > 0 ? a.t.seq_len / 2 : 1) : 1;
     if (!a.epochs_set && a.t.minutes <= 0) a.t.epochs = 10;
+    /* short epochs get a proportionate validation set, so that validating does not cost more
+     * than training (an explicit --val-windows wins) */
+    if (!a.val_windows_set && a.t.epoch_windows > 0) {
+        long v = a.t.epoch_windows / 4;
+        a.t.val_windows = v < 256 ? 256 : v > 4096 ? 4096 : v;
+    }
     if (a.t.threads == 1) openblas_set_num_threads(1);
 
     struct sigaction sa;
