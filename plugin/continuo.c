@@ -293,10 +293,10 @@ static void apply_position(Continuo *c, const LV2_Atom_Object *obj) {
     if (isfinite(host)) {
         /* Some hosts (Ardour) send a position every cycle, rounded to their tick grid and
          * drifting a little from the frame count. Small differences while rolling are slewed
-         * in at most a frame per message, so the engine sees a steady clock, not a string of
+         * in at most 1.5 frames per message, so the engine sees a steady clock, not a string of
          * tiny relocations that would cancel what it plays; larger ones are real jumps. */
         double diff = host - c->clock.beat;
-        double frame = c->clock.bpm > 0 ? c->clock.bpm / (60.0 * c->rate) : 0;
+        double frame = c->clock.bpm > 0 ? 1.5 * c->clock.bpm / (60.0 * c->rate) : 0;   /* engine: < 2 */
         if (was_rolling && c->clock.rolling && frame > 0 && fabs(diff) < CN_LV2_JITTER_BEATS)
             c->clock.beat += diff > frame ? frame : diff < -frame ? -frame : diff;
         else

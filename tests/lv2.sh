@@ -32,6 +32,16 @@ trap cleanup EXIT INT TERM
 mkdir -p "$T/lv2"
 ln -s "$BUNDLE" "$T/lv2/continuo.lv2"
 
+# `lv2.sh --bench`: the plugin's make-bench figures (run() at 64-frame blocks), with the
+# shipped model when the bundle has one.
+if [ "${1:-}" = --bench ]; then
+    [ -f "$BUNDLE/default.cnm" ] && export CONTINUO_BENCH_MODEL="$BUNDLE/default.cnm"
+    LV2_PATH=$T/lv2 "$BUILD/lv2-rt" --bench 2>"$T/bench.log"
+    rc=$?
+    [ $rc -ne 0 ] && cat "$T/bench.log" >&2
+    exit $rc
+fi
+
 # Adds a C program's or sub-test's "N passed, N failed" to ours.
 add_summary() {   # name logfile exit-status
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)

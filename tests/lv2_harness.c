@@ -657,6 +657,41 @@ static void test_host_tempo(host *h) {
     dut_free(d);
 }
 
+/* A host that sends its position every cycle, rounded to 1920 ticks a beat and drifting
+ * 0.3% from the frame count (as Ardour does): the answer must survive the jitter. */
+static void test_host_jitter(host *h) {
+    dut *d = dut_new(h, 1);
+    CHECK(d != NULL);
+    if (!d) return;
+    d->controls[CN_PORT_MODE] = 1; d->controls[CN_PORT_THRU] = 0; d->controls[CN_PORT_CHANNEL_OUT] = 4;
+    d->controls[CN_PORT_SEED] = 9;
+    double fpb = FPB(120);
+    const uint32_t block = 512;
+    int n_blocks = (int)(12 * fpb / block);
+    in_event *ev = calloc((size_t)n_blocks + 16, sizeof *ev);
+    int n = 0, k = 0;
+    in_event call[8];
+    int n_call = phrase(call, 3000, fpb);
+    uint64_t last_off = call[n_call - 1].frame;
+    for (int b = 0; b < n_blocks; b++) {
+        uint64_t f = (uint64_t)b * block;
+        while (k < n_call && call[k].frame < f) ev[n++] = call[k++];
+        double beat = floor((double)f / fpb * 1.003 * 1920.0) / 1920.0;
+        ev[n++] = pos_ev(f, 120, 1, beat);
+    }
+    while (k < n_call) ev[n++] = call[k++];
+    script(d, ev, n);
+    run_until(d, (uint64_t)n_blocks * block, &block, 1);
+    uint64_t first = 0;
+    int ons = count_ons(d, 3, 0, &first);
+    CHECKF(ons > 0, "no answer under a jittery host clock");
+    CHECK(ons == 0 || first > last_off);
+    CHECK(held_at(d, 3, d->frame) == 0);
+    CHECK(stream_ok(d));
+    free(ev);
+    dut_free(d);
+}
+
 /* deactivate() ends the held notes: their note-offs lead the first block after activate(). */
 static void test_deactivate(host *h) {
     dut *d = dut_new(h, 1);
@@ -1045,6 +1080,7 @@ int main(int argc, char **argv) {
         RUN_WITH(test_answer_after_silence, &h);
         RUN_WITH(test_interrupt_and_panics, &h);
         RUN_WITH(test_host_tempo, &h);
+        RUN_WITH(test_host_jitter, &h);
         RUN_WITH(test_deactivate, &h);
         RUN_WITH(test_model_parameter, &h);
         RUN_WITH(test_state_round_trip, &h);
