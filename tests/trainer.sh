@@ -56,7 +56,7 @@ printf 'MThd\000\000' > "$W/junk/b.mid"
 printf 'hello\n' > "$W/junk/notes.txt"
 cp "$W/junk/a.mid" "$W/corpus/zz-broken.mid"
 
-SMALL="--spec conv1d:16:3,lstm:24,dropout:0.1 --seq-len 32 --batch 8 --val-windows 16 --threads 2 --progress plain"
+SMALL="--spec conv1d:16:3,lstm:24,dropout:0.1 --seq-len 32 --batch 8 --val-windows 16 --threads 2 --progress plain --lr 0.001 --lr-schedule constant"
 
 run() { "$TRAIN" "$@" >"$W/out.txt" 2>&1; echo $? >"$W/rc"; }
 rc() { cat "$W/rc"; }
@@ -130,11 +130,13 @@ else
 fi
 check "stopped and resumed = uninterrupted, byte for byte" cmp -s "$W/a.cnm" "$W/e.cnm"
 
+# (with the default cosine schedule, whose rate depends on the position in the run)
+run $SMALL --lr 0.003 --lr-schedule cosine --epochs 3 --seed 7 --no-checkpoint -o "$W/cos.cnm" "$W/corpus"
 for k in 2 45; do
-    run $SMALL --epochs 3 --seed 7 --credit "test data (CC0)" -o "$W/g.cnm" --fault-signal-after $k "$W/corpus"
+    run $SMALL --lr 0.003 --lr-schedule cosine --epochs 3 --seed 7 -o "$W/g.cnm" --fault-signal-after $k "$W/corpus"
     check "SIGTERM at step $k: exit 143 with a checkpoint" sh -c "[ $(rc) -eq 143 ] && [ -s '$W/g.cnm.ckpt' ]"
     run --resume "$W/g.cnm.ckpt"
-    check "stopped at step $k and resumed = uninterrupted, byte for byte" cmp -s "$W/a.cnm" "$W/g.cnm"
+    check "stopped at step $k and resumed = uninterrupted, byte for byte" cmp -s "$W/cos.cnm" "$W/g.cnm"
     rm -f "$W/g.cnm" "$W/g.cnm.ckpt"
 done
 
