@@ -2,6 +2,7 @@
  * k3 -> LSTM256 -> LSTM256 -> Dense V; T=100, batch 64), one "name: value unit" per line:
  *   train.seq_per_s            forward + backward + Adam step, loss on the last step (report)
  *   train.all_steps_seq_per_s  the same with the loss on every step
+ *   train.cpu_seq_per_s        last-step training per CPU second (all threads), load-robust
  *   step.us_p50 / step.us_p99  one streaming step with sampling (cn_sample), int8 weights
  *   step.f32_us_p50, step.f16_us_p50, step.i8_us_p50: each weight format
  * Usage: bench-nn [threads (2)] [train steps (8)] [stream steps (20000)] [blas threads (1)]
@@ -23,27 +24,36 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static int cmp_d(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-static double train_rate(cn_model *m, int B, int T, int all, int threads, int steps) {
+/* Sequences per wall second; *cpu_rate gets sequences per CPU second of the whole process
+ * (all threads), which a busy machine disturbs much less. */
+static double train_rate(cn_model *m, int B, int T, int all, int threads, int steps, double *cpu_rate) {
     cn_batch *b = cn_batch_new_threads(m, B, T, all, threads);
     cn_optim o;
     if (!b || cn_optim_init(&o, CN_OPT_ADAM, m->n_params, 1e-3f, 1.0f)) { fprintf(stderr, "bench-nn: out of memory\n"); exit(1); }
     int *tok = malloc(sizeof(int) * B * T), *tgt = malloc(sizeof(int) * B * T);
     uint64_t rng = cn_rng_seed(1);
     for (int i = 0; i < B * T; i++) { tok[i] = (int)(cn_rng_next(&rng) % 300); tgt[i] = (int)(cn_rng_next(&rng) % 300); }
-    double t0 = 0;
+    double t0 = 0, c0 = 0;
     for (int it = -2; it < steps; it++) {   /* two warm-up steps */
-        if (it == 0) t0 = now();
+        if (it == 0) { t0 = now(); c0 = cpu_now(); }
         cn_batch_zero_grads(b);
         cn_batch_forward(b, tok, tgt, 1, (uint64_t)it);
         cn_batch_backward(b);
         cn_optim_step(&o, m->params, cn_batch_grads(b), 1e-3f);
     }
     double dt = (now() - t0) / steps;
+    *cpu_rate = B / ((cpu_now() - c0) / steps);
     cn_optim_free(&o);
     free(tok); free(tgt);
     cn_batch_free(b);
@@ -89,8 +99,10 @@ int main(int argc, char **argv) {
     if (!m) { fprintf(stderr, "bench-nn: %s\n", err); return 1; }
     int B = 64, T = 100;
     if (threads == 1) openblas_set_num_threads(blas);
-    printf("train.seq_per_s: %.1f seq/s\n", train_rate(m, B, T, 0, threads, steps));
-    printf("train.all_steps_seq_per_s: %.1f seq/s\n", train_rate(m, B, T, 1, threads, steps));
+    double cpu_last, cpu_all;
+    printf("train.seq_per_s: %.1f seq/s\n", train_rate(m, B, T, 0, threads, steps, &cpu_last));
+    printf("train.all_steps_seq_per_s: %.1f seq/s\n", train_rate(m, B, T, 1, threads, steps, &cpu_all));
+    printf("train.cpu_seq_per_s: %.1f seq/cpu-s\n", cpu_last);
     openblas_set_num_threads(1);
     double p50[3], p99[3];
     for (int f = 0; f < 3; f++) stream_times(m, (cn_weight_format)f, n, &p50[f], &p99[f]);

@@ -5,6 +5,7 @@
 # a line:
 #   train.torch_seq_per_s            loss on the last step (the report's setup)
 #   train.torch_all_steps_seq_per_s  loss on every step
+#   train.torch_cpu_seq_per_s        last-step training per CPU second (load-robust)
 #   step.torch_us_p50                one stateful step with sampling (conv as 3 column gathers)
 # Usage: OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tests/bench_torch.py [threads] [train steps]
 import sys
@@ -52,10 +53,10 @@ def train_rate(model, every_step, steps):
 
     for _ in range(2):
         one()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(steps):
         one()
-    return B * steps / (time.perf_counter() - t)
+    return B * steps / (time.perf_counter() - t), B * steps / (time.process_time() - c)
 
 
 @torch.no_grad()
@@ -86,6 +87,8 @@ if __name__ == "__main__":
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Model1()
-    print("train.torch_seq_per_s: %.1f seq/s" % train_rate(model, False, steps))
-    print("train.torch_all_steps_seq_per_s: %.1f seq/s" % train_rate(model, True, steps))
+    wall, cpu = train_rate(model, False, steps)
+    print("train.torch_seq_per_s: %.1f seq/s" % wall)
+    print("train.torch_all_steps_seq_per_s: %.1f seq/s" % train_rate(model, True, steps)[0])
+    print("train.torch_cpu_seq_per_s: %.1f seq/cpu-s" % cpu)
     print("step.torch_us_p50: %.1f us" % step_p50(model))
