@@ -39,6 +39,7 @@ ALL_TARGETS := $(ENGINE_LIB) $(TRAINER_LIB) $(TOOLS)
 TEST_BINS   :=
 TEST_SCRIPTS :=
 BENCH_CMDS  :=
+INSTALL_EXTRA :=
 
 .PHONY: all deps test run-tests bench demo install uninstall clean
 .DEFAULT_GOAL := all
@@ -77,6 +78,7 @@ $(BUILD)/san/test_%: $(BUILD)/san/obj/tests/test_%.o $(TRAINER_LIB_SAN) $(ENGINE
 include $(sort $(wildcard */*.mk))
 
 build-all: $(ALL_TARGETS)
+build-tests: $(TEST_BINS)
 
 test:
 	@sh tests/deps.sh test
@@ -93,10 +95,11 @@ run-bench: $(ALL_TARGETS) $(BENCH_BINS)
 
 # A PREFIX inside $HOME is a user install: the bundle goes to ~/.lv2, as hosts look there.
 LV2DIR ?= $(if $(filter $(HOME)/%,$(abspath $(PREFIX))),$(HOME)/.lv2,$(PREFIX)/lib/lv2)
-INSTALL_EXTRA :=
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(TOOLS) $(filter $(BUILD)/continuo-jack $(BUILD)/continuo-live,$(wildcard $(BUILD)/continuo-*)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(filter-out $(BUILD)/continuo-makeseed,$(TOOLS)) $(BUILD)/continuo-jack $(BUILD)/continuo-live $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/continuo
+	install -m 644 presets/seed.mid $(wildcard presets/default.cnm) $(DESTDIR)$(PREFIX)/share/continuo/
 	@$(MAKE) --no-print-directory install-extra PREFIX=$(PREFIX) LV2DIR=$(LV2DIR)
 install-extra: $(INSTALL_EXTRA)
 

@@ -1,0 +1,35 @@
+#!/bin/sh
+# build.sh: the build itself as a test: everything compiles warning-free (-Werror) with
+# clang too, and `make install` lays out the binaries, the shared data and the LV2 bundle
+# for a system install (PREFIX/lib/lv2) and for a user install (~/.lv2).
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT" || exit 1
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+
+if command -v clang >/dev/null 2>&1; then
+    check "clang builds everything (tests included) with -Wall -Wextra -Werror" \
+        sh -c 'make --no-print-directory -j2 CC=clang BUILD=build/clang build-all build-tests >"$0/clang.log" 2>&1' "$T"
+    [ "$FAILN" -gt 0 ] && tail -30 "$T/clang.log"
+else
+    fail "clang is not installed (tests/deps.sh installs it)"
+fi
+
+check "make install (system: PREFIX=/usr/local)" \
+    sh -c 'make --no-print-directory install PREFIX=/usr/local DESTDIR="$0/sys" >"$0/inst.log" 2>&1' "$T"
+for f in bin/continuo-train bin/continuo-generate bin/continuo-eval bin/continuo-info \
+         bin/continuo-tokens bin/continuo-jack bin/continuo-live share/continuo/seed.mid \
+         lib/lv2/continuo.lv2/continuo.so lib/lv2/continuo.lv2/manifest.ttl lib/lv2/continuo.lv2/continuo.ttl; do
+    check "installed: PREFIX/$f" [ -e "$T/sys/usr/local/$f" ]
+done
+if [ -f presets/default.cnm ]; then
+    check "installed: the default model in the bundle and in share/" \
+        [ -f "$T/sys/usr/local/lib/lv2/continuo.lv2/default.cnm" -a -f "$T/sys/usr/local/share/continuo/default.cnm" ]
+fi
+check "make install (user: PREFIX under \$HOME puts the bundle in ~/.lv2)" \
+    sh -c 'make --no-print-directory install PREFIX="$HOME/.local" DESTDIR="$0/user" >>"$0/inst.log" 2>&1 &&
+           [ -f "$0/user$HOME/.lv2/continuo.lv2/continuo.so" ] && [ -x "$0/user$HOME/.local/bin/continuo-generate" ]' "$T"
+if command -v lv2_validate >/dev/null 2>&1; then
+    check "lv2_validate on the installed bundle: Found 0 errors" \
+        sh -c 'lv2_validate "$0"/sys/usr/local/lib/lv2/continuo.lv2/*.ttl 2>&1 | grep -q "Found 0 errors"' "$T"
+fi
+summary
