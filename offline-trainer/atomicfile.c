@@ -1,6 +1,9 @@
 /* atomicfile.c: temp file, fsync, rename (see atomicfile.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <libgen.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,4 +63,20 @@ int cn_path_writable(const char *path, char *err, size_t errlen) {
         return -1;
     }
     return 0;
+}
+
+void cn_afile_clean_stale(const char *path) {
+    char pattern[1100];
+    glob_t g;
+    snprintf(pattern, sizeof pattern, "%s.tmp.*", path);
+    if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0) return;
+    size_t plen = strlen(path) + 5;   /* past "PATH.tmp." */
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *tail = g.gl_pathv[i] + plen;
+        char *end;
+        long pid = strtol(tail, &end, 10);
+        if (end == tail || *end || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) unlink(g.gl_pathv[i]);
+    }
+    globfree(&g);
 }

@@ -14,6 +14,8 @@ int  cn_afile_open(cn_afile *a, const char *path, char *err, size_t errlen);
 /* Checks every write that went before (ferror), flushes, fsyncs, renames. 0 or -1 with err. */
 int  cn_afile_commit(cn_afile *a, char *err, size_t errlen);
 void cn_afile_abort(cn_afile *a);
+/* Removes PATH.tmp.PID files left by a writer that was killed (its PID no longer runs). */
+void cn_afile_clean_stale(const char *path);
 /* Whether a file can be created at path (its folder exists and is writable), without
  * touching path itself: for checking an output path before hours of training. */
 int  cn_path_writable(const char *path, char *err, size_t errlen);

@@ -578,6 +578,14 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    /* temporaries of a run that was killed -9 */
+    cn_afile_clean_stale(a.t.out_path);
+    if (a.t.ckpt_path) {
+        char mt[1200];
+        snprintf(mt, sizeof mt, "%s.model", a.t.ckpt_path);
+        cn_afile_clean_stale(a.t.ckpt_path);
+        cn_afile_clean_stale(mt);
+    }
     cn_corpus c;
     if (load_corpus(&a, &c)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 1; }
     cn_model *m = NULL;

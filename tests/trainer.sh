@@ -152,6 +152,7 @@ run --resume "$W/k.cnm.ckpt" --epochs 4
 check "resume after kill -9 continues past epoch 1" sh -c "grep -Eq 'resuming .* at epoch ([2-9]|[1-9][0-9])' '$W/out.txt' && [ $(rc) -eq 0 ]"
 if [ -x "$INFO" ]; then check "the model after the resumed run is valid" sh -c "'$INFO' '$W/k.cnm' >/dev/null"; fi
 check "no temporary files left beside a finished run" sh -c "! ls '$W'/a.cnm.tmp* '$W'/d.cnm.tmp* 2>/dev/null | grep -q ."
+check "no temporaries of the killed run left after the resumed one" sh -c "! ls '$W'/k.cnm.tmp.* '$W'/k.cnm.ckpt.tmp.* '$W'/k.cnm.ckpt.model.tmp.* 2>/dev/null | grep -q ."
 
 # ---- bad input: each a clear message ----
 run $SMALL --epochs 1 -o /nonexistent-dir/m.cnm "$W/corpus"
