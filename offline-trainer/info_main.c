@@ -2,13 +2,16 @@
  * version, spec, encoding and vocabulary, the training metadata (corpus, tokens, epochs,
  * losses, date, program version, the data's credit), every tensor with its shape and
  * storage type, the parameter count and the file size. A file that does not load gets one
- * message and exit status 1, so the command also serves as a model checker. */
+ * message and exit status 1, so the command also serves as a model checker.
+ * `--half OUT` also writes the model again with float16 weights (half the size), which is
+ * how the shipped default model is kept small. */
 #include <stdio.h>
 #include <string.h>
 #include "modelfile.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: continuo-info MODEL.cnm\n"
+               "       continuo-info --half OUT.cnm MODEL.cnm   (also write a float16 copy)\n"
                "Prints the model file's format, spec, encoding, vocabulary, training metadata\n"
                "and tensors; exits 1 with a message when the file is damaged or not a model.\n");
 }
@@ -23,6 +26,11 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    const char *half_out = NULL;
+    if (argc == 4 && strcmp(argv[1], "--half") == 0) {
+        half_out = argv[2];
+        argv += 2; argc -= 2;
+    }
     if (argc != 2) {
         usage(stderr);
         return 2;
@@ -33,6 +41,11 @@ int main(int argc, char **argv) {
     cn_model *m = cn_model_load_stats(path, &st, err, sizeof err);
     if (!m) {
         fprintf(stderr, "continuo-info: %s\n", err);
+        return 1;
+    }
+    if (half_out && cn_model_save(half_out, m, 1, err, sizeof err) != 0) {
+        fprintf(stderr, "continuo-info: %s\n", err);
+        cn_model_free(m);
         return 1;
     }
 
