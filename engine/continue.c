@@ -100,6 +100,12 @@ static int next_token(sampler *sp, const float *logits, const int *open, int bar
             if (open[p] < 0) sp->masked[CN_EV_NOTE_OFF + p] = BARRED_LOGIT;
             if (bar_note_ons) sp->masked[CN_EV_NOTE_ON + p] = BARRED_LOGIT;
         }
+        /* A velocity only matters for the next note-on: while no note may start, or right after
+         * another velocity, it means nothing, and a model that wants to start a note would
+         * otherwise spend the whole token budget on velocities. */
+        int last = sp->n_seq ? sp->seq[sp->n_seq - 1] : -1;
+        if (bar_note_ons || (last >= CN_EV_VEL && last < CN_EV_VEL + CN_EV_VEL_BINS))
+            for (int b = 0; b < CN_EV_VEL_BINS; b++) sp->masked[CN_EV_VEL + b] = BARRED_LOGIT;
         logits = sp->masked;
     }
     int nr = sp->o->recent > 0 ? sp->o->recent : RECENT_DEFAULT;
