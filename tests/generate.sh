@@ -178,4 +178,15 @@ if [ $rc -eq 2 ] && grep -q "not a key" "$W/e.log"; then ok "an unknown key is r
 $GEN -m "$W/m.cnm" --seed "$W/seed.mid" -o "$W/nodir/x.mid" >"$W/e.log" 2>&1
 rc=$?
 if [ $rc -ne 0 ] && grep -q "nodir" "$W/e.log"; then ok "an unwritable output: clear error"; else fail "unwritable output (exit $rc): $(cat "$W/e.log")"; fi
+
+# The shipped model makes music within its token budget: no run of meaningless tokens
+# (velocities with no note to start) eats the budget before the notes are made.
+if [ -f "$ROOT/presets/default.cnm" ]; then
+    $GEN -m "$ROOT/presets/default.cnm" --seed "$ROOT/presets/seed.mid" -o "$W/def.mid" --notes 96 --rng 1 \
+        --temperature 0.9 --top-p 0.95 --key auto >"$W/def.log" 2>&1
+    rc=$?
+    check "the shipped model: 96 notes, exit 0 ($rc)" [ "$rc" -eq 0 ]
+    check "the shipped model: 96 new notes" test "$(notes_on "$W/def.mid")" -eq 96
+    check "the shipped model: no token-cap stop" sh -c '! grep -q "token cap" "$0"' "$W/def.log"
+fi
 summary
