@@ -66,6 +66,7 @@ typedef struct {
     double seconds, tokens_per_s;  /* wall time of the run, and input tokens a second over it */
     double step_tokens_per_s;      /* input tokens a second in the training steps alone (no validation,
                                     * no saving, no warm-up batch): the benchmark's figure */
+    double step_cpu_tokens_per_s;  /* the same per CPU second of the process */
     long train_windows, val_windows, test_windows;
 } cn_train_result;
 

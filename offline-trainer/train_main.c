@@ -467,8 +467,8 @@ static int load_corpus(const train_args *a, cn_corpus *c) {
 }
 
 static void print_result(const cn_train_result *r, FILE *f) {
-    fprintf(f, "trained %d epochs in %.0f s (%.0f tokens/s, %.0f in the training steps); best validation loss %.4f (accuracy %.3f) at epoch %d; "
-               "test loss %.4f, accuracy %.3f\n", r->epochs, r->seconds, r->tokens_per_s, r->step_tokens_per_s, r->best_val_loss,
+    fprintf(f, "trained %d epochs in %.0f s (%.0f tokens/s, %.0f in the training steps, %.0f per CPU second); best validation loss %.4f (accuracy %.3f) at epoch %d; "
+               "test loss %.4f, accuracy %.3f\n", r->epochs, r->seconds, r->tokens_per_s, r->step_tokens_per_s, r->step_cpu_tokens_per_s, r->best_val_loss,
             r->best_val_acc, r->best_epoch, r->test_loss, r->test_acc);
 }
 
