@@ -105,7 +105,11 @@ check "SIGTERM: continuo-jack exits 0" [ "$rc" -eq 0 ]
 check "SIGTERM leaves no note of ours hanging" [ "$(held_of_ours)" -eq 0 ]
 n_on=$(ours_on); n_off=$(grep -c ': 81 ' "$T/dump.log")
 echo "notes of ours: $n_on on, $n_off off"
-check "note balance: every note-on of ours has its note-off" [ "$n_on" -eq "$n_off" ]
+# Every note-on needs a note-off after it (held_of_ours walks the dump in order). A surplus of
+# note-offs is allowed: when the non-realtime dummy server drops a cycle (an xrun under load),
+# the dump can miss a note-on whose note-off it then sees; a spare note-off never hangs a note.
+check "note balance: every note-on of ours has its note-off" \
+    [ "$n_off" -ge "$n_on" -a "$(held_of_ours)" -eq 0 ]
 grep -q "stopped on a signal" "$T/dut.log" || { cat "$T/dut.log"; fail "no clean-stop message"; }
 
 # Continuous mode keeps notes sounding most of the time: SIGTERM it mid-note.
@@ -127,7 +131,10 @@ check "continuous mode, SIGTERM mid-note: no note left hanging" [ "$(held_in "$T
 # The server going away: a clear message and a non-zero exit.
 "$JACK" -n dut2 $MODEL >"$T/dut2.log" 2>&1 &
 DUT2=$!; PIDS="$PIDS $DUT2"
-wait_for 10 sh -c 'jack_lsp | grep -q "^dut2:in"' || fail "continuo-jack (second) did not start"
+# ports appear before the client is active: wait for its "running" line, so that the server
+# goes away under a running client (not between registration and activation)
+wait_for 10 sh -c 'jack_lsp | grep -q "^dut2:in" && grep -q "running at" "$0"' "$T/dut2.log" ||
+    fail "continuo-jack (second) did not start"
 kill -TERM "$JACKD"
 wait "$JACKD" 2>/dev/null
 n=100; while [ $n -gt 0 ] && kill -0 "$DUT2" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
