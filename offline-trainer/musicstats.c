@@ -4,33 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "musicstats.h"
+#include "sample.h"
 
-/* Krumhansl & Kessler (1982) probe-tone ratings, C major and C minor. */
-static const double kk_major[12] = { 6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88 };
-static const double kk_minor[12] = { 6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17 };
-
-static double pearson(const double *a, const double *b, int rot) {
-    double ma = 0, mb = 0;
-    for (int i = 0; i < 12; i++) { ma += a[i]; mb += b[i]; }
-    ma /= 12; mb /= 12;
-    double sab = 0, saa = 0, sbb = 0;
-    for (int i = 0; i < 12; i++) {
-        double x = a[i] - ma, y = b[(i - rot + 12) % 12] - mb;
-        sab += x * y; saa += x * x; sbb += y * y;
-    }
-    return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0;
-}
-
+/* The key correlation is the sampler's Krumhansl-Kessler key finding (engine/sample.c):
+ * the best major or minor key's profile correlation, so that the statistic and the key
+ * constraint agree on what a key is. */
 double cn_music_key_corr(const double pc_hist[12], int *tonic, int *minor) {
-    double best = -2; int bt = 0, bm = 0;
-    for (int m = 0; m < 2; m++)
-        for (int t = 0; t < 12; t++) {
-            double r = pearson(pc_hist, m ? kk_minor : kk_major, t);
-            if (r > best) { best = r; bt = t; bm = m; }
-        }
-    if (tonic) *tonic = bt;
-    if (minor) *minor = bm;
-    return best < -1 ? 0 : best;
+    int t = 0, m = 0;
+    cn_key_detect(pc_hist, &t, &m);
+    if (tonic) *tonic = t;
+    if (minor) *minor = m;
+    return cn_key_correlation(pc_hist, t, m);
 }
 
 static int cmp_long(const void *a, const void *b) {
