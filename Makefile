@@ -38,7 +38,7 @@ TRAINER_LIB_SAN := $(BUILD)/san/libcontinuo-trainer.a
 ALL_TARGETS := $(ENGINE_LIB) $(TRAINER_LIB) $(TOOLS)
 TEST_BINS   :=
 TEST_SCRIPTS :=
-BENCH_CMDS  :=
+BENCH_CMDS  :=   # shell commands, each ending in ";" (fragments add theirs)
 INSTALL_EXTRA :=
 
 .PHONY: all deps test run-tests bench demo install uninstall clean
@@ -91,7 +91,7 @@ bench: $(ALL_TARGETS)
 	@sh tests/deps.sh build
 	@$(MAKE) --no-print-directory run-bench
 run-bench: $(ALL_TARGETS) $(BENCH_BINS)
-	@$(foreach c,$(BENCH_CMDS),$(c);)
+	@$(BENCH_CMDS) true
 
 # A PREFIX inside $HOME is a user install: the bundle goes to ~/.lv2, as hosts look there.
 LV2DIR ?= $(if $(filter $(HOME)/%,$(abspath $(PREFIX))),$(HOME)/.lv2,$(PREFIX)/lib/lv2)

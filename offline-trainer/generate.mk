@@ -25,4 +25,4 @@ run-demo: $(BUILD)/continuo-generate
 
 .PHONY: run-demo
 
-BENCH_CMDS += sh tests/bench_generate.sh
+BENCH_CMDS += sh tests/bench_generate.sh;

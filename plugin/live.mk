@@ -27,4 +27,4 @@ BENCH_JAM := $(BUILD)/bench-jam
 $(BENCH_JAM): $(BUILD)/obj/tests/bench_jam.o $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
 ALL_TARGETS += $(BENCH_JAM)
-BENCH_CMDS  += $(BENCH_JAM)
+BENCH_CMDS  += $(BENCH_JAM);

@@ -18,7 +18,7 @@ LV2_HARNESS_RT  := $(BUILD)/lv2-rt
 ALL_TARGETS  += $(LV2_SO) $(LV2_DATA) $(LV2_HARNESS) $(LV2_HARNESS_RT)
 TEST_SCRIPTS += tests/lv2.sh tests/ardour.sh
 BENCH_BINS   += $(LV2_HARNESS_RT)
-BENCH_CMDS   += sh tests/lv2.sh --bench
+BENCH_CMDS   += sh tests/lv2.sh --bench;
 INSTALL_EXTRA += install-lv2
 
 # Only lv2_descriptor is exported: the plugin's own symbols are hidden, and the engine

@@ -13,4 +13,4 @@ $(BENCH_NN): $(BUILD)/obj/tests/bench_nn.o $(TRAINER_LIB) $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
 $(BUILD)/obj/tests/bench_nn.o: OPT = -O3 -g
 
-BENCH_CMDS += sh tests/bench_nn.sh
+BENCH_CMDS += sh tests/bench_nn.sh;
