@@ -43,6 +43,8 @@ INSTALL_EXTRA :=
 
 .PHONY: all deps test run-tests bench demo install uninstall clean
 .DEFAULT_GOAL := all
+# Objects of the programs are chained through pattern rules; keep them (no "rm" after a build).
+.SECONDARY:
 
 all:
 	@sh tests/deps.sh build
