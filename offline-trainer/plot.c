@@ -39,7 +39,9 @@ static void escape(FILE *f, const char *s) {
     }
 }
 
-int cn_history_plot_svg(const cn_history *h, const char *path, const char *title, char *err, size_t errlen) {
+/* The plots' axes: the loss range of both curves with 5% margins (never below 0), and the
+ * last epoch. Shared by the SVG and the PNG plots. */
+void cn_history_plot_range(const cn_history *h, double *lo_out, double *hi_out, double *e_max_out) {
     double lo = INFINITY, hi = -INFINITY, e_max = 1;
     for (int i = 0; i < h->n; i++) {
         double v[2] = { h->rows[i].train_loss, h->rows[i].val_loss };
@@ -51,6 +53,12 @@ int cn_history_plot_svg(const cn_history *h, const char *path, const char *title
     if (hi - lo < 1e-6) { hi += 0.5; lo -= 0.5; }
     double pad = 0.05 * (hi - lo);
     lo = lo - pad > 0 ? lo - pad : 0; hi += pad;
+    *lo_out = lo; *hi_out = hi; *e_max_out = e_max;
+}
+
+int cn_history_plot_svg(const cn_history *h, const char *path, const char *title, char *err, size_t errlen) {
+    double lo, hi, e_max;
+    cn_history_plot_range(h, &lo, &hi, &e_max);
 
     cn_afile a;
     if (cn_afile_open(&a, path, err, errlen)) return -1;

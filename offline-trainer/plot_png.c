@@ -46,17 +46,8 @@ static void text(raster *r, int x, int y, const char *s, const uint8_t c[3]) {
 }
 
 static int write_png(const cn_history *h, const char *path, char *err, size_t errlen) {
-    double lo = INFINITY, hi = -INFINITY, e_max = 1;
-    for (int i = 0; i < h->n; i++) {
-        double v[2] = { h->rows[i].train_loss, h->rows[i].val_loss };
-        for (int k = 0; k < 2; k++)
-            if (isfinite(v[k])) { if (v[k] < lo) lo = v[k]; if (v[k] > hi) hi = v[k]; }
-        if (h->rows[i].epoch > e_max) e_max = h->rows[i].epoch;
-    }
-    if (!isfinite(lo)) { lo = 0; hi = 1; }
-    if (hi - lo < 1e-6) { hi += 0.5; lo -= 0.5; }
-    double pad = 0.05 * (hi - lo);
-    lo = lo - pad > 0 ? lo - pad : 0; hi += pad;
+    double lo, hi, e_max;
+    cn_history_plot_range(h, &lo, &hi, &e_max);
 
     raster r = { malloc((size_t)PW * PH * 3) };
     if (!r.px) { snprintf(err, errlen, "%s: out of memory", path); return -1; }
