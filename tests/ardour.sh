@@ -11,14 +11,6 @@ BUNDLE=$BUILD/continuo.lv2
 T=$(mktemp -d "${TMPDIR:-/tmp}/continuo-ardour-XXXXXX")
 CLIENTS=""
 JACKD=""
-alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat"; }
-stop_pid() {   # SIGINT, up to 5 s to exit cleanly, then SIGKILL
-    kill -INT "$1" 2>/dev/null || return 0
-    n=50
-    while alive "$1" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
-}
 cleanup() {
     for p in $CLIENTS; do stop_pid "$p"; done
     [ -n "$JACKD" ] && stop_pid "$JACKD"

@@ -8,3 +8,13 @@ summary() { echo "$PASS passed, $FAILN failed"; [ "$FAILN" -eq 0 ]; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build
 SHARED=${CONTINUO_SHARED:-$ROOT/../shared}
+# alive PID: the process exists and is not a zombie. stop_pid PID: SIGINT, up to 5 s to exit
+# cleanly, then SIGKILL (the JACK tests end every process they start by its own pid).
+alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat"; }
+stop_pid() {   # SIGINT, up to 5 s to exit cleanly, then SIGKILL
+    kill -INT "$1" 2>/dev/null || return 0
+    n=50
+    while alive "$1" && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
