@@ -41,6 +41,7 @@ struct cn_batch {
     shard sh[MAX_SHARDS];
     float *tab[NL];                   /* weight tables: gather [.][V][.] or conv [K][F][Cin] */
     float *bsum[NL];                  /* LSTM b_ih + b_hh */
+    float *whh_pf[NL], *whh_pb[NL];   /* LSTM W_hh packed for the forward and backward steps */
     float *logits;                    /* [B][T][V] */
     float *act, *grads;
     int counted, train;
@@ -85,6 +86,9 @@ static void plan_memory(cn_batch *bt, bump *a) {
         size_t ts = table_size(&p->L[i]);
         bt->tab[i] = ts ? take(a, ts) : NULL;
         bt->bsum[i] = p->L[i].kind == CN_L_LSTM ? take(a, 4 * (size_t)p->L[i].out) : NULL;
+        int H = p->L[i].out;
+        bt->whh_pf[i] = p->L[i].kind == CN_L_LSTM ? take(a, cn_nn_packed_size(4 * H, H)) : NULL;
+        bt->whh_pb[i] = p->L[i].kind == CN_L_LSTM ? take(a, cn_nn_packed_size(H, 4 * H)) : NULL;
     }
     bt->logits = take(a, (size_t)bt->B * T * V);
     for (int s = 0; s < bt->nsh; s++) {
@@ -185,6 +189,9 @@ static void build_tables(cn_batch *bt) {
         if (L->kind == CN_L_LSTM) {
             const float *bi = cn_nn_t(m, m->params, L, 2), *bh = cn_nn_t(m, m->params, L, 3);
             for (int j = 0; j < 4 * L->out; j++) bt->bsum[i][j] = bi[j] + bh[j];
+            const float *whh = cn_nn_t(m, m->params, L, 1);
+            cn_nn_pack_nt(bt->whh_pf[i], whh, 4 * L->out, L->out);
+            cn_nn_pack_nn(bt->whh_pb[i], whh, 4 * L->out, L->out);
         }
         float *tab = bt->tab[i];
         if (!tab) continue;
@@ -240,7 +247,7 @@ static void shard_forward(shard *sh) {
             cn_conv1d_forward(la->y, x, tok, w, cn_nn_t(m, P, L, 1), T, B, L->in, L->out, L->kernel);
             break;
         case CN_L_LSTM:
-            cn_lstm_forward(la->y, la->c, la->tc, la->G, x, tok, w, cn_nn_t(m, P, L, 1), bt->bsum[i], T, B, L->in, L->out);
+            cn_lstm_forward(la->y, la->c, la->tc, la->G, x, tok, w, bt->whh_pf[i], bt->bsum[i], T, B, L->in, L->out);
             break;
         case CN_L_GRU:
             cn_gru_forward(la->y, la->G, la->HN, sh->scratch, x, tok, w, cn_nn_t(m, P, L, 1), cn_nn_t(m, P, L, 2),
@@ -339,7 +346,7 @@ static void shard_backward(shard *sh) {
             break;
         case CN_L_LSTM:
             cn_lstm_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cn_nn_t(m, Gr, L, 2), cn_nn_t(m, Gr, L, 3), cur, la->G,
-                             la->y, la->c, la->tc, x, tok, w, cn_nn_t(m, P, L, 1), sh->scratch, T, B, L->in, L->out);
+                             la->y, la->c, la->tc, x, tok, w, bt->whh_pb[i], sh->scratch, T, B, L->in, L->out);
             break;
         case CN_L_GRU:
             cn_gru_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cn_nn_t(m, Gr, L, 2), cn_nn_t(m, Gr, L, 3), cur, la->G,

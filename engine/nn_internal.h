@@ -44,6 +44,12 @@ void cn_nn_vtanh_to(float *y, const float *x, int n);
 float cn_nn_softmax_row(float *p, const float *z, int V);   /* returns log-sum-exp of z */
 void cn_nn_lstm_cell(float *g, const float *cprev, float *c, float *tc, float *h, int H);
 
+/* nn_gemm.c: C[M][N] += A[M][K] * W for a weight packed once (recurrent steps) */
+size_t cn_nn_packed_size(int N, int K);
+void cn_nn_pack_nt(float *P, const float *W, int N, int K);   /* W [N][K]: the product A W^T */
+void cn_nn_pack_nn(float *P, const float *W, int K, int N);   /* W [K][N]: the product A W */
+void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc);
+
 /* nn_layers.c: batched layers over time-major [T][B][C] activations; grads accumulate. */
 void cn_embed_forward(float *y, const int *tok, const float *E, int rows, int D);
 void cn_embed_backward(float *dE, const float *dy, const int *tok, int rows, int D);
@@ -55,11 +61,12 @@ void cn_conv1d_forward(float *y, const float *x, const int *tok, const float *wk
                        int T, int B, int Cin, int F, int K);
 void cn_conv1d_backward(float *dx, float *dwk, float *dbias, float *dy, const float *y, const float *x,
                         const int *tok, const float *wk, int T, int B, int Cin, int F, int K);
+/* LSTM: whh_pf is W_hh packed by cn_nn_pack_nt(4H, H), whh_pb by cn_nn_pack_nn(4H, H). */
 void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, const int *tok,
-                     const float *wih, const float *whh, const float *bsum, int T, int B, int In, int H);
+                     const float *wih, const float *whh_pf, const float *bsum, int T, int B, int In, int H);
 void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *dbhh, float *dh, float *G,
                       const float *h, const float *c, const float *tc, const float *x, const int *tok,
-                      const float *wih, const float *whh, float *dc, int T, int B, int In, int H);
+                      const float *wih, const float *whh_pb, float *dc, int T, int B, int In, int H);
 void cn_gru_forward(float *h, float *G, float *HN, float *gh, const float *x, const int *tok,
                     const float *wih, const float *whh, const float *bih, const float *bhh,
                     int T, int B, int In, int H);

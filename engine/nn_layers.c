@@ -134,9 +134,10 @@ void cn_conv1d_backward(float *dx, float *dwk, float *dbias, float *dy, const fl
 
 /* ---- LSTM (PyTorch gates i,f,g,o) ----
  * G [T][B][4H] holds the activated gates; c and tc = tanh(c) are kept for the backward.
- * bsum = b_ih + b_hh. With tok, wih is the gather table [V][4H]. */
+ * bsum = b_ih + b_hh. W_hh comes packed (nn_gemm.c): the per-step products then skip
+ * OpenBLAS's repacking of the whole weight at every step. With tok, wih is the gather table [V][4H]. */
 void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, const int *tok,
-                     const float *wih, const float *whh, const float *bsum, int T, int B, int In, int H) {
+                     const float *wih, const float *whh_pf, const float *bsum, int T, int B, int In, int H) {
     int G4 = 4 * H;
     size_t rows = (size_t)T * B;
     if (tok) cn_embed_forward(G, tok, wih, (int)rows, G4);
@@ -147,7 +148,7 @@ void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, co
     }
     for (int t = 0; t < T; t++) {
         float *Gt = G + (size_t)t * B * G4;
-        if (t > 0) gemm_nt(B, G4, H, h + (size_t)(t - 1) * B * H, H, whh, H, 1.0f, Gt, G4);
+        if (t > 0) cn_nn_gemm_packed(B, G4, H, h + (size_t)(t - 1) * B * H, H, whh_pf, Gt, G4);
         for (int b = 0; b < B; b++) {
             size_t r = (size_t)t * B + b;
             cn_nn_lstm_cell(Gt + (size_t)b * G4, t > 0 ? c + (r - B) * H : NULL, c + r * H, tc + r * H, h + r * H, H);
@@ -159,12 +160,12 @@ void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, co
  * (pre-activation). dc is scratch [B][H]. dx may be NULL (first layer). */
 void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *dbhh, float *dh, float *G,
                       const float *h, const float *c, const float *tc, const float *x, const int *tok,
-                      const float *wih, const float *whh, float *dc, int T, int B, int In, int H) {
+                      const float *wih, const float *whh_pb, float *dc, int T, int B, int In, int H) {
     int G4 = 4 * H;
     memset(dc, 0, (size_t)B * H * sizeof(float));
     for (int t = T - 1; t >= 0; t--) {
         float *dht = dh + (size_t)t * B * H;
-        if (t < T - 1) gemm_nn(B, H, G4, G + (size_t)(t + 1) * B * G4, G4, whh, H, 1.0f, dht, H);
+        if (t < T - 1) cn_nn_gemm_packed(B, H, G4, G + (size_t)(t + 1) * B * G4, G4, whh_pb, dht, H);
         for (int b = 0; b < B; b++) {
             size_t r = (size_t)t * B + b;
             float *g = G + r * G4, *dcb = dc + (size_t)b * H;
