@@ -42,6 +42,7 @@ struct cn_batch {
     float *tab[NL];                   /* weight tables: gather [.][V][.] or conv [K][F][Cin] */
     float *bsum[NL];                  /* LSTM b_ih + b_hh */
     float *whh_pf[NL], *whh_pb[NL];   /* LSTM W_hh packed for the forward and backward steps */
+    float *wih_pf[NL], *wih_pb[NL];   /* LSTM W_ih so packed (input from activations only) */
     float *logits;                    /* [B][T][V] */
     float *act, *grads;
     int counted, train;
@@ -89,6 +90,9 @@ static void plan_memory(cn_batch *bt, bump *a) {
         int H = p->L[i].out;
         bt->whh_pf[i] = p->L[i].kind == CN_L_LSTM ? take(a, cn_nn_packed_size(4 * H, H)) : NULL;
         bt->whh_pb[i] = p->L[i].kind == CN_L_LSTM ? take(a, cn_nn_packed_size(H, 4 * H)) : NULL;
+        int wi = p->L[i].kind == CN_L_LSTM && !p->L[i].onehot, In = p->L[i].in;
+        bt->wih_pf[i] = wi ? take(a, cn_nn_packed_size(4 * H, In)) : NULL;
+        bt->wih_pb[i] = wi ? take(a, cn_nn_packed_size(In, 4 * H)) : NULL;
     }
     bt->logits = take(a, (size_t)bt->B * T * V);
     for (int s = 0; s < bt->nsh; s++) {
@@ -192,6 +196,11 @@ static void build_tables(cn_batch *bt) {
             const float *whh = cn_nn_t(m, m->params, L, 1);
             cn_nn_pack_nt(bt->whh_pf[i], whh, 4 * L->out, L->out);
             cn_nn_pack_nn(bt->whh_pb[i], whh, 4 * L->out, L->out);
+            if (bt->wih_pf[i]) {
+                const float *wih = cn_nn_t(m, m->params, L, 0);
+                cn_nn_pack_nt(bt->wih_pf[i], wih, 4 * L->out, L->in);
+                cn_nn_pack_nn(bt->wih_pb[i], wih, 4 * L->out, L->in);
+            }
         }
         float *tab = bt->tab[i];
         if (!tab) continue;
@@ -247,7 +256,7 @@ static void shard_forward(shard *sh) {
             cn_conv1d_forward(la->y, x, tok, w, cn_nn_t(m, P, L, 1), T, B, L->in, L->out, L->kernel);
             break;
         case CN_L_LSTM:
-            cn_lstm_forward(la->y, la->c, la->tc, la->G, x, tok, w, bt->whh_pf[i], bt->bsum[i], T, B, L->in, L->out);
+            cn_lstm_forward(la->y, la->c, la->tc, la->G, x, tok, tok ? w : bt->wih_pf[i], bt->whh_pf[i], bt->bsum[i], T, B, L->in, L->out);
             break;
         case CN_L_GRU:
             cn_gru_forward(la->y, la->G, la->HN, sh->scratch, x, tok, w, cn_nn_t(m, P, L, 1), cn_nn_t(m, P, L, 2),
@@ -346,7 +355,8 @@ static void shard_backward(shard *sh) {
             break;
         case CN_L_LSTM:
             cn_lstm_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cn_nn_t(m, Gr, L, 2), cn_nn_t(m, Gr, L, 3), cur, la->G,
-                             la->y, la->c, la->tc, x, tok, w, bt->whh_pb[i], sh->scratch, T, B, L->in, L->out);
+                             la->y, la->c, la->tc, x, tok, tok ? w : bt->wih_pb[i], bt->whh_pb[i], sh->scratch, T, B,
+                             L->in, L->out);
             break;
         case CN_L_GRU:
             cn_gru_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cn_nn_t(m, Gr, L, 2), cn_nn_t(m, Gr, L, 3), cur, la->G,

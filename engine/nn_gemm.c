@@ -56,13 +56,14 @@ static inline void store32(float *c, const v16 *a, const v16 *b, int w) {
     memcpy(c, t, (size_t)w * sizeof(float));
 }
 
-/* C[M][N] += A[M][K] * (the packed weight), C row-major with leading dimension ldc. */
-void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc) {
+/* C[M][N] += A * (the packed weight) for rows m0 .. m1 of C, A[m][k] at A[m*rs + k*ks]. */
+static void gemm_rows(int m0, int m1, int N, int K, const float *A, size_t rs, size_t ks, const float *P,
+                      float *C, int ldc) {
     for (int p = 0; p * PANEL < N; p++) {
         const float *pp = P + (size_t)p * K * PANEL;
         int col = p * PANEL, w = N - col < PANEL ? N - col : PANEL;
-        int m = 0;
-        for (; m + ROWS <= M; m += ROWS) {
+        int m = m0;
+        for (; m + ROWS <= m1; m += ROWS) {
             /* eight rows spelled out: at -O2 a loop over an accumulator array is not
              * unrolled and the accumulators would live in memory */
             v16 a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7;
@@ -71,12 +72,12 @@ void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float
             load32(&a2, &b2, cr + 2 * (size_t)ldc, w); load32(&a3, &b3, cr + 3 * (size_t)ldc, w);
             load32(&a4, &b4, cr + 4 * (size_t)ldc, w); load32(&a5, &b5, cr + 5 * (size_t)ldc, w);
             load32(&a6, &b6, cr + 6 * (size_t)ldc, w); load32(&a7, &b7, cr + 7 * (size_t)ldc, w);
-            const float *ar = A + (size_t)m * lda;
+            const float *ar = A + (size_t)m * rs;
             for (int k = 0; k < K; k++) {
                 v16 w0, w1;
                 memcpy(&w0, pp + (size_t)k * PANEL, 64);
                 memcpy(&w1, pp + (size_t)k * PANEL + 16, 64);
-#define ROW(r, acc0, acc1) { float s = ar[(size_t)(r) * lda + k]; v16 bc = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s }; \
+#define ROW(r, acc0, acc1) { float s = ar[(size_t)(r) * rs + (size_t)k * ks]; v16 bc = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s }; \
                              acc0 += bc * w0; acc1 += bc * w1; }
                 ROW(0, a0, b0) ROW(1, a1, b1) ROW(2, a2, b2) ROW(3, a3, b3)
                 ROW(4, a4, b4) ROW(5, a5, b5) ROW(6, a6, b6) ROW(7, a7, b7)
@@ -87,15 +88,15 @@ void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float
             store32(cr + 4 * (size_t)ldc, &a4, &b4, w); store32(cr + 5 * (size_t)ldc, &a5, &b5, w);
             store32(cr + 6 * (size_t)ldc, &a6, &b6, w); store32(cr + 7 * (size_t)ldc, &a7, &b7, w);
         }
-        for (; m < M; m++) {
+        for (; m < m1; m++) {
             v16 c0, c1;
             load32(&c0, &c1, C + (size_t)m * ldc + col, w);
-            const float *a = A + (size_t)m * lda;
+            const float *a = A + (size_t)m * rs;
             for (int k = 0; k < K; k++) {
                 v16 w0, w1;
                 memcpy(&w0, pp + (size_t)k * PANEL, 64);
                 memcpy(&w1, pp + (size_t)k * PANEL + 16, 64);
-                float s = a[k];
+                float s = a[(size_t)k * ks];
                 v16 b = { s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s };
                 c0 += b * w0;
                 c1 += b * w1;
@@ -103,4 +104,21 @@ void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float
             store32(C + (size_t)m * ldc + col, &c0, &c1, w);
         }
     }
+}
+
+/* Blocks of rows whose A slice (about 128 KB) stays in L2 while every panel passes over it. */
+static void gemm_blocked(int M, int N, int K, const float *A, size_t rs, size_t ks, const float *P,
+                         float *C, int ldc) {
+    int mb = K > 0 ? 32768 / K / ROWS * ROWS : M;
+    if (mb < ROWS) mb = ROWS;
+    for (int m0 = 0; m0 < M; m0 += mb)
+        gemm_rows(m0, M - m0 < mb ? M : m0 + mb, N, K, A, rs, ks, P, C, ldc);
+}
+
+void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc) {
+    gemm_blocked(M, N, K, A, (size_t)lda, 1, P, C, ldc);
+}
+
+void cn_nn_gemm_packed_at(int M, int N, int K, const float *At, int lda, const float *P, float *C, int ldc) {
+    gemm_blocked(M, N, K, At, 1, (size_t)lda, P, C, ldc);
 }

@@ -49,6 +49,8 @@ size_t cn_nn_packed_size(int N, int K);
 void cn_nn_pack_nt(float *P, const float *W, int N, int K);   /* W [N][K]: the product A W^T */
 void cn_nn_pack_nn(float *P, const float *W, int K, int N);   /* W [K][N]: the product A W */
 void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc);
+/* the same with A given transposed, At [K][M] (leading dimension lda): C += At^T W */
+void cn_nn_gemm_packed_at(int M, int N, int K, const float *At, int lda, const float *P, float *C, int ldc);
 
 /* nn_layers.c: batched layers over time-major [T][B][C] activations; grads accumulate. */
 void cn_embed_forward(float *y, const int *tok, const float *E, int rows, int D);

@@ -135,16 +135,22 @@ void cn_conv1d_backward(float *dx, float *dwk, float *dbias, float *dy, const fl
 /* ---- LSTM (PyTorch gates i,f,g,o) ----
  * G [T][B][4H] holds the activated gates; c and tc = tanh(c) are kept for the backward.
  * bsum = b_ih + b_hh. W_hh comes packed (nn_gemm.c): the per-step products then skip
- * OpenBLAS's repacking of the whole weight at every step. With tok, wih is the gather table [V][4H]. */
+ * OpenBLAS's repacking of the whole weight at every step. With tok, wih is the gather table
+ * [V][4H]; otherwise W_ih packed too, by cn_nn_pack_nt(4H, In) for the forward and
+ * cn_nn_pack_nn(4H, In) for the backward. */
 void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, const int *tok,
                      const float *wih, const float *whh_pf, const float *bsum, int T, int B, int In, int H) {
     int G4 = 4 * H;
     size_t rows = (size_t)T * B;
-    if (tok) cn_embed_forward(G, tok, wih, (int)rows, G4);
-    else gemm_nt((int)rows, G4, In, x, In, wih, In, 0.0f, G, G4);
-    for (size_t r = 0; r < rows; r++) {
-        float *g = G + r * G4;
-        for (int j = 0; j < G4; j++) g[j] += bsum[j];
+    if (tok) {
+        cn_embed_forward(G, tok, wih, (int)rows, G4);
+        for (size_t r = 0; r < rows; r++) {
+            float *g = G + r * G4;
+            for (int j = 0; j < G4; j++) g[j] += bsum[j];
+        }
+    } else {
+        for (size_t r = 0; r < rows; r++) memcpy(G + r * G4, bsum, (size_t)G4 * sizeof(float));
+        cn_nn_gemm_packed((int)rows, G4, In, x, In, wih, G, G4);
     }
     for (int t = 0; t < T; t++) {
         float *Gt = G + (size_t)t * B * G4;
@@ -189,7 +195,10 @@ void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *d
     gemm_tn(G4, H, (T - 1) * B, G + (size_t)B * G4, G4, h, H, 1.0f, dwhh, H);
     if (tok) { cn_embed_backward(dwih, G, tok, (int)rows, G4); return; }
     gemm_tn(G4, In, (int)rows, G, G4, x, In, 1.0f, dwih, In);
-    if (dx) gemm_nn((int)rows, In, G4, G, G4, wih, In, 0.0f, dx, In);
+    if (dx) {
+        memset(dx, 0, rows * In * sizeof(float));
+        cn_nn_gemm_packed((int)rows, In, G4, G, G4, wih, dx, In);
+    }
 }
 
 /* ---- GRU (PyTorch gates r,z,n; n = tanh(W_in x + b_in + r*(W_hn h + b_hn))) ----
