@@ -28,6 +28,7 @@ typedef struct {
     layer_act la[NL];
     float *d0, *d1;                   /* gradients w.r.t. activations, ping-pong */
     float *scratch;                   /* LSTM dc, GRU gh, BatchNorm sums */
+    float *pack;                      /* LSTM weight gradients: one packed chunk of x or h */
     float *dz;                        /* d loss / d logits, [rows_out][V] */
     float *grads;                     /* the batch's (shard 0) or its own (summed after) */
     double loss; int correct;
@@ -127,6 +128,7 @@ static void plan_memory(cn_batch *bt, bump *a) {
         sh->d0 = take(a, rows * maxw);
         sh->d1 = take(a, rows * maxw);
         sh->scratch = take(a, (size_t)sh->B * maxs);
+        sh->pack = take(a, cn_nn_gemm_tn_scratch(maxw));
         sh->dz = take(a, (bt->all ? rows : (size_t)sh->B) * V);
     }
 }
@@ -355,7 +357,7 @@ static void shard_backward(shard *sh) {
             break;
         case CN_L_LSTM:
             cn_lstm_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cn_nn_t(m, Gr, L, 2), cn_nn_t(m, Gr, L, 3), cur, la->G,
-                             la->y, la->c, la->tc, x, tok, tok ? w : bt->wih_pb[i], bt->whh_pb[i], sh->scratch, T, B,
+                             la->y, la->c, la->tc, x, tok, tok ? w : bt->wih_pb[i], bt->whh_pb[i], sh->scratch, sh->pack, T, B,
                              L->in, L->out);
             break;
         case CN_L_GRU:

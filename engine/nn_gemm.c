@@ -29,16 +29,21 @@ void cn_nn_pack_nt(float *P, const float *W, int N, int K) {
         }
 }
 
-/* P[p][k][i] = W[k][p*32 + i], zero past N: W is [K][N] row-major (the product is A W). */
-void cn_nn_pack_nn(float *P, const float *W, int K, int N) {
+/* P[p][k][i] = W[k][p*32 + i], zero past N: W is [K][N] row-major, leading dimension ldw. */
+static void pack_nn_ld(float *P, const float *W, int K, int N, int ldw) {
     for (int p = 0; p * PANEL < N; p++)
         for (int k = 0; k < K; k++) {
             float *d = P + ((size_t)p * K + k) * PANEL;
             for (int i = 0; i < PANEL; i++) {
                 int n = p * PANEL + i;
-                d[i] = n < N ? W[(size_t)k * N + n] : 0.0f;
+                d[i] = n < N ? W[(size_t)k * ldw + n] : 0.0f;
             }
         }
+}
+
+/* W is [K][N] row-major (the product is A W). */
+void cn_nn_pack_nn(float *P, const float *W, int K, int N) {
+    pack_nn_ld(P, W, K, N, N);
 }
 
 /* Loads/stores 32 floats of a C row, only the first w of them real (w < 32 in the last panel). */
@@ -121,4 +126,21 @@ void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float
 
 void cn_nn_gemm_packed_at(int M, int N, int K, const float *At, int lda, const float *P, float *C, int ldc) {
     gemm_blocked(M, N, K, At, 1, (size_t)lda, P, C, ldc);
+}
+
+/* The weight-gradient product C[M][N] += At^T Bm (At [K][M], Bm [K][N]) with K = all rows of a
+ * batch: K is cut into chunks of KC so each packed chunk of Bm and its slice of At stay in
+ * cache; scratch holds one packed chunk, cn_nn_gemm_tn_scratch(N) floats. */
+#define KC 256
+size_t cn_nn_gemm_tn_scratch(int N) {
+    return cn_nn_packed_size(N, KC);
+}
+
+void cn_nn_gemm_tn(int M, int N, int K, const float *At, int lda, const float *Bm, int ldb, float *C, int ldc,
+                   float *scratch) {
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        int kc = K - k0 < KC ? K - k0 : KC;
+        pack_nn_ld(scratch, Bm + (size_t)k0 * ldb, kc, N, ldb);
+        gemm_blocked(M, N, kc, At + (size_t)k0 * lda, 1, (size_t)lda, scratch, C, ldc);
+    }
 }

@@ -51,6 +51,10 @@ void cn_nn_pack_nn(float *P, const float *W, int K, int N);   /* W [K][N]: the p
 void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc);
 /* the same with A given transposed, At [K][M] (leading dimension lda): C += At^T W */
 void cn_nn_gemm_packed_at(int M, int N, int K, const float *At, int lda, const float *P, float *C, int ldc);
+/* C[M][N] += At^T Bm, At [K][M], Bm [K][N], packing Bm in chunks into scratch (a weight gradient) */
+size_t cn_nn_gemm_tn_scratch(int N);
+void cn_nn_gemm_tn(int M, int N, int K, const float *At, int lda, const float *Bm, int ldb, float *C, int ldc,
+                   float *scratch);
 
 /* nn_layers.c: batched layers over time-major [T][B][C] activations; grads accumulate. */
 void cn_embed_forward(float *y, const int *tok, const float *E, int rows, int D);
@@ -68,7 +72,7 @@ void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, co
                      const float *wih, const float *whh_pf, const float *bsum, int T, int B, int In, int H);
 void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *dbhh, float *dh, float *G,
                       const float *h, const float *c, const float *tc, const float *x, const int *tok,
-                      const float *wih, const float *whh_pb, float *dc, int T, int B, int In, int H);
+                      const float *wih, const float *whh_pb, float *dc, float *pack, int T, int B, int In, int H);
 void cn_gru_forward(float *h, float *G, float *HN, float *gh, const float *x, const int *tok,
                     const float *wih, const float *whh, const float *bih, const float *bhh,
                     int T, int B, int In, int H);

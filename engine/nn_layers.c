@@ -163,10 +163,11 @@ void cn_lstm_forward(float *h, float *c, float *tc, float *G, const float *x, co
 }
 
 /* dh [T][B][H]: gradient w.r.t. h from above; used as scratch. G is overwritten by dG
- * (pre-activation). dc is scratch [B][H]. dx may be NULL (first layer). */
+ * (pre-activation). dc is scratch [B][H]; pack is scratch of cn_nn_gemm_tn_scratch(max(In, H))
+ * floats. dx may be NULL (first layer). */
 void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *dbhh, float *dh, float *G,
                       const float *h, const float *c, const float *tc, const float *x, const int *tok,
-                      const float *wih, const float *whh_pb, float *dc, int T, int B, int In, int H) {
+                      const float *wih, const float *whh_pb, float *dc, float *pack, int T, int B, int In, int H) {
     int G4 = 4 * H;
     memset(dc, 0, (size_t)B * H * sizeof(float));
     for (int t = T - 1; t >= 0; t--) {
@@ -192,9 +193,9 @@ void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *d
     }
     size_t rows = (size_t)T * B;
     colsum_add2(dbih, dbhh, G, (int)rows, G4);
-    gemm_tn(G4, H, (T - 1) * B, G + (size_t)B * G4, G4, h, H, 1.0f, dwhh, H);
+    cn_nn_gemm_tn(G4, H, (T - 1) * B, G + (size_t)B * G4, G4, h, H, dwhh, H, pack);
     if (tok) { cn_embed_backward(dwih, G, tok, (int)rows, G4); return; }
-    gemm_tn(G4, In, (int)rows, G, G4, x, In, 1.0f, dwih, In);
+    cn_nn_gemm_tn(G4, In, (int)rows, G, G4, x, In, dwih, In, pack);
     if (dx) {
         memset(dx, 0, rows * In * sizeof(float));
         cn_nn_gemm_packed((int)rows, In, G4, G, G4, wih, dx, In);
