@@ -1,7 +1,7 @@
 /* continuo_live.c: build/continuo-live, the live engine over PortMIDI for hardware keyboards,
  * and a file mode that needs no device: --in-file SEED.mid --out-file OUT.mid plays the seed
- * into the engine on a simulated clock (faster than real time, the same engine calls as live)
- * and records what comes out as a MIDI file. With no MIDI device it says so and exits 3. */
+ * into the engine on a simulated clock (engine/jam_sim.c: faster than real time, the same engine
+ * calls as live) and records what comes out as a MIDI file. With no MIDI device it says so and exits 3. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 #include "frontend_opts.h"
 #include "jam.h"
+#include "jam_sim.h"
 #include "midi.h"
 
 #define MAX_MSGS 1024
@@ -44,38 +45,7 @@ static void usage(FILE *f) {
     cn_fe_help(f);
 }
 
-/* ---- recording what comes out ---- */
-typedef struct { cn_song song; double start[16][128]; int vel[16][128]; int n_on; } recorder;
-
-static void rec_off(recorder *r, int ch, int p, double beat) {
-    if (r->start[ch][p] < 0) return;
-    double dur = beat - r->start[ch][p];
-    cn_song_add_note(&r->song, r->start[ch][p], dur > 1e-6 ? dur : 1e-6, p, r->vel[ch][p], ch);
-    r->start[ch][p] = -1;
-}
-static void rec_msg(recorder *r, const cn_midi_msg *m, double beat) {
-    int st = m->data[0] & 0xF0, ch = m->data[0] & 15, p = m->data[1] & 127;
-    if (st == 0x90 && m->data[2] > 0) {
-        rec_off(r, ch, p, beat);
-        r->start[ch][p] = beat; r->vel[ch][p] = m->data[2];
-        r->n_on++;
-    } else if (st == 0x80 || st == 0x90) {
-        rec_off(r, ch, p, beat);
-    } else if (st == 0xB0 && (m->data[1] == 123 || m->data[1] == 120)) {
-        for (int q = 0; q < 128; q++) rec_off(r, ch, q, beat);
-    }
-}
-
-/* ---- file mode ---- */
-typedef struct { double beat; cn_midi_msg m; } timed_msg;
-static int cmp_timed(const void *a, const void *b) {
-    const timed_msg *x = a, *y = b;
-    if (x->beat != y->beat) return x->beat < y->beat ? -1 : 1;
-    /* note-offs before note-ons at the same time, so a repeated note is not cut */
-    int xo = (x->m.data[0] & 0xF0) == 0x90, yo = (y->m.data[0] & 0xF0) == 0x90;
-    return xo - yo;
-}
-
+/* ---- file mode: the engine on a simulated clock (engine/jam_sim.c) ---- */
 static int file_mode(const cn_fe_opts *o, int bpm_given, cn_jam *jam, const char *in_path, const char *out_path,
                      double length) {
     char err[512];
@@ -93,72 +63,33 @@ static int file_mode(const cn_fe_opts *o, int bpm_given, cn_jam *jam, const char
     p.bpm = (float)bpm;
     cn_jam_set_params(jam, &p);
 
-    size_t n_ev = seed.n_notes * 2;
-    timed_msg *ev = malloc(n_ev * sizeof *ev);
-    recorder *r = calloc(1, sizeof *r);
-    if (!ev || !r) { fprintf(stderr, "continuo-live: out of memory\n"); free(ev); free(r); cn_song_free(&seed); return 1; }
-    for (size_t i = 0; i < seed.n_notes; i++) {
-        const cn_note *nt = &seed.notes[i];
-        timed_msg *a = &ev[2 * i], *b = &ev[2 * i + 1];
-        memset(a, 0, sizeof *a); memset(b, 0, sizeof *b);
-        a->beat = nt->start_beat; a->m.size = 3;
-        a->m.data[0] = (uint8_t)(0x90 | (nt->channel & 15)); a->m.data[1] = nt->pitch; a->m.data[2] = nt->velocity ? nt->velocity : 64;
-        b->beat = nt->start_beat + nt->dur_beat; b->m.size = 3;
-        b->m.data[0] = (uint8_t)(0x80 | (nt->channel & 15)); b->m.data[1] = nt->pitch;
+    cn_jam_sim_opts so;
+    cn_jam_sim_defaults(&so);
+    so.bpm = bpm;
+    so.beats_per_bar = seed.ts_num > 0 ? seed.ts_num : 4;
+    so.length_beats = length > 0 ? length : p.silence_beats + p.response_beats + 2;
+    so.stop = &g_signalled;
+    cn_song rec;
+    cn_jam_sim_info info;
+    if (cn_jam_sim_run(jam, &seed, &so, &rec, &info, err, sizeof err)) {
+        fprintf(stderr, "continuo-live: %s: %s\n", in_path, err);
+        cn_song_free(&seed);
+        return 1;
     }
-    qsort(ev, n_ev, sizeof *ev, cmp_timed);
-    double seed_end = ev[n_ev - 1].beat;
-    if (length <= 0) length = p.silence_beats + p.response_beats + 2;
-    double end_beat = seed_end + length;
-
-    cn_song_init(&r->song);
-    if (r->song.tempos) r->song.tempos[0].bpm = bpm;
-    for (int c = 0; c < 16; c++) for (int q = 0; q < 128; q++) r->start[c][q] = -1;
-
-    /* a simulated clock: 48 kHz in blocks of 480 frames (10 ms), the worker run to idle
-     * between blocks, as if inference were free */
-    const double sr = 48000.0, fpb = sr * 60.0 / bpm;
-    const uint32_t block = 480;
-    static cn_midi_msg in[MAX_MSGS], out[MAX_MSGS];
-    size_t next = 0;
-    uint64_t frame = 0, end_frame = (uint64_t)ceil(end_beat * fpb);
-    int seed_ons = 0;
-    while (frame < end_frame && !g_signalled) {
-        int n_in = 0;
-        while (next < n_ev && n_in < MAX_MSGS && llround(ev[next].beat * fpb) < (long long)(frame + block)) {
-            in[n_in] = ev[next].m;
-            long long f = llround(ev[next].beat * fpb) - (long long)frame;
-            in[n_in].frame = (uint32_t)(f < 0 ? 0 : f);
-            if ((in[n_in].data[0] & 0xF0) == 0x90) seed_ons++;
-            n_in++; next++;
-        }
-        cn_jam_time t;
-        memset(&t, 0, sizeof t);
-        t.n_frames = block; t.sample_rate = sr; t.beats_per_bar = seed.ts_num > 0 ? seed.ts_num : 4;
-        int k = cn_jam_run(jam, &t, in, n_in, out, MAX_MSGS);
-        for (int i = 0; i < k; i++) rec_msg(r, &out[i], (double)(frame + out[i].frame) / fpb);
-        frame += block;
-        while (cn_jam_work(jam, 4096) > 0) {}
-    }
-    int k = cn_jam_panic(jam, 0, out, MAX_MSGS);   /* the end: every held note ends here */
-    for (int i = 0; i < k; i++) rec_msg(r, &out[i], (double)frame / fpb);
-    for (int c = 0; c < 16; c++) for (int q = 0; q < 128; q++) rec_off(r, c, q, (double)frame / fpb);
-    cn_song_sort(&r->song);
     int rc = 0;
-    if (cn_midi_write(out_path, &r->song, err, sizeof err)) {
+    if (cn_midi_write(out_path, &rec, err, sizeof err)) {
         fprintf(stderr, "continuo-live: %s\n", err);
         rc = 1;
     } else {
         int engine_notes = 0;
-        for (size_t i = 0; i < r->song.n_notes; i++)
-            if (r->song.notes[i].channel == p.channel_out - 1 && r->song.notes[i].start_beat >= seed_end - 1e-9) engine_notes++;
+        for (size_t i = 0; i < rec.n_notes; i++)
+            if (rec.notes[i].channel == p.channel_out - 1 && rec.notes[i].start_beat >= info.in_end_beat - 1e-9) engine_notes++;
         fprintf(stderr, "continuo-live: %s: %d seed notes at %.1f bpm in, %zu notes out (%d after the seed), "
-                "%.1f beats -> %s\n", in_path, seed_ons, bpm, r->song.n_notes, engine_notes, end_beat, out_path);
+                "%.1f beats -> %s\n", in_path, info.in_note_ons, bpm, rec.n_notes, engine_notes,
+                info.in_end_beat + so.length_beats, out_path);
     }
-    cn_song_free(&r->song);
+    cn_song_free(&rec);
     cn_song_free(&seed);
-    free(r);
-    free(ev);
     return rc;
 }
 
