@@ -5,7 +5,8 @@
  *     own training split (from the corpus its metadata names) or on --ngram-train files, its
  *     order chosen on validation pieces: "does the network beat counting?";
  *   - music statistics of continuations generated from seeds taken from the files, beside the
- *     same statistics of the files' true continuations. */
+ *     same statistics of the files' true continuations.
+ * With --listen it is the listening yardstick instead (listen_cli.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include "continue.h"
 #include "corpus.h"
+#include "listen_cli.h"
 #include "midi.h"
 #include "modelcorpus.h"
 #include "modelfile.h"
@@ -44,7 +46,9 @@ static void usage(FILE *f) {
         "  --cont-beats B      continuation length (default 16)\n"
         "  --temperature T, --top-k K, --top-p P, --repeat-penalty R, --max-run N, --key K, --rng SEED\n"
         "                      sampling for the continuations (as continuo-generate)\n"
-        "  -q                  no progress on stderr\n");
+        "  -q                  no progress on stderr\n"
+        "  --listen            the listening yardstick instead: continuations judged against the\n"
+        "                      real ones, feature by feature (continuo-eval --listen --help)\n");
 }
 
 typedef struct {
@@ -406,6 +410,8 @@ static void print_text(const report *r, const eval_args *a) {
 }
 
 int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)   /* the listening yardstick is its own command (listen_cli.c) */
+        if (!strcmp(argv[i], "--listen")) return cn_listen_main(argc, argv);
     eval_args a;
     if (parse_args(argc, argv, &a)) return 2;
     int progress = !a.quiet && isatty(fileno(stderr));   /* \r lines only for a person watching */
