@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "continue.h"
+#include "note_player.h"
 #include "rng.h"
 #include "tokens.h"
 
@@ -29,6 +30,8 @@ cn_continue_opts cn_continue_defaults(void) {
     o.recent = RECENT_DEFAULT;
     o.rng_seed = 1;
     o.weights = CN_W_F32;
+    o.key_control = CN_CTRL_FROM_SEED;
+    o.density_control = 0;
     return o;
 }
 
@@ -232,6 +235,66 @@ static int continue_paper(sampler *sp, cn_stream *st, const cn_song *seed, note_
     return 0;
 }
 
+/* Note encoding: the controls, from the options or the seed. */
+static void note_controls(const cn_continue_opts *o, const cn_song *seed, double seed_end, int *key_tok, int *dens_tok) {
+    if (o->key_control == CN_CTRL_OFF) *key_tok = CN_NT_KEY_NONE;
+    else if (o->key_control >= 0 && o->key_control < 24) *key_tok = CN_NT_KEY + o->key_control;
+    else *key_tok = cn_nt_key_of(seed->notes, seed->n_notes, 0, -1e300, 1e300);   /* the whole seed */
+    double first = seed->notes[0].start_beat, span = seed_end - first;
+    double d = o->density_control > 0 ? o->density_control
+             : (double)seed->n_notes / (span > 1 ? span : 1);
+    *dens_tok = o->density_control < 0 ? CN_NT_DENS_NONE : CN_NT_DENS + cn_nt_dens_bin(d);
+}
+
+/* Note encoding: the seed (with the controls fixed at every slot) primes the stream; sampled
+ * PITCH+DUR pairs are notes with their lengths, so nothing is left to release. */
+static int continue_note(sampler *sp, cn_stream *st, const cn_song *seed, note_list *notes,
+                         double *stream_end, cn_continue_info *info, char *err, size_t errlen) {
+    const cn_continue_opts *o = sp->o;
+    double end = seed_end_beat(seed);
+    int key_tok, dens_tok;
+    note_controls(o, seed, end, &key_tok, &dens_tok);
+    cn_song padded = *seed;   /* the same notes, ending where the continuation starts */
+    padded.end_beat = end;
+    int *tok = NULL; size_t n = 0;
+    if (cn_nt_encode(&padded, 0, key_tok, dens_tok, &tok, &n)) return fail(err, errlen, "out of memory encoding the seed");
+    if (n + sp->max_gen + 2 > sp->cap_seq) { free(tok); return fail(err, errlen, "the seed is too long"); }
+    memcpy(sp->seq, tok, n * sizeof *tok);
+    free(tok);
+    sp->n_seq = sp->n_seed = n;
+    cn_nt_player pl;
+    cn_nt_player_init(&pl, 0);
+    cn_nt_note nt;
+    const float *logits = NULL;
+    for (size_t i = 0; i < n; i++) { cn_nt_player_feed(&pl, sp->seq[i], &nt); logits = cn_stream_step(st, sp->seq[i]); }
+    int64_t t0 = pl.step;
+    *stream_end = (double)t0 / CN_NT_GRID;
+    int by_beats = o->n_notes <= 0, gen = 0;
+    int64_t limit = by_beats ? llround(o->n_beats * CN_NT_GRID) : INT64_MAX;
+    int max_run = o->sample.max_run;
+    for (;;) {
+        if (sp->n_seq - sp->n_seed >= sp->max_gen) { info->hit_cap = 1; break; }
+        int tok1;
+        if (cn_nt_player_controls_due(&pl)) {
+            tok1 = cn_nt_player_control_next(&pl, key_tok, dens_tok);
+            sp->seq[sp->n_seq++] = tok1;
+        } else {
+            memcpy(sp->masked, logits, (size_t)CN_NT_VOCAB * sizeof *logits);
+            cn_nt_player_mask(&pl, sp->masked, max_run, 0);
+            tok1 = next_token(sp, sp->masked, NULL, 0);
+        }
+        if (cn_nt_player_feed(&pl, tok1, &nt)) {
+            double at = (double)(nt.start - t0) / CN_NT_GRID, dur = (double)nt.dur / CN_NT_GRID;
+            if (by_beats) dur = fmin(dur, o->n_beats - at);
+            if (note_push(notes, at, fmax(dur, MIN_DUR), nt.pitch, nt.velocity)) return fail(err, errlen, "out of memory");
+            if (!by_beats && ++gen >= o->n_notes) break;
+        }
+        if (pl.step - t0 >= limit) break;
+        logits = cn_stream_step(st, tok1);
+    }
+    return 0;
+}
+
 int cn_continuation_alone(const cn_song *full, int seed_notes, double cont_start,
                           cn_song *out, double *new_start) {
     cn_song_init(out);
@@ -263,7 +326,8 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
     if (seed->n_notes == 0) return fail(err, errlen, "the seed has no notes to continue");
     if (o->n_notes <= 0 && !(o->n_beats > 0)) return fail(err, errlen, "ask for some notes or beats to generate");
     int V = m->vocab;
-    if (m->encoding == CN_ENC_EVENT ? V != CN_EV_VOCAB : (V != m->words.n || V < 2))
+    if (m->encoding == CN_ENC_EVENT ? V != CN_EV_VOCAB
+        : m->encoding == CN_ENC_NOTE ? V != CN_NT_VOCAB : (V != m->words.n || V < 2))
         return fail(err, errlen, "the model's vocabulary does not match its encoding");
 
     sampler sp;
@@ -286,10 +350,12 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
 
     int *seed_tok = NULL; size_t n_seed = 0;
     int rc = m->encoding == CN_ENC_EVENT ? cn_ev_encode(seed, 0, &seed_tok, &n_seed)
+           : m->encoding == CN_ENC_NOTE  ? cn_nt_encode(seed, 0, CN_NT_KEY_NONE, CN_NT_DENS_NONE, &seed_tok, &n_seed)
                                          : cn_paper_encode(seed, &m->words, 0, &seed_tok, &n_seed, &info->seed_unknown);
     if (rc) return fail(err, errlen, "out of memory encoding the seed");
     if (n_seed == 0) { free(seed_tok); return fail(err, errlen, "the seed encodes to no tokens"); }
-    sp.cap_seq = n_seed + (size_t)(MAX_PAD_BEATS * CN_EV_GRID) + sp.max_gen + 1;
+    /* room for the seed padded to its end (note models: plus a control pair a slot) */
+    sp.cap_seq = n_seed + (size_t)(MAX_PAD_BEATS * CN_EV_GRID) + 2 * (size_t)(MAX_PAD_BEATS / 4 + 1) + sp.max_gen + 2;
     sp.seq = malloc(sp.cap_seq * sizeof *sp.seq);
     sp.masked = malloc((size_t)V * sizeof *sp.masked);
     sp.scratch = malloc(cn_sample_scratch_bytes(V) + 1);
@@ -308,6 +374,7 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
 
     double stream_end = 0;
     rc = m->encoding == CN_ENC_EVENT ? continue_event(&sp, st, seed, &notes, &stream_end, info, err, errlen)
+       : m->encoding == CN_ENC_NOTE  ? continue_note(&sp, st, seed, &notes, &stream_end, info, err, errlen)
                                      : continue_paper(&sp, st, seed, &notes, &stream_end, info, err, errlen);
     if (rc) goto done;
 

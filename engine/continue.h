@@ -2,7 +2,8 @@
  * streaming model, then tokens are sampled (cn_sample's options: temperature, top-k, top-p,
  * repetition guard, key constraint) until enough notes or beats are generated, and decoded
  * to a song at the seed's tempo. Works for event and paper models; the same rng seed gives
- * the same song. Not real-time (it allocates); the live path is jam.h. */
+ * the same song. Note models are steered by a key and a density control, taken from the seed
+ * unless the caller sets them. Not real-time (it allocates); the live path is jam.h. */
 #ifndef CONTINUO_CONTINUE_H
 #define CONTINUO_CONTINUE_H
 #include <stddef.h>
@@ -21,7 +22,15 @@ typedef struct {
     uint64_t rng_seed;
     int include_seed;       /* 1: the seed, then the continuation; 0: the continuation alone */
     cn_weight_format weights;
+    /* note models' controls (others ignore them): the key, CN_CTRL_FROM_SEED (detected in the
+     * seed), CN_CTRL_OFF, or tonic + 12*minor; the density in onsets a beat, 0 = from the seed,
+     * < 0 = off */
+    int key_control;
+    double density_control;
 } cn_continue_opts;
+
+#define CN_CTRL_FROM_SEED (-1)
+#define CN_CTRL_OFF       (-2)
 
 typedef struct {
     size_t seed_tokens;     /* tokens the seed encoded to (with padding to its end) */

@@ -7,10 +7,11 @@
  *   offset 8   u32      version (1)
  *   offset 12  u64      total file length in bytes, the trailing checksum included
  *   offset 20  str      architecture spec, as cn_model.spec_text ("lstm:256,lstm:256", ...)
- *              str      encoding name: "event" or "paper"
+ *              str      encoding name: "event", "paper" or "note"
  *              u32      number of vocabulary words W, then W x str
  *                       (paper: W = V, words[0] = "<unk>", the rest sorted;
- *                        event: W = 0, its vocabulary is fixed at CN_EV_VOCAB)
+ *                        event: W = 0, its vocabulary is fixed at CN_EV_VOCAB;
+ *                        note: W = 0, fixed at CN_NT_VOCAB)
  *              u32      vocabulary size V
  *              u32      number of metadata pairs M, then M x (str key, str value)
  *              u32      number of tensors N, then N x:
@@ -62,12 +63,14 @@ static const char *encoding_file_name(cn_encoding e) {
     switch (e) {
     case CN_ENC_EVENT: return "event";
     case CN_ENC_PAPER: return "paper";
+    case CN_ENC_NOTE: return "note";
     }
     return NULL;
 }
 static int encoding_from_file_name(const char *s, cn_encoding *out) {
     if (strcmp(s, "event") == 0) { *out = CN_ENC_EVENT; return 0; }
     if (strcmp(s, "paper") == 0) { *out = CN_ENC_PAPER; return 0; }
+    if (strcmp(s, "note") == 0) { *out = CN_ENC_NOTE; return 0; }
     return -1;
 }
 
@@ -242,6 +245,11 @@ static cn_model *load_impl(const uint8_t *buf, size_t len, const char *name, cn_
     if (enc == CN_ENC_EVENT && (V != CN_EV_VOCAB || n_words != 0)) {
         set_err(err, errlen, "%s: the event encoding has %d tokens, but the file says V=%u with %u words",
                 name, CN_EV_VOCAB, V, n_words);
+        goto fail;
+    }
+    if (enc == CN_ENC_NOTE && (V != CN_NT_VOCAB || n_words != 0)) {
+        set_err(err, errlen, "%s: the note encoding has %d tokens, but the file says V=%u with %u words",
+                name, CN_NT_VOCAB, V, n_words);
         goto fail;
     }
     if (enc == CN_ENC_PAPER) {
@@ -459,6 +467,10 @@ static int serialise(const cn_model *m, int half, writer *w, const char *path, c
     }
     if (m->encoding == CN_ENC_EVENT && m->vocab != CN_EV_VOCAB) {
         set_err(err, errlen, "%s: an event model needs V=%d, this one has V=%d; not saved", path, CN_EV_VOCAB, m->vocab);
+        return -1;
+    }
+    if (m->encoding == CN_ENC_NOTE && m->vocab != CN_NT_VOCAB) {
+        set_err(err, errlen, "%s: a note model needs V=%d, this one has V=%d; not saved", path, CN_NT_VOCAB, m->vocab);
         return -1;
     }
     if (m->encoding == CN_ENC_PAPER && m->words.n != m->vocab) {

@@ -1,22 +1,27 @@
-/* tokens.c: what the two encodings share: their names (recorded in model files) and the
+/* tokens.c: what the encodings share: their names (recorded in model files) and the
  * pitch-class set each token sounds, which sampling uses to keep to a key. */
 #include <string.h>
 #include "tokens.h"
 
 const char *cn_encoding_name(cn_encoding e) {
-    return e == CN_ENC_PAPER ? "paper" : "event";
+    return e == CN_ENC_PAPER ? "paper" : e == CN_ENC_NOTE ? "note" : "event";
 }
 
 int cn_encoding_parse(const char *name, cn_encoding *out) {
     if (!name) return -1;
     if (strcmp(name, "event") == 0) { *out = CN_ENC_EVENT; return 0; }
     if (strcmp(name, "paper") == 0) { *out = CN_ENC_PAPER; return 0; }
+    if (strcmp(name, "note") == 0) { *out = CN_ENC_NOTE; return 0; }
     return -1;
 }
 
 uint16_t cn_token_pcmask(cn_encoding e, const cn_vocab *v, int tok) {
     if (e == CN_ENC_EVENT) {
         if (tok >= CN_EV_NOTE_ON && tok < CN_EV_NOTE_OFF) return (uint16_t)(1u << ((tok - CN_EV_NOTE_ON) % 12));
+        return 0;
+    }
+    if (e == CN_ENC_NOTE) {
+        if (tok >= CN_NT_PITCH && tok < CN_NT_PITCH + 128) return (uint16_t)(1u << ((tok - CN_NT_PITCH) % 12));
         return 0;
     }
     if (!v || tok <= 0 || tok >= v->n) return 0;

@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include "midi.h"
 
-typedef enum { CN_ENC_EVENT = 0, CN_ENC_PAPER = 1 } cn_encoding;
-const char *cn_encoding_name(cn_encoding e);            /* "event" | "paper" */
+typedef enum { CN_ENC_EVENT = 0, CN_ENC_PAPER = 1, CN_ENC_NOTE = 2 } cn_encoding;
+const char *cn_encoding_name(cn_encoding e);            /* "event" | "paper" | "note" */
 int cn_encoding_parse(const char *name, cn_encoding *out); /* 0 ok, -1 unknown */
 
 #define CN_EV_GRID       12
@@ -86,6 +86,63 @@ typedef struct { int is_chord; int n; int pitch[12]; double quarter_len; } cn_pa
 int  cn_paper_parse(const char *name, cn_paper_token *t);   /* 0, or -1 for "<unk>"/malformed */
 /* The name of a note (music21 style, sharps from MIDI: "C#4", "E-3", "C-1" for MIDI 0). */
 void cn_paper_pitch_name(int midi_pitch, char *buf, size_t len);
+
+/* ---- note ----
+ * A duration-based encoding (REMI-like, Huang and Yang 2020): a note is PITCH then DUR, so its
+ * length is decided when it starts and a forgotten note-off (a drone) cannot happen. Time moves
+ * by SHIFT on the same 1/12-beat grid as event; VEL precedes a note whose bin changed. Every
+ * CN_NT_SLOT steps (4 beats, from beat 0) two control tokens say where the music is going: the
+ * KEY of the next 16 beats (Krumhansl-Kessler on their notes) and the DENSity of onsets a beat in
+ * the next 8. Shifts never cross a slot boundary, so the controls come at a fixed clock. In
+ * training the controls are inputs only (never targets) and are sometimes replaced by "none";
+ * when playing, the caller sets them from the seed or the call, or from the musician's controls.
+ *   PITCH p (128) | DUR bin (24: 1..12 steps, then up to 96) | SHIFT n (1..48)
+ *   | VEL bin (16) | KEY tonic+12*minor (24) | KEY none | DENS bin (8) | DENS none */
+#define CN_NT_GRID        CN_EV_GRID
+#define CN_NT_PITCH       0
+#define CN_NT_DUR         128
+#define CN_NT_DUR_BINS    24
+#define CN_NT_SHIFT       (CN_NT_DUR + CN_NT_DUR_BINS)        /* 152 */
+#define CN_NT_MAX_SHIFT   48
+#define CN_NT_VEL         (CN_NT_SHIFT + CN_NT_MAX_SHIFT)     /* 200 */
+#define CN_NT_VEL_BINS    CN_EV_VEL_BINS
+#define CN_NT_KEY         (CN_NT_VEL + CN_NT_VEL_BINS)        /* 216 */
+#define CN_NT_KEY_NONE    (CN_NT_KEY + 24)                    /* 240 */
+#define CN_NT_DENS        (CN_NT_KEY_NONE + 1)                /* 241 */
+#define CN_NT_DENS_BINS   8
+#define CN_NT_DENS_NONE   (CN_NT_DENS + CN_NT_DENS_BINS)      /* 249 */
+#define CN_NT_VOCAB       (CN_NT_DENS_NONE + 1)               /* 250 */
+#define CN_NT_SLOT        48       /* steps between control pairs: 4 beats */
+#define CN_NT_KEY_BEATS   16.0     /* the key control looks this far ahead */
+#define CN_NT_DENS_BEATS  8.0      /* the density control looks this far ahead */
+
+int cn_nt_dur_bin(int64_t steps);         /* nearest bin; >= 1 step, longest bin for anything longer */
+int cn_nt_bin_steps(int bin);             /* 0..23 -> grid steps */
+int cn_nt_dens_bin(double onsets_per_beat);
+double cn_nt_bin_dens(int bin);           /* a representative value of the bin */
+int cn_nt_key_token(int tonic, int minor);   /* KEY token; tonic < 0 gives KEY none */
+void cn_nt_token_name(int tok, char *buf, size_t len);  /* "P60" "D12" "SHIFT3" "VEL9" "KEY:Am" "DENS3" */
+static inline int cn_nt_is_control(int tok) { return tok >= CN_NT_KEY && tok < CN_NT_VOCAB; }
+
+/* The labels the encoder puts at a slot starting at `beat`: the key token of the notes in
+ * [beat, beat+16) (duration-weighted pitch classes; widened back 8 beats when fewer than 3
+ * notes; KEY none when still too few), and the density token of onsets a beat in
+ * [beat, beat+8). The notes are sorted by start (cn_song order); transpose as in encode. */
+int cn_nt_key_label(const cn_note *notes, size_t n, int transpose, double beat);
+/* The key token of the notes starting in [lo, hi) (a seed, a call); KEY none under 3 notes. */
+int cn_nt_key_of(const cn_note *notes, size_t n, int transpose, double lo, double hi);
+int cn_nt_dens_label(const cn_note *notes, size_t n, double beat, double end_beat);
+
+/* Whole-song encode. key_tok/dens_tok >= 0 fix every slot's control to that token (a seed
+ * played with chosen controls); -1 labels each slot from the music itself (training). */
+int cn_nt_encode(const cn_song *s, int transpose, int key_tok, int dens_tok, int **out, size_t *n_out);
+/* tokens -> notes. A PITCH takes the DUR that follows it (a PITCH without one is dropped);
+ * a pitch struck while it sounds ends the earlier note there. */
+int cn_nt_decode(const int *tok, size_t n, double bpm, cn_song *out);
+/* Transposition of a note-token run: PITCH tokens move (the caller keeps them in 0..127,
+ * cn_nt_shift_range), KEY tokens rotate their tonic. */
+void cn_nt_shift_range(const int *tok, size_t n, int *lo, int *hi);
+void cn_nt_shift_tokens(int *tok, size_t n, int shift);
 
 /* Pitch-class set a token sounds (bit pc), 0 for none: for the key constraint in sampling. */
 uint16_t cn_token_pcmask(cn_encoding e, const cn_vocab *v, int tok);

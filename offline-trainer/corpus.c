@@ -180,6 +180,7 @@ static int encode_piece(cn_corpus *c, cn_piece *p, const cn_song *song, const cn
         int k = t - lo;
         size_t unk = 0;
         int rc = c->enc == CN_ENC_EVENT ? cn_ev_encode(song, t, &p->tok[k], &p->n_tok[k])
+               : c->enc == CN_ENC_NOTE  ? cn_nt_encode(song, t, -1, -1, &p->tok[k], &p->n_tok[k])
                                         : cn_paper_encode(song, &c->words, t, &p->tok[k], &p->n_tok[k], &unk);
         if (rc) return -1;
         if (t == 0) { c->tokens[p->split] += p->n_tok[k]; c->unk[p->split] += unk; }
@@ -272,7 +273,7 @@ int cn_corpus_load(const cn_corpus_opts *o, cn_corpus *c, char *err, size_t errl
     if (rc == 0 && c->enc == CN_ENC_PAPER && build_paper_vocab(c, songs, o->transpose_lo, o->transpose_hi)) {
         rc = -1; snprintf(err, errlen, "out of memory while building the paper vocabulary");
     }
-    if (rc == 0) c->vocab_size = c->enc == CN_ENC_EVENT ? CN_EV_VOCAB : c->words.n;
+    if (rc == 0) c->vocab_size = c->enc == CN_ENC_EVENT ? CN_EV_VOCAB : c->enc == CN_ENC_NOTE ? CN_NT_VOCAB : c->words.n;
     for (int i = 0; rc == 0 && i < c->n_pieces; i++) {
         cn_piece *p = &c->pieces[i];
         if (encode_piece(c, p, &songs[i], o)) { rc = -1; snprintf(err, errlen, "%s: out of memory while encoding", p->path); }

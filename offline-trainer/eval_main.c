@@ -161,7 +161,9 @@ static int parse_args(int argc, char **argv, eval_args *a) {
 
 static int encode_song(const cn_model *m, const cn_song *s, int **tok, size_t *n, size_t *unk) {
     size_t u = 0;
-    int rc = m->encoding == CN_ENC_EVENT ? cn_ev_encode(s, 0, tok, n) : cn_paper_encode(s, &m->words, 0, tok, n, &u);
+    int rc = m->encoding == CN_ENC_EVENT ? cn_ev_encode(s, 0, tok, n)
+           : m->encoding == CN_ENC_NOTE  ? cn_nt_encode(s, 0, -1, -1, tok, n)
+                                         : cn_paper_encode(s, &m->words, 0, tok, n, &u);
     if (unk) *unk += u;
     return rc;
 }
@@ -169,12 +171,14 @@ static int encode_song(const cn_model *m, const cn_song *s, int **tok, size_t *n
 /* ---- the network's score: streamed through each piece ---- */
 typedef struct { uint64_t tokens, hits; double nll; } score;
 
-static void score_stream(cn_stream *st, int V, const int *tok, size_t n, size_t max, score *sc) {
+/* Targets from score_below up are given, not predicted (a note model's controls). */
+static void score_stream(cn_stream *st, int V, int score_below, const int *tok, size_t n, size_t max, score *sc) {
     cn_stream_reset(st);
     if (max && n > max) n = max;
     for (size_t i = 0; i + 1 < n; i++) {
         const float *lg = cn_stream_step(st, tok[i]);
         int t = tok[i + 1], best = 0;
+        if (t >= score_below) continue;
         float mx = lg[0];
         for (int w = 1; w < V; w++) if (lg[w] > mx) { mx = lg[w]; best = w; }
         double sum = 0;
@@ -491,7 +495,7 @@ int main(int argc, char **argv) {
     if (!st) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out_files; }
     for (int i = 0; i < r.files; i++) {
         if (progress) fprintf(stderr, "\r" PROGRAM ": scoring %d/%d", i + 1, r.files);
-        score_stream(st, m->vocab, ef[i].tok, ef[i].n_tok, a.max_tokens, &r.net);
+        score_stream(st, m->vocab, m->encoding == CN_ENC_NOTE ? CN_NT_KEY : m->vocab, ef[i].tok, ef[i].n_tok, a.max_tokens, &r.net);
     }
     if (progress) fprintf(stderr, "\n");
     cn_stream_free(st);
@@ -552,6 +556,7 @@ int main(int argc, char **argv) {
             }
         }
         if (ok) {
+            if (m->encoding == CN_ENC_NOTE) g.score_below = CN_NT_KEY;
             r.ngram_order = cn_ngram_choose_order(&g, (const int *const *)val.tok, val.len, val.n, 1, &r.ng_val);
             double *scratch = malloc((size_t)m->vocab * sizeof *scratch);
             const int **et = malloc((size_t)r.files * sizeof *et);

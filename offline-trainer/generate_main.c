@@ -33,6 +33,10 @@ static void usage(FILE *f) {
         "  --repeat-penalty R  push down tokens used in the last 32 (1 = off)\n"
         "  --max-run N       never repeat one token more than N times in a row (default 4; 0 = off)\n"
         "  --key K           suppress pitches outside a key: auto (the seed's), off, C, Am, Bb...\n"
+        "  --key-control K   note models: the key the model is steered to: auto (the seed's, the\n"
+        "                    default), off, C, Am, Bb...; a steer, not a filter\n"
+        "  --density D       note models: onsets a beat to steer to: auto (the seed's, the default),\n"
+        "                    off, or a number from 0.1 to 16\n"
         "  --rng SEED        random seed; the same seed gives the same output (default: from the clock)\n"
         "  --include-seed    the output holds the seed followed by the continuation\n"
         "  --roll FILE       also draw a piano roll (seed blue, continuation orange): .svg or .png\n"
@@ -75,6 +79,7 @@ static void default_out(const char *seed, char *buf, size_t len) {
 
 int main(int argc, char **argv) {
     const char *model_path = NULL, *seed_path = NULL, *out_path = NULL, *roll_path = NULL, *key = "off";
+    const char *key_control = "auto", *density = "auto";
     cn_continue_opts o = cn_continue_defaults();
     int have_rng = 0, quiet = 0, include_seed = 0, have_notes = 0, have_beats = 0;
     for (int i = 1; i < argc; i++) {
@@ -89,6 +94,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-o") || !strcmp(a, "--out")) { out_path = v; i++; }
         else if (!strcmp(a, "--roll")) { roll_path = v; i++; }
         else if (!strcmp(a, "--key")) { key = v; i++; }
+        else if (!strcmp(a, "--key-control")) { key_control = v; i++; }
+        else if (!strcmp(a, "--density")) { density = v; i++; }
         else if (!strcmp(a, "--notes")) { if (parse_int(a, v, 1, 100000, &l)) return 2; o.n_notes = (int)l; have_notes = 1; i++; }
         else if (!strcmp(a, "--beats")) { if (parse_double(a, v, 0.25, 100000, &d)) return 2; o.n_beats = d; have_beats = 1; i++; }
         else if (!strcmp(a, "--temperature")) { if (parse_double(a, v, 0, 5, &d)) return 2; o.sample.temperature = (float)d; i++; }
@@ -116,6 +123,21 @@ int main(int argc, char **argv) {
             fprintf(stderr, "continuo-generate: --key: '%s' is not a key (auto, off, C, Am, F#, Bbm...)\n", key);
             return 2;
         }
+    }
+    if (!strcmp(key_control, "off") || !strcmp(key_control, "none")) o.key_control = CN_CTRL_OFF;
+    else if (strcmp(key_control, "auto")) {
+        int tonic, minor;
+        if (cn_key_parse_tonic(key_control, &tonic, &minor)) {
+            fprintf(stderr, "continuo-generate: --key-control: '%s' is not a key (auto, off, C, Am, F#, Bbm...)\n", key_control);
+            return 2;
+        }
+        o.key_control = tonic + 12 * minor;
+    }
+    if (!strcmp(density, "off") || !strcmp(density, "none")) o.density_control = -1;
+    else if (strcmp(density, "auto")) {
+        double d;
+        if (parse_double("--density", density, 0.1, 16, &d)) return 2;
+        o.density_control = d;
     }
     if (!have_rng) o.rng_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 
@@ -184,7 +206,7 @@ int main(int argc, char **argv) {
         printf("continuo-generate: %d new notes over %.2f beats at %.1f bpm (%zu tokens%s)\n",
                info.gen_notes, span > 0 ? span : 0, bpm, info.gen_tokens, info.hit_cap ? ", stopped at the token cap" : "");
         printf("  model %s (%s encoding), rng %llu, temperature %g, top-k %d, top-p %g",
-               model_path, m->encoding == CN_ENC_PAPER ? "paper" : "event", (unsigned long long)o.rng_seed,
+               model_path, cn_encoding_name(m->encoding), (unsigned long long)o.rng_seed,
                (double)o.sample.temperature, o.sample.top_k, (double)o.sample.top_p);
         if (info.key_mask) {
             static const char *names[12] = { "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B" };

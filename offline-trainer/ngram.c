@@ -64,6 +64,7 @@ int cn_ngram_train(cn_ngram *g, int vocab, int max_order, const int *const *seqs
     if (max_order > CN_NGRAM_MAX_ORDER) max_order = CN_NGRAM_MAX_ORDER;
     if (max_order < 1) return fail(err, errlen, "order must be at least 1");
     g->vocab = vocab; g->max_order = max_order; g->bits = bits;
+    g->score_below = vocab;
 
     size_t total = 0;
     for (int s = 0; s < n_seqs; s++) {
@@ -154,9 +155,9 @@ cn_ngram_score cn_ngram_eval(const cn_ngram *g, int order, const int *const *seq
     double ce = 0; uint64_t hits = 0;
     for (int s = 0; s < n_seqs; s++)
         for (size_t j = skip; j < lens[s]; j++) {
-            cn_ngram_probs(g, order, seqs[s], (int)j, scratch);
             int t = seqs[s][j];
-            if (t < 0 || t >= g->vocab) continue;
+            if (t < 0 || t >= g->score_below || t >= g->vocab) continue;
+            cn_ngram_probs(g, order, seqs[s], (int)j, scratch);
             int best = 0;
             for (int w = 1; w < g->vocab; w++) if (scratch[w] > scratch[best]) best = w;
             ce += -log(scratch[t]);

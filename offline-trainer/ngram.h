@@ -31,6 +31,8 @@ typedef struct {
     int bits;              /* bits per token in a key */
     cn_ngram_level level[CN_NGRAM_MAX_ORDER + 1];   /* [1..max_order] */
     uint64_t n_train;      /* tokens counted */
+    int score_below;       /* only targets below this are scored (V; note models: not the
+                              controls, which are given, never predicted) */
 } cn_ngram;
 
 /* Count the sequences. max_order is lowered to what fits in 64-bit keys (64 / bits).

@@ -40,7 +40,8 @@ static void usage(FILE *f) {
         "(one path a line). Files that do not parse are skipped with their message.\n"
         "\n"
         "Data\n"
-        "  --encoding event|paper  token encoding (default event)\n"
+        "  --encoding event|paper|note  token encoding (default event; note: durations at the onset,\n"
+        "                       key and density controls)\n"
         "  --seq-len N          window length in tokens (default 100, as in the report)\n"
         "  --stride N           step between windows (default: seq-len/2 with --loss all, 1 with --loss last)\n"
         "  --loss all|last      loss on every step, or on the last step as in the report (default all)\n"
@@ -182,7 +183,7 @@ static int parse_args(int argc, char **argv, train_args *a, int resuming) {
         case 'h': usage(stdout); exit(0);
         case 'o': a->t.out_path = v; break;
         case O_ENCODING:
-            if (cn_encoding_parse(v, &a->enc)) return bad("--encoding", v, "event or paper");
+            if (cn_encoding_parse(v, &a->enc)) return bad("--encoding", v, "event, paper or note");
             break;
         case O_SPEC: a->spec = v; break;
         case O_SEQ_LEN: if (get_long("--seq-len", v, 1, 100000, &l)) return -1; a->t.seq_len = (int)l; break;

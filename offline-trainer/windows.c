@@ -84,6 +84,37 @@ static int pick(uint64_t *rng, int lo, int hi) {
     return lo + (int)(cn_rng_next(rng) % (uint64_t)(hi - lo + 1));
 }
 
+/* The note encoding's controls in a training row: never targets (they are given, not
+ * predicted), and in some rows "none", so that a model also plays with a control off. */
+#define NT_CONTROL_DROP 0.15
+static void nt_controls(int *tk, int *tg, int T, uint64_t *rng) {
+    int key_off = (double)(cn_rng_next(rng) >> 11) * 0x1.0p-53 < NT_CONTROL_DROP;
+    int dens_off = (double)(cn_rng_next(rng) >> 11) * 0x1.0p-53 < NT_CONTROL_DROP;
+    for (int t = 0; t < T; t++) {
+        if (key_off && tk[t] >= CN_NT_KEY && tk[t] < CN_NT_KEY_NONE) tk[t] = CN_NT_KEY_NONE;
+        if (dens_off && tk[t] >= CN_NT_DENS && tk[t] < CN_NT_DENS_NONE) tk[t] = CN_NT_DENS_NONE;
+        if (cn_nt_is_control(tg[t])) tg[t] = -1;
+    }
+}
+
+/* The shift a row is transposed by, within the augmentation range and the piano. */
+static int row_shift(const cn_corpus *c, const cn_piece *p, const cn_window *w, int T, const cn_fill_opts *o,
+                     uint64_t *rng) {
+    if (!(o->transpose_lo < o->transpose_hi || o->transpose_lo != 0)) return 0;
+    int lo, hi;
+    if (c->enc == CN_ENC_PAPER) {
+        lo = o->transpose_lo > p->var_lo ? o->transpose_lo : p->var_lo;
+        hi = o->transpose_hi < p->var_lo + p->n_var - 1 ? o->transpose_hi : p->var_lo + p->n_var - 1;
+        return lo <= hi ? pick(rng, lo, hi) : 0;
+    }
+    const int *src = p->tok[0] + w->start;
+    if (c->enc == CN_ENC_NOTE) cn_nt_shift_range(src, (size_t)T + 1, &lo, &hi);
+    else cn_ev_shift_range(src, (size_t)T + 1, &lo, &hi);
+    if (lo < o->transpose_lo) lo = o->transpose_lo;
+    if (hi > o->transpose_hi) hi = o->transpose_hi;
+    return lo <= hi ? pick(rng, lo, hi) : 0;
+}
+
 void cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int B,
                      const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
     int T = ws->seq_len;
@@ -96,21 +127,7 @@ void cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx
         const cn_window *w = &ws->w[idx[b]];
         const cn_piece *p = &c->pieces[w->piece];
         uint64_t rng = cn_rng_seed(seed + 0x9E3779B97F4A7C15ull * (uint64_t)(b + 1));
-        int shift = 0;
-        if (o->transpose_lo < o->transpose_hi || o->transpose_lo != 0) {
-            if (c->enc == CN_ENC_EVENT) {
-                const int *src = p->tok[0] + w->start;
-                int lo, hi;
-                cn_ev_shift_range(src, (size_t)T + 1, &lo, &hi);
-                if (lo < o->transpose_lo) lo = o->transpose_lo;
-                if (hi > o->transpose_hi) hi = o->transpose_hi;
-                shift = lo <= hi ? pick(&rng, lo, hi) : 0;
-            } else {
-                int lo = o->transpose_lo > p->var_lo ? o->transpose_lo : p->var_lo;
-                int hi = o->transpose_hi < p->var_lo + p->n_var - 1 ? o->transpose_hi : p->var_lo + p->n_var - 1;
-                shift = lo <= hi ? pick(&rng, lo, hi) : 0;
-            }
-        }
+        int shift = row_shift(c, p, w, T, o, &rng);
         int base = -p->var_lo, var = c->enc == CN_ENC_PAPER ? shift - p->var_lo : base;
         if (var < 0 || var >= p->n_var || p->n_tok[var] < (size_t)T + 1) var = base;  /* a transposed paper variant may be shorter */
         size_t start = w->start, n = p->n_tok[var];
@@ -119,5 +136,10 @@ void cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx
         memcpy(tk, src, (size_t)T * sizeof *tk);
         memcpy(tg, src + 1, (size_t)T * sizeof *tg);
         if (c->enc == CN_ENC_EVENT) { cn_ev_shift_tokens(tk, (size_t)T, shift); cn_ev_shift_tokens(tg, (size_t)T, shift); }
+        if (c->enc == CN_ENC_NOTE) {
+            cn_nt_shift_tokens(tk, (size_t)T, shift);
+            cn_nt_shift_tokens(tg, (size_t)T, shift);
+            nt_controls(tk, tg, T, &rng);
+        }
     }
 }
