@@ -47,6 +47,9 @@ static void feed_tok(cn_jam *j, int tok) {
     if (j->n_feed < JAM_FEED_CAP) j->feed[j->n_feed++] = tok;
 }
 
+void cn_jam_feed_tok(cn_jam *j, int tok) { feed_tok(j, tok); }
+cn_jam_hist *cn_jam_hist_at(cn_jam *j, int i) { return hist_at(j, i); }
+
 static void step_one(cn_jam *j) {
     int tok = j->feed[j->feed_pos++];
     if (j->feed_pos == j->n_feed) j->feed_pos = j->n_feed = 0;
@@ -87,6 +90,12 @@ static void encode_note(cn_jam *j, double beat, int on, int pitch, int vel) {
     j->vel_bin = e.vel_bin;
 }
 
+/* A note event heard (the player's, or one of ours replayed), in the model's encoding. */
+static void hear(cn_jam *j, double beat, int on, int pitch, int vel) {
+    if (j->is_note) cn_jam_nt_hear(j, beat, on, pitch, vel);
+    else encode_note(j, beat, on, pitch, vel);
+}
+
 static void start_rebuild(cn_jam *j) {
     if (j->stream) cn_stream_reset(j->stream);
     j->logits_ok = 0;
@@ -95,6 +104,7 @@ static void start_rebuild(cn_jam *j) {
     j->same_step = 0;
     j->vel_bin = -1;
     if (j->hist_n > 0) j->cur = beat_step(hist_at(j, 0)->beat);
+    if (j->is_note) cn_jam_nt_reset(j);
     j->rebuild_pos = 0;
 }
 
@@ -104,6 +114,8 @@ static void out_event(cn_jam *j, double beat, int on, int pitch, int vel) {
     cn_spsc_push(&j->ev_q, &e);   /* generation waits for room first, so this fits */
     hist_add(j, beat, on, pitch, vel, 1);
 }
+
+void cn_jam_out_event(cn_jam *j, double beat, int on, int pitch, int vel) { out_event(j, beat, on, pitch, vel); }
 
 static void close_note(cn_jam *j, int pitch) {
     if (j->open_on[pitch] < 0) return;
@@ -129,7 +141,8 @@ static void rollback(cn_jam *j, double c) {
     }
     for (int p = 0; p < 128; p++) j->open_on[p] = -1;
     j->n_open = 0;
-    int rebuild = removed || j->rebuild_pos >= 0 || j->cur > beat_step(c);
+    /* a note model heard its own notes with their lengths: what was cut must be heard again */
+    int rebuild = removed || j->rebuild_pos >= 0 || j->cur > beat_step(c) || j->is_note;
     for (int p = 0; p < 128; p++) {
         if (!open[p]) continue;
         hist_add(j, c, 0, p, 0, 1);
@@ -153,7 +166,7 @@ static void handle_cmd(cn_jam *j, const cn_jam_cmd *c) {
     switch (c->type) {
     case JAM_CMD_NOTE:
         hist_add(j, c->beat, c->on, c->pitch, c->vel, 0);
-        if (j->rebuild_pos < 0 && j->stream) encode_note(j, c->beat, c->on, c->pitch, c->vel);
+        if (j->rebuild_pos < 0 && j->stream) hear(j, c->beat, c->on, c->pitch, c->vel);
         break;
     case JAM_CMD_RESPOND:
         j->igen = c->gen;
@@ -179,6 +192,14 @@ static void handle_cmd(cn_jam *j, const cn_jam_cmd *c) {
 }
 
 /* ---- generation ---- */
+static cn_sample_opts sample_opts(const cn_jam *j) {
+    cn_sample_opts o = cn_sample_defaults();
+    o.temperature = j->ip.temperature;
+    o.top_p = j->ip.top_p > 0.01f ? j->ip.top_p : 0.01f;
+    if (o.max_run == 0) o.max_run = 4;   /* the repetition guard: no token five times in a row */
+    return o;
+}
+
 static int sample_token(cn_jam *j) {
     float *lg = j->logits;
     if (j->same_step >= JAM_MAX_SAME_STEP) {   /* too much at one instant: time must move */
@@ -192,10 +213,7 @@ static int sample_token(cn_jam *j) {
         if (j->open_on[p] >= 0 || j->n_open >= JAM_MAX_POLY) lg[CN_EV_NOTE_ON + p] = MASKED;
         if (j->open_on[p] < 0) lg[CN_EV_NOTE_OFF + p] = MASKED;   /* only what sounds can end */
     }
-    cn_sample_opts o = cn_sample_defaults();
-    o.temperature = j->ip.temperature;
-    o.top_p = j->ip.top_p > 0.01f ? j->ip.top_p : 0.01f;
-    if (o.max_run == 0) o.max_run = 4;   /* the repetition guard: no token five times in a row */
+    cn_sample_opts o = sample_opts(j);
     j->logits_ok = 0;
     return cn_sample(lg, j->V, &o, NULL, j->recent, j->n_recent, &j->rng, j->scratch);
 }
@@ -235,6 +253,12 @@ static void play_token(cn_jam *j, int tok) {
     feed_tok(j, tok);
 }
 
+/* Time moves to target in the model's encoding. */
+static void time_to(cn_jam *j, int64_t target) {
+    if (j->is_note) cn_jam_nt_advance(j, target);
+    else shift_to(j, target);
+}
+
 static double now_beat(const cn_jam *j) {
     return cn_jam_bitsd(atomic_load_explicit(&((cn_jam *)j)->now_bits, memory_order_acquire));
 }
@@ -250,7 +274,7 @@ static int generate(cn_jam *j) {
         if (j->resp_state == 1) {
             if (now < j->resp_start - JAM_CR_LEAD_BEATS) return 0;
             /* on the grid, never before the silence is complete */
-            shift_to(j, (int64_t)ceil(j->resp_start * GRID - 1e-9));
+            time_to(j, (int64_t)ceil(j->resp_start * GRID - 1e-9));
             j->resp_state = 2;
             j->resp_notes = 0;
             return 1;
@@ -260,24 +284,34 @@ static int generate(cn_jam *j) {
         ahead = (int64_t)(JAM_CR_AHEAD_BEATS * GRID);
     } else if (j->ip.mode == CN_MODE_CONTINUOUS) {
         if (!atomic_load_explicit(&j->playing, memory_order_relaxed)) return 0;
-        if (j->cur < now_s) { shift_to(j, now_s + 2); return 1; }   /* fell behind: catch up */
+        if (j->cur < now_s) { time_to(j, now_s + 2); return 1; }   /* fell behind: catch up */
         ahead = (int64_t)(JAM_CONT_AHEAD_BEATS * GRID);
     } else {
         return 0;
     }
     if (j->cur >= now_s + ahead) return 0;
+    if (j->is_note && cn_nt_player_controls_due(&j->nt)) { cn_jam_nt_advance(j, j->cur); return 1; }
     if (!j->logits_ok) {   /* nothing heard yet to predict from: a velocity token starts it */
-        feed_tok(j, CN_EV_VEL + cn_ev_vel_bin(80));
-        j->vel_bin = cn_ev_vel_bin(80);
+        int bin = cn_ev_vel_bin(80);
+        if (j->is_note) { cn_nt_note n; cn_nt_player_feed(&j->nt, CN_NT_VEL + bin, &n); }
+        feed_tok(j, (j->is_note ? CN_NT_VEL : CN_EV_VEL) + bin);
+        j->vel_bin = bin;
         return 1;
     }
-    play_token(j, sample_token(j));
+    if (j->is_note) {
+        cn_sample_opts o = sample_opts(j);
+        int tok = cn_jam_nt_sample(j, &o, j->same_step >= JAM_MAX_SAME_STEP, j->resp_state == 2 && j->resp_notes == 0);
+        cn_jam_nt_play(j, tok);
+    } else {
+        play_token(j, sample_token(j));
+    }
     return 1;
 }
 
 static void publish_wake(cn_jam *j) {
     double wake = INFINITY;
     if (j->n_feed > j->feed_pos || j->rebuild_pos >= 0) wake = -INFINITY;
+    else if (j->is_note && j->n_heard > 0 && j->heard[0].end >= 0) wake = -INFINITY;
     else if (j->stream && j->have_ip) {
         if (j->ip.mode == CN_MODE_CALL_RESPONSE) {
             if (j->resp_state == 1) wake = j->resp_start - JAM_CR_LEAD_BEATS;
@@ -297,12 +331,13 @@ int cn_jam_work(cn_jam *j, int max_steps) {
             else j->n_feed = j->feed_pos = 0;
             continue;
         }
+        if (j->is_note && j->stream && cn_jam_nt_flush_one(j)) continue;
         cn_jam_cmd c;
         if (cn_spsc_pop(&j->cmd_q, &c)) { handle_cmd(j, &c); continue; }
         if (j->rebuild_pos >= 0) {
             if (j->rebuild_pos < j->hist_n && j->stream) {
                 const cn_jam_hist *h = hist_at(j, j->rebuild_pos++);
-                encode_note(j, h->beat, h->on, h->pitch, h->vel);
+                hear(j, h->beat, h->on, h->pitch, h->vel);
             } else {
                 j->rebuild_pos = -1;
             }
@@ -320,14 +355,15 @@ int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t 
     void *scratch = NULL;
     float *logits = NULL;
     if (m) {
-        if (m->encoding != CN_ENC_EVENT) {
+        if (m->encoding != CN_ENC_EVENT && m->encoding != CN_ENC_NOTE) {
             snprintf(err, errlen, "the model is %s-encoded: its tokens carry no timing, so it cannot play live; "
-                     "use an event-encoded model", cn_encoding_name(m->encoding));
+                     "use an event- or note-encoded model", cn_encoding_name(m->encoding));
             return -1;
         }
-        if (m->vocab != CN_EV_VOCAB) {
-            snprintf(err, errlen, "the model's vocabulary has %d tokens, not the event vocabulary's %d",
-                     m->vocab, CN_EV_VOCAB);
+        int want = m->encoding == CN_ENC_NOTE ? CN_NT_VOCAB : CN_EV_VOCAB;
+        if (m->vocab != want) {
+            snprintf(err, errlen, "the model's vocabulary has %d tokens, not the %s vocabulary's %d",
+                     m->vocab, cn_encoding_name(m->encoding), want);
             return -1;
         }
         s = cn_stream_new(m, CN_W_F32);
@@ -345,6 +381,7 @@ int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t 
     free(j->logits);
     j->model = m; j->stream = s; j->scratch = scratch; j->logits = logits;
     j->V = m ? m->vocab : 0;
+    j->is_note = m && m->encoding == CN_ENC_NOTE;
     start_rebuild(j);   /* the new model hears the recent past before it plays */
     if (prev) atomic_store_explicit(&j->swap_panic, 1, memory_order_release);
     if (old) *old = prev;

@@ -6,6 +6,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "jam.h"
+#include "note_player.h"
+#include "sample.h"
 #include "spsc.h"
 #include "tokens.h"
 
@@ -24,6 +26,9 @@
 #define JAM_CONT_AHEAD_BEATS 0.5 /* continuous mode: stay this far ahead (the player's notes
                                     reach the model at most this late) */
 #define JAM_MAX_SAME_STEP 12 /* tokens at one time step before a time shift is forced */
+#define JAM_NT_HEARD  64     /* note models: heard notes waiting for their length */
+#define JAM_NT_HOLD_BEATS 8.0   /* a note held this long enters the model with the longest length */
+#define JAM_NT_CALL_BEATS 16.0  /* the key and density "from the call" look back this far */
 
 enum { JAM_CMD_NOTE, JAM_CMD_RESPOND, JAM_CMD_CANCEL, JAM_CMD_PARAMS };
 
@@ -95,7 +100,26 @@ struct cn_jam {
     int n_open;
     int recent[JAM_RECENT]; int n_recent;
     int blocked; cn_jam_ev blocked_ev;   /* an event ev_q had no room for */
+    /* note-encoded models (jam_note.c) */
+    int is_note;                  /* the model is note-encoded */
+    cn_nt_player nt;              /* grammar and clock, in step with cur */
+    struct { double beat, end; uint8_t pitch, vel; } heard[JAM_NT_HEARD];   /* end < 0: still held */
+    int n_heard;
+    int64_t gen_end[128];         /* where each generated note ends, in steps (-1: not sounding) */
 };
+
+/* jam_infer.c helpers that jam_note.c shares (inference side only) */
+void cn_jam_feed_tok(cn_jam *j, int tok);
+void cn_jam_out_event(cn_jam *j, double beat, int on, int pitch, int vel);
+cn_jam_hist *cn_jam_hist_at(cn_jam *j, int i);
+
+/* jam_note.c: the inference side for note-encoded models (see there) */
+void cn_jam_nt_reset(cn_jam *j);
+void cn_jam_nt_hear(cn_jam *j, double beat, int on, int pitch, int vel);
+int  cn_jam_nt_flush_one(cn_jam *j);
+void cn_jam_nt_advance(cn_jam *j, int64_t target);
+int  cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar_waiting);
+void cn_jam_nt_play(cn_jam *j, int tok);
 
 static inline uint64_t cn_jam_dbits(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
 static inline double cn_jam_bitsd(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }

@@ -33,7 +33,28 @@ typedef struct {
 static const int SIZES_64[] = { 64 };
 static const int SIZES_MIX[] = { 0, 1, 7, 64, 4096, 7, 0, 64, 1, 4096, 64 };
 
+/* Every test runs twice: with an event-encoded model, then a note-encoded one. */
+static int use_note_model;
+
+static cn_model *note_test_model(uint64_t seed) {
+    char err[256];
+    cn_model *m = cn_model_new("lstm:16", CN_NT_VOCAB, seed, err, sizeof err);
+    if (!m) { fprintf(stderr, "model: %s\n", err); return NULL; }
+    m->encoding = CN_ENC_NOTE;
+    const cn_tensor *b = cn_model_tensor(m, "out.bias");   /* leaning as the event model's below */
+    if (b && b->size == CN_NT_VOCAB) {
+        float *bias = m->params + b->offset;
+        for (int p = 55; p < 80; p++) bias[CN_NT_PITCH + p] += 3.0f;
+        for (int d = 0; d < 12; d++) bias[CN_NT_DUR + d] += 2.0f;
+        for (int n = 1; n <= CN_NT_MAX_SHIFT; n++) bias[CN_NT_SHIFT + n - 1] += n <= 6 ? 3.0f : -3.0f;
+    } else {
+        fprintf(stderr, "model: no out.bias tensor\n");
+    }
+    return m;
+}
+
 static cn_model *test_model(uint64_t seed) {
+    if (use_note_model) return note_test_model(seed);
     char err[256];
     cn_model *m = cn_model_new("lstm:16", CN_EV_VOCAB, seed, err, sizeof err);
     if (!m) { fprintf(stderr, "model: %s\n", err); return NULL; }
@@ -530,7 +551,34 @@ TEST(no_model_passes_through_quietly) {
     cn_jam_free(j);
 }
 
-int main(void) {
+/* Every answer note ends within JAM_GEN_NOTE_BEATS (4) of its start: a note model decides
+ * the length at the onset, the event model's notes are ended by the engine. No drone. */
+TEST(answer_notes_end_in_time) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_MIX, sizeof SIZES_MIX / sizeof *SIZES_MIX);
+    for (int k = 0; k < 4; k++) seed_phrase(&s, 16.0 * k, 0, 120);
+    sim_beats(&s, 64, 120);
+    double fpb = fpb_of(&s, 120);
+    int notes = 0, long_ones = 0;
+    for (int i = 0; i < s.n_rec; i++) {
+        if (!is_on(&s.rec[i], 1)) continue;
+        notes++;
+        for (int k = i + 1; k < s.n_rec; k++)
+            if ((is_off(&s.rec[k], 1) || is_cc(&s.rec[k], 123)) && (s.rec[k].d[1] == s.rec[i].d[1] || is_cc(&s.rec[k], 123))) {
+                if ((double)(s.rec[k].frame - s.rec[i].frame) > 4.0 * fpb + 1) long_ones++;
+                break;
+            }
+    }
+    CHECKF(notes >= 8, "%d answer notes", notes);
+    CHECKF(long_ones == 0, "%d of %d notes longer than 4 beats", long_ones, notes);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+static void run_all(void) {
+    RUN(answer_notes_end_in_time);
     RUN(answer_after_silence);
     RUN(no_answer_while_a_key_is_held);
     RUN(playing_again_stops_the_answer_at_once);
@@ -547,5 +595,12 @@ int main(void) {
     RUN(out_of_range_params_clamped);
     RUN(paper_model_refused);
     RUN(no_model_passes_through_quietly);
+}
+
+int main(void) {
+    run_all();
+    printf("-- the same with a note-encoded model\n");
+    use_note_model = 1;
+    run_all();
     return test_summary();
 }

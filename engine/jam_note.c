@@ -1,0 +1,182 @@
+/* jam_note.c: the live engine's inference side for note-encoded models. A note token carries
+ * its length, so:
+ *   - a heard note enters the model when its length is known: at its release, or once it has
+ *     been held JAM_NT_HOLD_BEATS (then with the longest length). Notes enter in the order
+ *     they started, so a held bass holds back the melody over it until it is released. In
+ *     call and response the call is complete before the answer starts, so the model hears
+ *     every call note with its real length; in continuous mode it hears the player late by
+ *     the length of each note, at its own cursor (time never goes back).
+ *   - a generated note's note-off is scheduled when it starts, and sent when the clock passes it.
+ *   - every 4 beats the KEY and DENS controls are fed, from the player's recent notes
+ *     (the "call") unless the musician fixed them.
+ * Inference side only: never on the RT thread. No allocation here. */
+#include <math.h>
+#include <string.h>
+#include "jam_internal.h"
+
+#define GRID CN_NT_GRID
+#define MASKED (-1e9f)
+
+static int64_t beat_step(double b) { return (int64_t)llround(b * GRID); }
+static double step_beat(int64_t s) { return (double)s / GRID; }
+
+void cn_jam_nt_reset(cn_jam *j) {
+    cn_nt_player_init(&j->nt, j->cur);
+    j->n_heard = 0;
+    for (int p = 0; p < 128; p++) j->gen_end[p] = -1;
+}
+
+static void feed(cn_jam *j, int tok) {
+    cn_nt_note n;
+    cn_nt_player_feed(&j->nt, tok, &n);
+    cn_jam_feed_tok(j, tok);
+}
+
+/* ---- the controls ---- */
+
+/* The player's notes of the last JAM_NT_CALL_BEATS: key (duration-weighted pitch classes)
+ * and onsets a beat. */
+static void call_controls(cn_jam *j, int *key_tok, int *dens_tok) {
+    double now = step_beat(j->cur), h[12] = { 0 }, first = INFINITY, last = -INFINITY;
+    int n = 0;
+    for (int i = 0; i < j->hist_n; i++) {
+        const cn_jam_hist *e = cn_jam_hist_at(j, i);
+        if (e->mine || !e->on || e->beat < now - JAM_NT_CALL_BEATS || e->beat > now + 1e-9) continue;
+        double end = now;
+        for (int k = i + 1; k < j->hist_n; k++) {
+            const cn_jam_hist *f = cn_jam_hist_at(j, k);
+            if (!f->mine && f->pitch == e->pitch) { end = f->beat; break; }
+        }
+        double w = end - e->beat;
+        h[e->pitch % 12] += w < 0.25 ? 0.25 : w > 4 ? 4 : w;
+        if (e->beat < first) first = e->beat;
+        if (e->beat > last) last = e->beat;
+        n++;
+    }
+    int tonic, minor;
+    *key_tok = n >= 3 && cn_key_detect(h, &tonic, &minor) ? cn_nt_key_token(tonic, minor) : CN_NT_KEY_NONE;
+    double span = n ? last - first + 1 : 1;
+    *dens_tok = n >= 2 ? CN_NT_DENS + cn_nt_dens_bin(n / (span > 1 ? span : 1)) : CN_NT_DENS_NONE;
+}
+
+static void feed_controls(cn_jam *j) {
+    int key_tok, dens_tok;
+    call_controls(j, &key_tok, &dens_tok);
+    feed(j, key_tok);
+    feed(j, dens_tok);
+}
+
+/* ---- time ---- */
+
+/* Note-offs of generated notes that end by `to`, in time order. */
+static void offs_until(cn_jam *j, int64_t to) {
+    for (;;) {
+        int best = -1;
+        for (int p = 0; p < 128; p++)
+            if (j->gen_end[p] >= 0 && j->gen_end[p] <= to && (best < 0 || j->gen_end[p] < j->gen_end[best])) best = p;
+        if (best < 0) return;
+        cn_jam_out_event(j, step_beat(j->gen_end[best]), 0, best, 0);
+        j->gen_end[best] = -1;
+        j->open_on[best] = -1;
+        j->n_open--;
+    }
+}
+
+void cn_jam_nt_advance(cn_jam *j, int64_t target) {
+    if (target - j->cur > 4 * CN_NT_SLOT) {   /* a long gap is heard as four slots */
+        offs_until(j, target);
+        j->cur = target - 4 * CN_NT_SLOT;
+        j->nt.step = j->cur;
+        j->nt.next_slot = (j->cur + CN_NT_SLOT - 1) / CN_NT_SLOT * CN_NT_SLOT;
+    }
+    for (;;) {
+        if (cn_nt_player_controls_due(&j->nt)) feed_controls(j);
+        if (j->cur >= target) return;
+        int64_t to = target < j->nt.next_slot ? target : j->nt.next_slot;
+        offs_until(j, to);
+        feed(j, CN_NT_SHIFT + (int)(to - j->cur) - 1);
+        j->cur = to;
+        j->same_step = 0;
+    }
+}
+
+/* ---- heard notes ---- */
+
+void cn_jam_nt_hear(cn_jam *j, double beat, int on, int pitch, int vel) {
+    if (on) {
+        if (j->n_heard == JAM_NT_HEARD) {   /* full: the oldest goes in with what it has held */
+            if (j->heard[0].end < 0) j->heard[0].end = beat;
+            while (cn_jam_nt_flush_one(j)) {}
+        }
+        int k = j->n_heard++;
+        j->heard[k].beat = beat; j->heard[k].end = -1;
+        j->heard[k].pitch = (uint8_t)pitch; j->heard[k].vel = (uint8_t)vel;
+        return;
+    }
+    for (int k = 0; k < j->n_heard; k++)
+        if (j->heard[k].pitch == pitch && j->heard[k].end < 0) { j->heard[k].end = beat; break; }
+}
+
+/* Encodes the oldest heard note when its length is known. 1 if one went in. */
+int cn_jam_nt_flush_one(cn_jam *j) {
+    if (j->n_heard == 0) return 0;
+    double latest = j->heard[j->n_heard - 1].beat;
+    if (j->heard[0].end < 0 && latest - j->heard[0].beat < JAM_NT_HOLD_BEATS) return 0;
+    double start = j->heard[0].beat, end = j->heard[0].end < 0 ? start + JAM_NT_HOLD_BEATS : j->heard[0].end;
+    int pitch = j->heard[0].pitch, vel = j->heard[0].vel;
+    memmove(&j->heard[0], &j->heard[1], (size_t)(j->n_heard - 1) * sizeof j->heard[0]);
+    j->n_heard--;
+    int64_t at = beat_step(start);
+    cn_jam_nt_advance(j, at > j->cur ? at : j->cur);
+    int bin = cn_ev_vel_bin(vel);
+    if (bin != j->nt.vel_bin) feed(j, CN_NT_VEL + bin);
+    feed(j, CN_NT_PITCH + pitch);
+    feed(j, CN_NT_DUR + cn_nt_dur_bin(beat_step(end) - at));
+    j->same_step++;
+    return 1;
+}
+
+/* ---- generated notes ---- */
+
+int cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar_waiting) {
+    float *lg = j->logits;
+    cn_nt_player_mask(&j->nt, lg, o->max_run, bar_onsets || j->n_open >= JAM_MAX_POLY);
+    if (bar_waiting && j->nt.pending_pitch < 0)   /* an answer begins when it is due */
+        for (int t = CN_NT_SHIFT; t < CN_NT_VEL; t++) lg[t] = MASKED;
+    j->logits_ok = 0;
+    return cn_sample(lg, CN_NT_VOCAB, o, NULL, j->recent, j->n_recent, &j->rng, j->scratch);
+}
+
+/* A sampled token played: a SHIFT moves the clock (and in call and response stops at the
+ * answer's end), a DUR starts the note its PITCH named. */
+void cn_jam_nt_play(cn_jam *j, int tok) {
+    if (tok >= CN_NT_SHIFT && tok < CN_NT_VEL) {
+        int64_t n = tok - CN_NT_SHIFT + 1, end = beat_step(j->resp_end);
+        int finishing = j->ip.mode == CN_MODE_CALL_RESPONSE && j->cur + n >= end;
+        if (finishing) n = end - j->cur;
+        if (n > 0) cn_jam_nt_advance(j, j->cur + n);
+        if (finishing) {   /* the answer ends: what still sounds ends with it */
+            for (int p = 0; p < 128; p++)
+                if (j->gen_end[p] > j->cur) j->gen_end[p] = j->cur;
+            offs_until(j, j->cur);
+            j->resp_state = 0;
+        }
+        return;
+    }
+    cn_nt_note note;
+    int made = cn_nt_player_feed(&j->nt, tok, &note);
+    cn_jam_feed_tok(j, tok);
+    j->same_step++;
+    if (!made) return;
+    int p = note.pitch;
+    if (j->gen_end[p] >= 0) {   /* struck again while it sounds: the old one ends here */
+        cn_jam_out_event(j, step_beat(j->cur), 0, p, 0);
+        j->gen_end[p] = -1; j->open_on[p] = -1; j->n_open--;
+    }
+    int64_t dur = note.dur < (int64_t)(JAM_GEN_NOTE_BEATS * GRID) ? note.dur : (int64_t)(JAM_GEN_NOTE_BEATS * GRID);
+    cn_jam_out_event(j, step_beat(j->cur), 1, p, note.velocity);
+    j->open_on[p] = j->cur;
+    j->gen_end[p] = j->cur + dur;
+    j->n_open++;
+    j->resp_notes++;
+}
