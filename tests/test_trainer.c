@@ -184,6 +184,53 @@ TEST(fill_transposes_within_bounds_and_pads) {
     cn_corpus_free(&c);
 }
 
+/* Note encoding: pitches move and keys rotate together, controls are never targets, and
+ * some rows have their controls set to "none". */
+TEST(fill_note_windows_controls_and_keys) {
+    cn_corpus c;
+    size_t lens[1] = { 2000 };
+    int splits[1] = { CN_SPLIT_TRAIN };
+    fake_corpus(&c, 1, lens, splits);
+    c.enc = CN_ENC_NOTE; c.vocab_size = CN_NT_VOCAB;
+    static const int cycle[] = { CN_NT_KEY + 9 + 12, CN_NT_DENS + 3, CN_NT_VEL + 5, 60, CN_NT_DUR + 2, 64, CN_NT_DUR + 5, CN_NT_SHIFT + 47 };
+    for (size_t j = 0; j < 2000; j++) c.pieces[0].tok[0][j] = cycle[j % 8];
+    cn_windows w;
+    CHECK(cn_windows_cut(&c, CN_SPLIT_TRAIN, 40, 20, &w) == 0);
+    int B = 64, T = 40;
+    int *tk = malloc(sizeof(int) * (size_t)(B * T)), *tg = malloc(sizeof(int) * (size_t)(B * T));
+    size_t *order = malloc(w.n * sizeof *order);
+    cn_windows_order(w.n, 5, order);
+    cn_fill_opts o = { -5, 6 };
+    int count = w.n < (size_t)B ? (int)w.n : B, key_none_rows = 0, dens_none_rows = 0, shifted = 0;
+    cn_windows_fill(&c, &w, order, count, B, &o, 9, tk, tg);
+    for (int b = 0; b < count; b++) {
+        const int *src = c.pieces[0].tok[0] + w.w[order[b]].start;
+        int shift = 0, key_none = 0, dens_none = 0;
+        for (int t = 0; t < T; t++)
+            if (src[t] < CN_NT_DUR) { shift = tk[b * T + t] - src[t]; break; }
+        for (int t = 0; t < T; t++) {
+            int x = tk[b * T + t], y = tg[b * T + t];
+            CHECK(!cn_nt_is_control(y));               /* given, never predicted */
+            if (y >= 0 && t + 1 < T) CHECK(y == tk[b * T + t + 1]);
+            key_none |= x == CN_NT_KEY_NONE;
+            dens_none |= x == CN_NT_DENS_NONE;
+            if (src[t] < CN_NT_DUR) CHECK(x == src[t] + shift);   /* every pitch by the same shift */
+            else if (src[t] >= CN_NT_KEY && src[t] < CN_NT_KEY_NONE)   /* A minor moved with them */
+                CHECK(x == CN_NT_KEY_NONE || x == cn_nt_key_token(((9 + shift) % 12 + 12) % 12, 1));
+            else if (src[t] >= CN_NT_DENS && src[t] < CN_NT_DENS_NONE) CHECK(x == src[t] || x == CN_NT_DENS_NONE);
+            else CHECK(x == src[t]);
+        }
+        shifted += shift != 0;
+        key_none_rows += key_none; dens_none_rows += dens_none;
+    }
+    CHECK(shifted > 0);
+    CHECKF(key_none_rows > 0 && key_none_rows < count / 2, "%d of %d rows without the key", key_none_rows, count);
+    CHECKF(dens_none_rows > 0 && dens_none_rows < count / 2, "%d of %d rows without the density", dens_none_rows, count);
+    free(tk); free(tg); free(order);
+    cn_windows_free(&w);
+    cn_corpus_free(&c);
+}
+
 /* ---- corpus loading from real files ---- */
 
 static char tmpdir[256];
@@ -383,6 +430,7 @@ int main(void) {
     RUN(order_is_a_seeded_permutation);
     RUN(shift_range_keeps_notes_in_midi_range);
     RUN(fill_transposes_within_bounds_and_pads);
+    RUN(fill_note_windows_controls_and_keys);
     RUN(corpus_loads_splits_and_skips_bad_files);
     RUN(corpus_errors_are_clear);
     RUN(csv_log_has_a_row_an_epoch);
