@@ -29,6 +29,10 @@ static void usage(FILE *f) {
         "  --split test|val    the model's own held-out pieces (corpus and split from its metadata)\n"
         "  --corpus DIR        with --split: the corpus is here, not where the metadata says\n"
         "  --pieces N          at most the first N pieces (in path order; default all)\n"
+        "  --reference PATH    other pieces (files or folders, repeatable) whose real continuations\n"
+        "                      are set beside these real ones: the overlap music like the corpus\n"
+        "                      reaches with this many pieces. With --split: the other held-out split\n"
+        "  --no-reference      no reference\n"
         "  --seed-beats B      seed length (default 16)\n"
         "  --cont-beats C      continuation length (default 32)\n"
         "  --live              continue through the live engine (call and response on the simulated\n"
@@ -52,6 +56,8 @@ static void usage(FILE *f) {
 typedef struct {
     const char *model_path, *split, *corpus_dir, *render_dir, *roll_ext, *soundfont, *key;
     const char **files; int n_files;
+    const char **refs; int n_refs;
+    int no_ref;
     int json, quiet, max_pieces, render_pieces;
     int have_temp, have_top_p, offline_only_flag;
     const char *offline_flag;   /* the first offline-only flag given (for --live's message) */
@@ -80,6 +86,7 @@ static int parse_value(listen_args *a, const char *o, const char *v) {
         if (strcmp(v, "test") && strcmp(v, "val")) { fprintf(stderr, PROGRAM ": --split is test or val, not '%s'\n", v); return -1; }
         a->split = v;
     } else if (!strcmp(o, "--corpus")) a->corpus_dir = v;
+    else if (!strcmp(o, "--reference")) a->refs[a->n_refs++] = v;
     else if (!strcmp(o, "--pieces")) { if (num(o, v, 1, 1e6, 1, &d)) return -1; a->max_pieces = (int)d; }
     else if (!strcmp(o, "--seed-beats")) { if (num(o, v, 1, 1000, 0, &d)) return -1; a->lo.seed_beats = d; }
     else if (!strcmp(o, "--cont-beats")) { if (num(o, v, 1, 1000, 0, &d)) return -1; a->lo.cont_beats = d; }
@@ -116,7 +123,8 @@ static int parse_args(int argc, char **argv, listen_args *a) {
     a->lo.cont = cn_continue_defaults();   /* the same sampling as continuo-generate */
     a->rng = 1; a->key = "off"; a->render_pieces = 3; a->roll_ext = "png"; a->soundfont = DEFAULT_SOUNDFONT;
     a->files = calloc((size_t)argc + 1, sizeof *a->files);
-    if (!a->files) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
+    a->refs = calloc((size_t)argc + 1, sizeof *a->refs);
+    if (!a->files || !a->refs) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(o, "--listen")) continue;
@@ -124,12 +132,15 @@ static int parse_args(int argc, char **argv, listen_args *a) {
         else if (!strcmp(o, "--json")) a->json = 1;
         else if (!strcmp(o, "-q")) a->quiet = 1;
         else if (!strcmp(o, "--live")) a->lo.live = 1;
+        else if (!strcmp(o, "--no-reference")) a->no_ref = 1;
         else if (o[0] != '-') a->files[a->n_files++] = o;
         else if (!v) { fprintf(stderr, PROGRAM ": %s: unknown option or missing value (see --help)\n", o); return -1; }
         else { if (parse_value(a, o, v)) return -1; i++; }
     }
     if (!a->n_files && !a->split) { fprintf(stderr, PROGRAM ": give MIDI files or folders, or --split test|val\n"); return -1; }
     if (a->n_files && a->split) { fprintf(stderr, PROGRAM ": give MIDI files or --split, not both\n"); return -1; }
+    if (a->n_refs && a->no_ref) { fprintf(stderr, PROGRAM ": --reference and --no-reference contradict\n"); return -1; }
+    if (a->n_refs && a->split) { fprintf(stderr, PROGRAM ": with --split the reference is the other held-out split; no --reference\n"); return -1; }
     if (a->corpus_dir && !a->split) { fprintf(stderr, PROGRAM ": --corpus goes with --split\n"); return -1; }
     if (a->lo.live) {
         if (a->offline_flag) {
@@ -164,33 +175,14 @@ static int push_path(char ***v, int *n, char *p) {
     return 0;
 }
 
-/* The files given (folders listed recursively), or the model's split. 0, or -1 after a message. */
-static int list_pieces(const listen_args *a, const cn_model *m, char ***paths, int *n) {
+/* Files and folders (listed recursively) into paths. 0, or -1 after a message. */
+static int list_files(const char *const *files, int n_files, char ***paths, int *n) {
     char err[600];
-    *paths = NULL; *n = 0;
-    if (a->split) {
-        cn_corpus c;
-        if (!a->quiet) fprintf(stderr, PROGRAM ": loading the model's corpus...\n");
-        if (cn_model_corpus_load(m, a->corpus_dir, &c, err, sizeof err)) {
-            fprintf(stderr, PROGRAM ": --split %s: %s%s\n", a->split, err,
-                    a->corpus_dir ? "" : " (--corpus DIR gives its folder)");
-            return -1;
-        }
-        int want = !strcmp(a->split, "test") ? CN_SPLIT_TEST : CN_SPLIT_VAL, rc = 0;
-        for (int i = 0; i < c.n_pieces && !rc; i++)
-            if (c.pieces[i].split == want) {
-                char *p = strdup(c.pieces[i].path);
-                rc = p ? push_path(paths, n, p) : -1;
-            }
-        cn_corpus_free(&c);
-        if (rc) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
-        return 0;
-    }
-    for (int i = 0; i < a->n_files; i++) {
+    for (int i = 0; i < n_files; i++) {
         char **p;
-        int k = cn_midi_list(a->files[i], &p, err, sizeof err);
-        if (k < 0) { fprintf(stderr, PROGRAM ": %s\n", err); cn_midi_list_free(*paths, *n); *paths = NULL; *n = 0; return -1; }
-        if (k == 0) fprintf(stderr, PROGRAM ": %s: no MIDI files (.mid, .midi) in it\n", a->files[i]);
+        int k = cn_midi_list(files[i], &p, err, sizeof err);
+        if (k < 0) { fprintf(stderr, PROGRAM ": %s\n", err); return -1; }
+        if (k == 0) fprintf(stderr, PROGRAM ": %s: no MIDI files (.mid, .midi) in it\n", files[i]);
         for (int j = 0; j < k; j++) {
             if (push_path(paths, n, p[j])) {
                 for (j++; j < k; j++) free(p[j]);
@@ -200,6 +192,38 @@ static int list_pieces(const listen_args *a, const cn_model *m, char ***paths, i
             }
         }
         free(p);
+    }
+    return 0;
+}
+
+/* The pieces: the files given, or the model's split; and the reference's (the other held-out
+ * split, or --reference). 0, or -1 after a message. */
+static int list_pieces(const listen_args *a, const cn_model *m, char ***paths, int *n, char ***refs, int *n_refs) {
+    char err[600];
+    *paths = NULL; *n = 0; *refs = NULL; *n_refs = 0;
+    if (a->split) {
+        cn_corpus c;
+        if (!a->quiet) fprintf(stderr, PROGRAM ": loading the model's corpus...\n");
+        if (cn_model_corpus_load(m, a->corpus_dir, &c, err, sizeof err)) {
+            fprintf(stderr, PROGRAM ": --split %s: %s%s\n", a->split, err,
+                    a->corpus_dir ? "" : " (--corpus DIR gives its folder)");
+            return -1;
+        }
+        int want = !strcmp(a->split, "test") ? CN_SPLIT_TEST : CN_SPLIT_VAL, rc = 0;
+        int other = want == CN_SPLIT_TEST ? CN_SPLIT_VAL : CN_SPLIT_TEST;
+        for (int i = 0; i < c.n_pieces && !rc; i++)
+            if (c.pieces[i].split == want || (c.pieces[i].split == other && !a->no_ref)) {
+                char *p = strdup(c.pieces[i].path);
+                rc = !p ? -1 : c.pieces[i].split == want ? push_path(paths, n, p) : push_path(refs, n_refs, p);
+            }
+        cn_corpus_free(&c);
+        if (rc) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
+        return 0;
+    }
+    if (list_files(a->files, a->n_files, paths, n) || list_files(a->refs, a->n_refs, refs, n_refs)) {
+        cn_midi_list_free(*paths, *n); cn_midi_list_free(*refs, *n_refs);
+        *paths = *refs = NULL; *n = *n_refs = 0;
+        return -1;
     }
     return 0;
 }
@@ -265,35 +289,53 @@ static int measure_all(const listen_args *a, cn_model *m, char **paths, int n_pa
     return 0;
 }
 
+/* The reference pieces' real side (no model); as many as --pieces allows. Returns the count. */
+static int measure_reference(const listen_args *a, char **paths, int n_paths, cn_listen_piece *ref) {
+    cn_midi_opts mo = cn_midi_opts_default();
+    char err[600];
+    int n = 0;
+    for (int i = 0; i < n_paths && (!a->max_pieces || n < a->max_pieces); i++) {
+        cn_song song;
+        if (cn_midi_read(paths[i], &mo, &song, err, sizeof err)) continue;   /* as the pieces: skipped */
+        if (cn_listen_piece_run(NULL, &song, &a->lo, 0, &ref[n], NULL, NULL, err, sizeof err) == 0) n++;
+        cn_song_free(&song);
+    }
+    return n;
+}
+
 int cn_listen_main(int argc, char **argv) {
     listen_args a;
-    if (parse_args(argc, argv, &a)) { free(a.files); return 2; }
+    if (parse_args(argc, argv, &a)) { free(a.files); free(a.refs); return 2; }
     char err[600], found[4096];
     if (!a.model_path) {
         a.model_path = cn_default_model_path(found, sizeof found);
         if (!a.model_path) {
             fprintf(stderr, PROGRAM ": no model given and the shipped default model was not found; pass -m MODEL.cnm\n");
-            free(a.files);
+            free(a.files); free(a.refs);
             return 1;
         }
     }
     cn_model *m = cn_model_load(a.model_path, err, sizeof err);
-    if (!m) { fprintf(stderr, PROGRAM ": model: %s\n", err); free(a.files); return 1; }
+    if (!m) { fprintf(stderr, PROGRAM ": model: %s\n", err); free(a.files); free(a.refs); return 1; }
     int rc = 1;
-    char **paths = NULL; int n_paths = 0;
-    cn_listen_piece *pieces = NULL;
+    char **paths = NULL, **ref_paths = NULL; int n_paths = 0, n_ref_paths = 0;
+    cn_listen_piece *pieces = NULL, *ref = NULL;
     char **measured = NULL;
-    if (list_pieces(&a, m, &paths, &n_paths)) goto out;
+    if (list_pieces(&a, m, &paths, &n_paths, &ref_paths, &n_ref_paths)) goto out;
     pieces = calloc((size_t)n_paths + 1, sizeof *pieces);
     measured = calloc((size_t)n_paths + 1, sizeof *measured);
-    if (!pieces || !measured) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out; }
-    char source[256];
+    ref = calloc((size_t)n_ref_paths + 1, sizeof *ref);
+    if (!pieces || !measured || !ref) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out; }
+    char source[256], ref_source[256];
     if (a.split) snprintf(source, sizeof source, "%s split", a.split);
     else snprintf(source, sizeof source, "%d files given", n_paths);
+    if (a.split) snprintf(ref_source, sizeof ref_source, "the %s split", !strcmp(a.split, "test") ? "val" : "test");
+    else snprintf(ref_source, sizeof ref_source, "--reference files");
     cn_listen_report r = { a.model_path, cn_encoding_name(m->encoding), source, a.key, &a.lo, a.rng,
-                           measured, pieces, 0, 0, 0 };
+                           measured, pieces, 0, 0, 0, ref_source, ref, 0 };
     double t0 = now_seconds();
     if (measure_all(&a, m, paths, n_paths, &r, pieces, measured)) goto out;
+    r.n_ref = measure_reference(&a, ref_paths, n_ref_paths, ref);
     r.seconds = now_seconds() - t0;
     if (r.n == 0) { fprintf(stderr, PROGRAM ": no piece could be measured (%d skipped)\n", r.skipped); goto out; }
     if ((a.json ? cn_listen_print_json(stdout, &r) : cn_listen_print_table(stdout, &r)) || fflush(stdout)) {
@@ -302,9 +344,10 @@ int cn_listen_main(int argc, char **argv) {
     }
     rc = 0;
 out:
-    free(pieces); free(measured);
+    free(pieces); free(measured); free(ref);
     cn_midi_list_free(paths, n_paths);
+    cn_midi_list_free(ref_paths, n_ref_paths);
     cn_model_free(m);
-    free(a.files);
+    free(a.files); free(a.refs);
     return rc;
 }

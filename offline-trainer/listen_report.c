@@ -4,19 +4,24 @@
 #include <string.h>
 #include "listen_report.h"
 
-int cn_listen_summarise(const cn_listen_report *r, cn_listen_row *rows, double *mean_overlap) {
+int cn_listen_summarise(const cn_listen_report *r, cn_listen_row *rows, double *mean_overlap, double *mean_ref) {
     double *g = malloc(((size_t)r->n + 1) * sizeof *g), *t = malloc(((size_t)r->n + 1) * sizeof *t);
-    if (!g || !t) { free(g); free(t); return -1; }
-    double sum = 0;
+    double *x = malloc(((size_t)r->n_ref + 1) * sizeof *x);
+    if (!g || !t || !x) { free(g); free(t); free(x); return -1; }
+    double sum = 0, sum_ref = 0;
     for (int f = 0; f < CN_LF_N; f++) {
+        double w = cn_lf_info_of(f)->bin_width;
         for (int i = 0; i < r->n; i++) { g[i] = r->pieces[i].gen[f]; t[i] = r->pieces[i].real[f]; }
-        rows[f].overlap = cn_listen_overlap(g, r->n, t, r->n, cn_lf_info_of(f)->bin_width);
+        for (int i = 0; i < r->n_ref; i++) x[i] = r->ref[i].real[f];
+        rows[f].overlap = cn_listen_overlap(g, r->n, t, r->n, w);
+        rows[f].ref_overlap = cn_listen_overlap(x, r->n_ref, t, r->n, w);
         rows[f].gen_median = cn_listen_median(g, r->n);
         rows[f].real_median = cn_listen_median(t, r->n);
-        sum += rows[f].overlap;
+        sum += rows[f].overlap; sum_ref += rows[f].ref_overlap;
     }
     *mean_overlap = r->n ? sum / CN_LF_N : NAN;
-    free(g); free(t);
+    *mean_ref = r->n && r->n_ref ? sum_ref / CN_LF_N : NAN;
+    free(g); free(t); free(x);
     return 0;
 }
 
@@ -31,8 +36,8 @@ static void sampling_text(FILE *f, const cn_listen_report *r) {
 
 int cn_listen_print_table(FILE *f, const cn_listen_report *r) {
     cn_listen_row rows[CN_LF_N];
-    double mean;
-    if (cn_listen_summarise(r, rows, &mean)) return -1;
+    double mean, mean_ref;
+    if (cn_listen_summarise(r, rows, &mean, &mean_ref)) return -1;
     fprintf(f, "listening yardstick: %s (%s encoding), %s, %s\n", r->model_path, r->encoding,
             r->lo->live ? "live engine (call and response, simulated clock)" : "offline (cn_continue)", r->source);
     fprintf(f, "%d pieces measured, %d skipped, %.1f s; seed %g beats from the bar line at or before the first note, "
@@ -40,14 +45,20 @@ int cn_listen_print_table(FILE *f, const cn_listen_report *r) {
             r->lo->live ? " (live: the answer, as long as the call)" : "");
     fprintf(f, "sampling: ");
     sampling_text(f, r);
-    fprintf(f, "\n\n%-22s %-10s %10s %10s %8s\n", "feature", "unit", "generated", "real", "overlap");
+    fprintf(f, "\n\n%-22s %-10s %10s %10s %8s %8s\n", "feature", "unit", "generated", "real", "overlap", "ref");
     for (int k = 0; k < CN_LF_N; k++) {
         const cn_lf_info *in = cn_lf_info_of(k);
-        fprintf(f, "%-22s %-10s %10.3f %10.3f %8.2f\n", in->name, in->unit, rows[k].gen_median,
+        fprintf(f, "%-22s %-10s %10.3f %10.3f %8.2f ", in->name, in->unit, rows[k].gen_median,
                 rows[k].real_median, rows[k].overlap);
+        if (r->n_ref) fprintf(f, "%8.2f\n", rows[k].ref_overlap); else fprintf(f, "%8s\n", "-");
     }
-    fprintf(f, "%-22s %-10s %10s %10s %8.2f\n", "mean overlap", "", "", "", mean);
-    fprintf(f, "(generated and real: medians over the pieces; overlap: shared mass of the two per-piece histograms)\n");
+    fprintf(f, "%-22s %-10s %10s %10s %8.2f ", "mean overlap", "", "", "", mean);
+    if (r->n_ref) fprintf(f, "%8.2f\n", mean_ref); else fprintf(f, "%8s\n", "-");
+    fprintf(f, "(generated and real: medians over the pieces; overlap: shared mass of the two per-piece histograms;\n"
+               " ref: the same overlap between these real continuations and ");
+    if (r->n_ref) fprintf(f, "those of %d other pieces (%s): what music like\n the corpus's reaches with this many pieces)\n",
+                          r->n_ref, r->ref_source);
+    else fprintf(f, "other pieces': none given (--split, or --reference FILES))\n");
     return 0;
 }
 
@@ -74,8 +85,8 @@ static void json_values(FILE *f, const double *v) {
 
 int cn_listen_print_json(FILE *f, const cn_listen_report *r) {
     cn_listen_row rows[CN_LF_N];
-    double mean;
-    if (cn_listen_summarise(r, rows, &mean)) return -1;
+    double mean, mean_ref;
+    if (cn_listen_summarise(r, rows, &mean, &mean_ref)) return -1;
     const cn_sample_opts *s = &r->lo->cont.sample;
     fprintf(f, "{\"model\": "); json_str(f, r->model_path);
     fprintf(f, ", \"encoding\": "); json_str(f, r->encoding);
@@ -99,9 +110,14 @@ int cn_listen_print_json(FILE *f, const cn_listen_report *r) {
         fprintf(f, ", \"generated_median\": "); json_num(f, rows[k].gen_median);
         fprintf(f, ", \"real_median\": "); json_num(f, rows[k].real_median);
         fprintf(f, ", \"overlap\": "); json_num(f, rows[k].overlap);
+        fprintf(f, ", \"reference_overlap\": "); json_num(f, rows[k].ref_overlap);
         fprintf(f, ", \"bin_width\": %g}", in->bin_width);
     }
     fprintf(f, "}, \"mean_overlap\": "); json_num(f, mean);
+    fprintf(f, ", \"mean_reference_overlap\": "); json_num(f, mean_ref);
+    fprintf(f, ", \"reference\": {\"source\": ");
+    if (r->n_ref) json_str(f, r->ref_source); else fprintf(f, "null");
+    fprintf(f, ", \"pieces\": %d}", r->n_ref);
     fprintf(f, ", \"per_piece\": [");
     for (int i = 0; i < r->n; i++) {
         const cn_listen_piece *p = &r->pieces[i];

@@ -35,12 +35,25 @@ static int gen_offline(const cn_model *m, const cn_song *seed, const cn_listen_o
     return 0;
 }
 
+/* The call's last note-off. */
+static double call_end(const cn_song *seed) {
+    double end = 0;
+    for (size_t i = 0; i < seed->n_notes; i++) end = fmax(end, seed->notes[i].start_beat + seed->notes[i].dur_beat);
+    return end;
+}
+
+/* Live, the answer lasts as long as the call (first note-on to last note-off, at least one
+ * beat), capped by response_beats (= C): the engine's documented turn-taking. */
+static double answer_beats(const cn_song *seed, const cn_listen_opts *o) {
+    double first_on = seed->n_notes ? seed->notes[0].start_beat : 0;
+    return fmin(fmax(call_end(seed) - first_on, 1.0), o->cont_beats);
+}
+
 /* Live: the seed is the call, played into a fresh jam on the simulated clock; the answer
- * starts silence_beats after the call's last note-off and lasts as long as the call, capped
- * by response_beats (= C): the engine's documented turn-taking. full gets the seed, then the
- * answer, on one clock. */
+ * starts silence_beats after the call's last note-off. full gets the seed, then the answer,
+ * on one clock. */
 static int gen_live(cn_model *m, const cn_song *seed, const cn_listen_opts *o, uint64_t rng,
-                    cn_song *full, int *n_seed, double *origin, double *span, char *err, size_t errlen) {
+                    cn_song *full, int *n_seed, double *origin, char *err, size_t errlen) {
     double bpm = seed->n_tempos ? seed->tempos[0].bpm : 120;
     if (!(bpm >= 20)) bpm = 20;
     if (bpm > 300) bpm = 300;
@@ -56,17 +69,12 @@ static int gen_live(cn_model *m, const cn_song *seed, const cn_listen_opts *o, u
     if (!jam) return fail(err, errlen, -1, "out of memory");
     cn_jam_set_params(jam, &p);
     if (cn_jam_swap_model(jam, m, NULL, err, errlen)) { cn_jam_free(jam); return -1; }
-    double first_on = INFINITY, last_off = 0;
-    for (size_t i = 0; i < seed->n_notes; i++) {
-        first_on = fmin(first_on, seed->notes[i].start_beat);
-        last_off = fmax(last_off, seed->notes[i].start_beat + seed->notes[i].dur_beat);
-    }
-    double call = fmin(fmax(last_off - first_on, 1.0), o->cont_beats);
+    double last_off = call_end(seed);
     cn_jam_sim_opts so;
     cn_jam_sim_defaults(&so);
     so.bpm = bpm;
     so.beats_per_bar = seed->ts_num > 0 ? seed->ts_num : 4;
-    so.length_beats = p.silence_beats + call + 2;
+    so.length_beats = p.silence_beats + answer_beats(seed, o) + 2;
     cn_song rec;
     int rc = cn_jam_sim_run(jam, seed, &so, &rec, NULL, err, errlen);
     cn_model *back = NULL;
@@ -90,7 +98,6 @@ static int gen_live(cn_model *m, const cn_song *seed, const cn_listen_opts *o, u
     if (!ok) { cn_song_free(full); return fail(err, errlen, -1, "out of memory"); }
     cn_song_sort(full);   /* the seed's notes all start before the answer: they stay first */
     *n_seed = (int)seed->n_notes;
-    *span = call;
     return 0;
 }
 
@@ -116,42 +123,50 @@ int cn_listen_piece_run(cn_model *m, const cn_song *piece, const cn_listen_opts 
                  piece->end_beat - at, at, o->seed_beats + o->cont_beats);
         return 1;
     }
-    cn_song seed, full;
+    cn_song seed, truth, full;
+    memset(&full, 0, sizeof full);
     if (cn_song_window(piece, at, at + o->seed_beats, &seed)) return fail(err, errlen, -1, "out of memory");
     seed.end_beat = o->seed_beats;   /* the continuation starts where the window ends */
     if (seed.n_notes == 0) { cn_song_free(&seed); return fail(err, errlen, 1, "no notes in the seed"); }
-    int n_seed = 0;
-    double origin = 0, span = o->cont_beats;
-    int rc = o->live ? gen_live(m, &seed, o, rng, &full, &n_seed, &origin, &span, err, errlen)
-                     : gen_offline(m, &seed, o, rng, &full, &n_seed, &origin, err, errlen);
-    if (rc) { cn_song_free(&seed); return -1; }
+    double span = o->live ? answer_beats(&seed, o) : o->cont_beats;
     out->span = span;
-    cn_song truth;
-    rc = -1;
+    int rc = -1;
     if (cn_song_window(piece, at + o->seed_beats, at + o->seed_beats + span, &truth)) {
-        snprintf(err, errlen, "out of memory");
-        goto out_full;
+        cn_song_free(&seed);
+        return fail(err, errlen, -1, "out of memory");
     }
-    if (truth.n_notes == 0) { rc = fail(err, errlen, 1, "no notes in the real continuation"); goto out_truth; }
-    size_t ng = full.n_notes - (size_t)n_seed;
-    cn_note *gn = shifted(full.notes + n_seed, ng, origin);
-    if (!gn || cn_listen_features(seed.notes, seed.n_notes, gn, ng, span, out->gen) ||
-        cn_listen_features(seed.notes, seed.n_notes, truth.notes, truth.n_notes, span, out->real)) {
-        free(gn);
+    if (truth.n_notes == 0) { rc = fail(err, errlen, 1, "no notes in the real continuation"); goto out; }
+    if (cn_listen_features(seed.notes, seed.n_notes, truth.notes, truth.n_notes, span, out->real)) {
         snprintf(err, errlen, "out of memory");
-        goto out_truth;
+        goto out;
     }
-    free(gn);
     out->seed_notes = (int)seed.n_notes;
     out->real_notes = (int)truth.n_notes;
-    for (size_t i = 0; i < ng; i++) out->gen_notes += full.notes[n_seed + i].start_beat - origin < span;
+    if (m) {   /* the generated side */
+        int n_seed = 0;
+        double origin = 0;
+        if (o->live ? gen_live(m, &seed, o, rng, &full, &n_seed, &origin, err, errlen)
+                    : gen_offline(m, &seed, o, rng, &full, &n_seed, &origin, err, errlen)) goto out;
+        size_t ng = full.n_notes - (size_t)n_seed;
+        cn_note *gn = shifted(full.notes + n_seed, ng, origin);
+        if (!gn || cn_listen_features(seed.notes, seed.n_notes, gn, ng, span, out->gen)) {
+            free(gn);
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        free(gn);
+        for (size_t i = 0; i < ng; i++) out->gen_notes += full.notes[n_seed + i].start_beat - origin < span;
+        if (gen) { gen->song = full; gen->n_seed = n_seed; gen->split = origin; memset(&full, 0, sizeof full); }
+    }
     rc = 0;
-    if (real && real_render(piece, at, o, span, real)) { snprintf(err, errlen, "out of memory"); rc = -1; }
-    if (gen && !rc) { gen->song = full; gen->n_seed = n_seed; gen->split = origin; memset(&full, 0, sizeof full); }
-out_truth:
-    cn_song_free(&truth);
-out_full:
+    if (real && real_render(piece, at, o, span, real)) {
+        snprintf(err, errlen, "out of memory");
+        if (gen) cn_song_free(&gen->song);
+        rc = -1;
+    }
+out:
     cn_song_free(&full);
+    cn_song_free(&truth);
     cn_song_free(&seed);
     return rc;
 }

@@ -35,7 +35,7 @@ typedef struct {
 typedef struct { cn_song song; int n_seed; double split; } cn_listen_render;
 
 /* Measure one piece; rng gives the piece's sampling seed. m is lent to a jam and taken back
- * when live. gen/real (may be NULL) get the songs to render (freed by the caller with
+ * when live; m NULL measures the real side alone (gen stays 0: the yardstick's reference). gen/real (may be NULL) get the songs to render (freed by the caller with
  * cn_song_free). 0 measured; 1 skipped (why in err: too short, no notes in the seed or in the
  * real continuation); -1 error (err). */
 int cn_listen_piece_run(cn_model *m, const cn_song *piece, const cn_listen_opts *o, uint64_t rng,

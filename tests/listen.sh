@@ -2,7 +2,8 @@
 # listen.sh: the listening yardstick, continuo-eval --listen, end to end with the shipped
 # model on a tiny corpus written here (arpeggios of quarter notes, whose real features are
 # known): offline and --live, the table and the JSON hold every feature with values in
-# range and the real medians the pieces have; the same --rng repeats; --pieces, --split
+# range and the real medians the pieces have; the same --rng repeats; the reference
+# (--reference files: the same pieces overlap fully); --pieces, --split
 # (with a small model trained here), --render (MIDI, PNG roll, WAV when fluidsynth is
 # installed); and bad input (a missing file, a broken file, bad flag values, offline-only
 # flags with --live, --split on a corpus that splits otherwise) gives a clear message and
@@ -103,6 +104,25 @@ check "offline: the same --rng gives the same report" cmp -s "$W/off1.json" "$W/
 check "--pieces 2 and the sampling flags: 2 pieces measured" grep -q "^2 pieces measured" "$W/p2.txt"
 check "the table shows the sampling used" grep -q "temperature 0.9, top-k 0, top-p 0.95, .*max run 3, key auto" "$W/p2.txt"
 
+# ---- the reference: other pieces' real continuations beside these real ones ----
+check "without --reference or --split the table has no reference" grep -q "^mean overlap .* -$" "$W/off.txt"
+$PY -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["reference"]["pieces"] == 0 and r["mean_reference_overlap"] is None else 1)' "$W/off.json"
+check "... nor the JSON (0 pieces, null)" test $? -eq 0
+"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --json --reference "$W/corpus" "$W/corpus/arp0.mid" "$W/corpus/arp1.mid" >"$W/ref.json" 2>&1
+$PY - "$W/ref.json" "$FEATURES" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+# the reference's four arpeggios have the same real features as these two: every overlap is 1
+ok = r["reference"]["pieces"] == 4 and abs(r["mean_reference_overlap"] - 1) < 1e-9 and \
+     all(abs(r["features"][n]["reference_overlap"] - 1) < 1e-9 for n in sys.argv[2].split())
+sys.exit(0 if ok else 1)
+EOF
+check "--reference: pieces like these overlap them fully (1 for every feature)" test $? -eq 0
+printf 'MThd\000\000\000\006\000\001' > "$W/refbroken.mid"
+"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --reference "$W/corpus/arp2.mid" --reference "$W/refbroken.mid" \
+    "$W/corpus/arp0.mid" >"$W/ref.txt" 2>&1
+check "--reference twice; a broken reference file is left out: 1 other piece" grep -q "those of 1 other pieces (--reference files)" "$W/ref.txt"
+
 # ---- live: the answer is as long as the call (onsets 0..7, last note-off 7.5) ----
 "$EVAL" --listen --live -m "$MODEL" --seed-beats 8 --cont-beats 16 --rng 3 --json "$W/corpus" >"$W/live.json" 2>"$W/live.err"
 check "--live --json: exits 0" test $? -eq 0
@@ -119,6 +139,7 @@ check "a small model trains for the test" test -s "$W/m.cnm"
 "$EVAL" --listen -m "$W/m.cnm" --split test --seed-beats 8 --cont-beats 16 -q >"$W/split.txt" 2>&1
 check "--split test measures the model's held-out piece" grep -q "test split" "$W/split.txt"
 check "--split test: one piece" grep -q "^1 pieces measured" "$W/split.txt"
+check "--split test: the reference is the val split" grep -q "(the val split)" "$W/split.txt"
 
 # ---- rendering ----
 "$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --render "$W/out" --render-pieces 1 "$W/corpus" >/dev/null 2>"$W/render.err"
@@ -163,6 +184,8 @@ expect "no pieces given: said, exit 2" 2 "give MIDI files or folders"
 expect "an unknown flag: named, exit 2" 2 "--bogus: unknown option" --bogus 1 "$W/corpus"
 expect "--live with --top-k: an offline option, exit 2" 2 "--top-k is an offline option" --live --top-k 5 "$W/corpus"
 expect "--live with --cont-beats 100: at most 64, exit 2" 2 "at most 64" --live --cont-beats 100 "$W/corpus"
+expect "--reference with --split: said, exit 2" 2 "with --split the reference is the other" --split test --reference "$W/corpus"
+expect "--reference with --no-reference: said, exit 2" 2 "contradict" --reference "$W/corpus" --no-reference "$W/corpus"
 expect "--split on a corpus that splits otherwise: said, exit 1" 1 "splits into" --split test --corpus "$W/corpus"
 "$EVAL" --listen -m "$W/nomodel.cnm" "$W/corpus" >/dev/null 2>"$W/bad.err"
 rc=$?

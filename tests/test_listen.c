@@ -248,6 +248,10 @@ TEST(piece_offline) {
     cn_listen_piece q;
     CHECK(cn_listen_piece_run(m, &s, &o, 5, &q, NULL, NULL, err, sizeof err) == 0);
     for (int k = 0; k < CN_LF_N; k++) CHECK(q.gen[k] == p.gen[k]);
+    /* no model: the real side alone (the reference), the same real values */
+    CHECK(cn_listen_piece_run(NULL, &s, &o, 5, &q, NULL, NULL, err, sizeof err) == 0);
+    for (int k = 0; k < CN_LF_N; k++) CHECK(q.real[k] == p.real[k] && q.gen[k] == 0);
+    CHECK(q.gen_notes == 0 && q.real_notes == 16);
     /* too short: 44 - 4 < 8 + 40 */
     o.cont_beats = 40;
     CHECK(cn_listen_piece_run(m, &s, &o, 5, &q, NULL, NULL, err, sizeof err) == 1);
