@@ -87,6 +87,8 @@ typedef struct {
     size_t n_seed;
     uint16_t *pcmask;                  /* per token, NULL without a key constraint */
     float *masked;                     /* event logits with the meaningless moves barred */
+    float steer[12];                   /* the pull to the seed's pitch classes (0s when off) */
+    float steer_strength; int lo, hi;  /* and to its register */
     void *scratch;
     uint64_t rng;
     size_t max_gen;
@@ -109,6 +111,8 @@ static int next_token(sampler *sp, const float *logits, const int *open, int bar
         int last = sp->n_seq ? sp->seq[sp->n_seq - 1] : -1;
         if (bar_note_ons || (last >= CN_EV_VEL && last < CN_EV_VEL + CN_EV_VEL_BINS))
             for (int b = 0; b < CN_EV_VEL_BINS; b++) sp->masked[CN_EV_VEL + b] = BARRED_LOGIT;
+        cn_steer_apply(sp->masked, CN_EV_NOTE_ON, sp->steer);
+        cn_steer_register(sp->masked, CN_EV_NOTE_ON, sp->lo, sp->hi, sp->steer_strength);
         logits = sp->masked;
     }
     int nr = sp->o->recent > 0 ? sp->o->recent : RECENT_DEFAULT;
@@ -281,6 +285,8 @@ static int continue_note(sampler *sp, cn_stream *st, const cn_song *seed, note_l
         } else {
             memcpy(sp->masked, logits, (size_t)CN_NT_VOCAB * sizeof *logits);
             cn_nt_player_mask(&pl, sp->masked, max_run, 0);
+            cn_steer_apply(sp->masked, CN_NT_PITCH, sp->steer);
+            cn_steer_register(sp->masked, CN_NT_PITCH, sp->lo, sp->hi, sp->steer_strength);
             tok1 = next_token(sp, sp->masked, NULL, 0);
         }
         if (cn_nt_player_feed(&pl, tok1, &nt)) {
@@ -347,6 +353,15 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
     }
     sp.so.key_mask = key;
     info->key_mask = key;
+    double onsets[12] = { 0 };   /* the steer follows what was played: onsets, as a listener counts them */
+    for (size_t i = 0; i < seed->n_notes; i++) onsets[seed->notes[i].pitch % 12] += 1;
+    sp.steer_strength = m->encoding == CN_ENC_PAPER ? 0 : o->pc_steer;
+    cn_steer_bias(onsets, sp.steer_strength, sp.steer);
+    sp.lo = 127; sp.hi = 0;
+    for (size_t i = 0; i < seed->n_notes; i++) {
+        if (seed->notes[i].pitch < sp.lo) sp.lo = seed->notes[i].pitch;
+        if (seed->notes[i].pitch > sp.hi) sp.hi = seed->notes[i].pitch;
+    }
 
     int *seed_tok = NULL; size_t n_seed = 0;
     int rc = m->encoding == CN_ENC_EVENT ? cn_ev_encode(seed, 0, &seed_tok, &n_seed)

@@ -213,6 +213,7 @@ static int sample_token(cn_jam *j) {
         if (j->open_on[p] >= 0 || j->n_open >= JAM_MAX_POLY) lg[CN_EV_NOTE_ON + p] = MASKED;
         if (j->open_on[p] < 0) lg[CN_EV_NOTE_OFF + p] = MASKED;   /* only what sounds can end */
     }
+    cn_jam_steer(j, lg, CN_EV_NOTE_ON);
     cn_sample_opts o = sample_opts(j);
     j->logits_ok = 0;
     return cn_sample(lg, j->V, &o, NULL, j->recent, j->n_recent, &j->rng, j->scratch);

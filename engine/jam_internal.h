@@ -28,7 +28,9 @@
 #define JAM_MAX_SAME_STEP 12 /* tokens at one time step before a time shift is forced */
 #define JAM_NT_HEARD  64     /* note models: heard notes waiting for their length */
 #define JAM_NT_HOLD_BEATS 8.0   /* a note held this long enters the model with the longest length */
-#define JAM_NT_CALL_BEATS 16.0  /* the key and density "from the call" look back this far */
+#define JAM_NT_CALL_BEATS 16.0  /* the key, density and steer "from the call" look back this far */
+#define JAM_STEER 1.0f          /* the pull towards the call's pitch classes and register
+                                   (cn_steer_bias; chosen on the validation split) */
 
 enum { JAM_CMD_NOTE, JAM_CMD_RESPOND, JAM_CMD_CANCEL, JAM_CMD_PARAMS };
 
@@ -120,6 +122,7 @@ int  cn_jam_nt_flush_one(cn_jam *j);
 void cn_jam_nt_advance(cn_jam *j, int64_t target);
 int  cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar_waiting);
 void cn_jam_nt_play(cn_jam *j, int tok);
+void cn_jam_steer(cn_jam *j, float *lg, int first_pitch_tok);
 
 static inline uint64_t cn_jam_dbits(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
 static inline double cn_jam_bitsd(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }

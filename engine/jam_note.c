@@ -136,11 +136,32 @@ int cn_jam_nt_flush_one(cn_jam *j) {
     return 1;
 }
 
+/* ---- the steer ---- */
+
+/* The pull towards the pitch classes and register of the player's recent notes (the call),
+ * as continuo-generate --steer does towards its seed. Inference side, either encoding. */
+void cn_jam_steer(cn_jam *j, float *lg, int first_pitch_tok) {
+    double now = step_beat(j->cur), h[12] = { 0 };
+    int lo = 127, hi = 0;
+    for (int i = 0; i < j->hist_n; i++) {
+        const cn_jam_hist *e = cn_jam_hist_at(j, i);
+        if (e->mine || !e->on || e->beat < now - JAM_NT_CALL_BEATS) continue;
+        h[e->pitch % 12] += 1;
+        if (e->pitch < lo) lo = e->pitch;
+        if (e->pitch > hi) hi = e->pitch;
+    }
+    float bias[12];
+    cn_steer_bias(h, JAM_STEER, bias);
+    cn_steer_apply(lg, first_pitch_tok, bias);
+    cn_steer_register(lg, first_pitch_tok, lo, hi, JAM_STEER);
+}
+
 /* ---- generated notes ---- */
 
 int cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar_waiting) {
     float *lg = j->logits;
     cn_nt_player_mask(&j->nt, lg, o->max_run, bar_onsets || j->n_open >= JAM_MAX_POLY);
+    cn_jam_steer(j, lg, CN_NT_PITCH);
     if (bar_waiting && j->nt.pending_pitch < 0)   /* an answer begins when it is due */
         for (int t = CN_NT_SHIFT; t < CN_NT_VEL; t++) lg[t] = MASKED;
     j->logits_ok = 0;

@@ -320,3 +320,26 @@ const char *cn_key_name(int tonic, int minor) {
     tonic = ((tonic % 12) + 12) % 12;
     return minor ? minor_n[tonic] : major[tonic];
 }
+
+void cn_steer_bias(const double hist[12], float strength, float bias[12]) {
+    double sum = 0, mx = 0;
+    for (int p = 0; p < 12; p++) { sum += hist[p] > 0 ? hist[p] : 0; if (hist[p] > mx) mx = hist[p]; }
+    if (!(sum > 0) || !(strength > 0)) { for (int p = 0; p < 12; p++) bias[p] = 0; return; }
+    double a = sum / 24;
+    for (int p = 0; p < 12; p++) {
+        double h = hist[p] > 0 ? hist[p] : 0;
+        bias[p] = (float)(strength * log((h + a) / (mx + a)));
+    }
+}
+
+void cn_steer_apply(float *logits, int first_pitch_tok, const float bias[12]) {
+    for (int p = 0; p < 128; p++) logits[first_pitch_tok + p] += bias[p % 12];
+}
+
+void cn_steer_register(float *logits, int first_pitch_tok, int lo, int hi, float strength) {
+    if (!(strength > 0) || lo > hi) return;
+    for (int p = 0; p < 128; p++) {
+        int out = p < lo - 6 ? lo - 6 - p : p > hi + 6 ? p - hi - 6 : 0;
+        if (out) logits[first_pitch_tok + p] -= strength * (float)out / 6.0f;
+    }
+}

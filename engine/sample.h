@@ -43,4 +43,16 @@ double cn_key_correlation(const double pc_hist[12], int tonic, int minor);
 int cn_key_parse_tonic(const char *name, int *tonic, int *minor);
 /* "C", "F#m", "Bb", "Ebm": a static string. */
 const char *cn_key_name(int tonic, int minor);
+
+/* ---- the pitch-class steer ----
+ * A soft pull towards the pitch classes the musician played: each of the 128 pitch tokens
+ * from first_pitch_tok (event NOTE_ON, note PITCH) gets bias[pc] added to its logit. Unlike
+ * the key constraint nothing is forbidden: a chromatic note the model is sure of still comes.
+ * cn_steer_bias makes bias[pc] = strength * ln((h[pc] + a) / (max h + a)), a = half the mean
+ * count, from a pitch-class histogram (0 everywhere when it is empty or strength is 0). */
+void cn_steer_bias(const double hist[12], float strength, float bias[12]);
+void cn_steer_apply(float *logits, int first_pitch_tok, const float bias[12]);
+/* The same pull for the register: a pitch more than 6 semitones outside [lo, hi] (what was
+ * played) loses strength for every 6 semitones further out. Nothing when strength is 0. */
+void cn_steer_register(float *logits, int first_pitch_tok, int lo, int hi, float strength);
 #endif

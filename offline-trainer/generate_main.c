@@ -35,6 +35,8 @@ static void usage(FILE *f) {
         "  --key K           suppress pitches outside a key: auto (the seed's), off, C, Am, Bb...\n"
         "  --key-control K   note models: the key the model is steered to: auto (the seed's, the\n"
         "                    default), off, C, Am, Bb...; a steer, not a filter\n"
+        "  --steer S         pull towards the seed's pitch classes, 0 (off) to 8 (default 0): a\n"
+        "                    steer, not a filter\n"
         "  --density D       note models: onsets a beat to steer to: auto (the seed's, the default),\n"
         "                    off, or a number from 0.1 to 16\n"
         "  --rng SEED        random seed; the same seed gives the same output (default: from the clock)\n"
@@ -96,6 +98,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--key")) { key = v; i++; }
         else if (!strcmp(a, "--key-control")) { key_control = v; i++; }
         else if (!strcmp(a, "--density")) { density = v; i++; }
+        else if (!strcmp(a, "--steer")) { if (parse_double(a, v, 0, 8, &d)) return 2; o.pc_steer = (float)d; i++; }
         else if (!strcmp(a, "--notes")) { if (parse_int(a, v, 1, 100000, &l)) return 2; o.n_notes = (int)l; have_notes = 1; i++; }
         else if (!strcmp(a, "--beats")) { if (parse_double(a, v, 0.25, 100000, &d)) return 2; o.n_beats = d; have_beats = 1; i++; }
         else if (!strcmp(a, "--temperature")) { if (parse_double(a, v, 0, 5, &d)) return 2; o.sample.temperature = (float)d; i++; }

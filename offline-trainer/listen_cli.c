@@ -41,8 +41,8 @@ static void usage(FILE *f) {
         "  --temperature T, --top-p P\n"
         "                      sampling (offline defaults as continuo-generate: 1 and 1; live\n"
         "                      defaults as the live engine: 1 and 0.95)\n"
-        "  --top-k K, --repeat-penalty R, --max-run N, --key K\n"
-        "                      offline only, as continuo-generate (max run default 4, key off)\n"
+        "  --top-k K, --repeat-penalty R, --max-run N, --key K, --steer S, --key-control K,\n"
+        "  --density D         offline only, as continuo-generate (max run default 4, key off)\n"
         "  --rng SEED          sampling seed; piece i uses SEED + i (default 1)\n"
         "  --json              one JSON object, with every piece's values\n"
         "  --render DIR        write the first pieces' seed + generated and seed + real\n"
@@ -103,7 +103,18 @@ static int parse_value(listen_args *a, const char *o, const char *v) {
         if (!strcmp(o, "--top-k")) { if (num(o, v, 0, 1 << 24, 1, &d)) return -1; s->top_k = (int)d; }
         else if (!strcmp(o, "--repeat-penalty")) { if (num(o, v, 1, 100, 0, &d)) return -1; s->repeat_penalty = (float)d; }
         else if (!strcmp(o, "--max-run")) { if (num(o, v, 0, 1e6, 1, &d)) return -1; s->max_run = (int)d; }
-        else if (!strcmp(o, "--key")) {
+        else if (!strcmp(o, "--steer")) { if (num(o, v, 0, 8, 0, &d)) return -1; a->lo.cont.pc_steer = (float)d; }
+        else if (!strcmp(o, "--key-control")) {
+            int tonic, minor;
+            if (!strcmp(v, "off")) a->lo.cont.key_control = CN_CTRL_OFF;
+            else if (!strcmp(v, "auto")) a->lo.cont.key_control = CN_CTRL_FROM_SEED;
+            else if (!cn_key_parse_tonic(v, &tonic, &minor)) a->lo.cont.key_control = tonic + 12 * minor;
+            else { fprintf(stderr, PROGRAM ": --key-control: '%s' is not a key (auto, off, C, Am...)\n", v); return -1; }
+        } else if (!strcmp(o, "--density")) {
+            if (!strcmp(v, "off")) a->lo.cont.density_control = -1;
+            else if (!strcmp(v, "auto")) a->lo.cont.density_control = 0;
+            else { if (num(o, v, 0.1, 16, 0, &d)) return -1; a->lo.cont.density_control = d; }
+        } else if (!strcmp(o, "--key")) {
             a->lo.cont.key_auto = !strcmp(v, "auto");
             s->key_mask = a->lo.cont.key_auto || !strcmp(v, "off") ? 0 : cn_key_parse(v);
             if (!a->lo.cont.key_auto && strcmp(v, "off") && !s->key_mask) {

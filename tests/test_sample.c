@@ -384,6 +384,44 @@ TEST(key_names) {
     CHECK(strcmp(cn_key_name(3, 1), "Ebm") == 0 && strcmp(cn_key_name(6, 0), "F#") == 0);
 }
 
+/* The steer pulls towards played pitch classes and register, and forbids nothing. */
+TEST(steer_towards_the_seed) {
+    double h[12] = { 4, 0, 2, 0, 2, 1, 0, 3, 0, 1, 0, 0 };   /* C major-ish onsets */
+    float b[12];
+    cn_steer_bias(h, 1.0f, b);
+    CHECK_NEAR(b[0], 0, 1e-6);                      /* the most played class is not moved */
+    for (int p = 0; p < 12; p++) CHECK(b[p] <= 1e-6f && isfinite(b[p]));
+    CHECK(b[7] > b[2] && b[2] > b[5] && b[5] > b[1]);   /* more played, less pushed down */
+    CHECK_NEAR(b[1], log((0 + 13.0 / 24) / (4 + 13.0 / 24)), 1e-5);
+    float half[12]; cn_steer_bias(h, 0.5f, half);
+    CHECK_NEAR(half[1], b[1] / 2, 1e-6);
+    double none[12] = { 0 };
+    cn_steer_bias(none, 1.0f, b);
+    for (int p = 0; p < 12; p++) CHECK(b[p] == 0);
+    cn_steer_bias(h, 0.0f, b);
+    for (int p = 0; p < 12; p++) CHECK(b[p] == 0);
+    float lg[200];
+    for (int t = 0; t < 200; t++) lg[t] = 0;
+    cn_steer_bias(h, 1.0f, b);
+    cn_steer_apply(lg, 10, b);
+    CHECK(lg[9] == 0 && lg[138] == 0);             /* only the 128 pitch tokens */
+    CHECK_NEAR(lg[10 + 61], b[1], 1e-6);
+    for (int t = 0; t < 200; t++) lg[t] = 0;
+    cn_steer_register(lg, 0, 60, 72, 1.0f);
+    CHECK(lg[54] == 0 && lg[78] == 0 && lg[66] == 0);   /* within 6 of what was played */
+    CHECK_NEAR(lg[48], -1, 1e-6);
+    CHECK_NEAR(lg[90], -2, 1e-6);
+    /* nothing is forbidden: a sampler still picks any pitch now and then */
+    cn_sample_opts o = cn_sample_defaults();
+    uint64_t rng = 5;
+    static unsigned char scratch[1 << 16];
+    int off_key = 0;
+    for (int t = 0; t < 128; t++) lg[t] = 0;
+    cn_steer_apply(lg, 0, b);
+    for (int k = 0; k < 2000; k++) { int t = cn_sample(lg, 128, &o, NULL, NULL, 0, &rng, scratch); off_key += t % 12 == 1; }
+    CHECK(off_key > 0 && off_key < 2000 / 12);
+}
+
 int main(void) {
     RUN(greedy_at_zero_temperature);
     RUN(distribution_matches_softmax);
@@ -397,5 +435,6 @@ int main(void) {
     RUN(same_rng_state_same_tokens);
     RUN(key_detection);
     RUN(key_names);
+    RUN(steer_towards_the_seed);
     return test_summary();
 }
