@@ -16,8 +16,11 @@ PKG_CONFIG ?= pkg-config
 
 # pkg-config is asked lazily (=, not :=), so that a `make deps` earlier in the same
 # command line has installed the packages before the flags are read.
-DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags smf openblas 2>/dev/null)
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags smf openblas cairo 2>/dev/null)
 DEP_LIBS   = $(shell $(PKG_CONFIG) --libs smf openblas 2>/dev/null) -lm -lpthread
+# cairo draws the pictures (offline-trainer/canvas.c): only the programs that link the
+# trainer's library need it, never the plugin.
+CAIRO_LIBS = $(shell $(PKG_CONFIG) --libs cairo 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -Iengine $(DEP_CFLAGS)
@@ -69,13 +72,13 @@ $(TRAINER_LIB_SAN): $(TRAINER_SRCS:%.c=$(BUILD)/san/obj/%.o)
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 
 $(BUILD)/continuo-%: $(BUILD)/obj/offline-trainer/%_main.o $(TRAINER_LIB) $(ENGINE_LIB)
-	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(CAIRO_LIBS) $(DEP_LIBS)
 
 # tests/test_*.c: one sanitized binary each, linked with both libraries
 TEST_C := $(wildcard tests/test_*.c)
 TEST_BINS += $(patsubst tests/%.c,$(BUILD)/san/%,$(TEST_C))
 $(BUILD)/san/test_%: $(BUILD)/san/obj/tests/test_%.o $(TRAINER_LIB_SAN) $(ENGINE_LIB_SAN)
-	$(CC) $(CFLAGS_SAN) -o $@ $^ $(DEP_LIBS)
+	$(CC) $(CFLAGS_SAN) -o $@ $^ $(CAIRO_LIBS) $(DEP_LIBS)
 
 include $(sort $(wildcard */*.mk))
 

@@ -21,10 +21,13 @@ void cn_history_free(cn_history *h);
 /* CSV: header "epoch,train_loss,val_loss,val_accuracy,seconds", empty fields for NaN.
  * Written atomically. 0, or -1 with err. */
 int cn_history_write_csv(const cn_history *h, const char *path, char *err, size_t errlen);
-/* SVG loss curves (train and validation against epoch), written atomically. */
 /* Loss axis range (5% margins, >= 0) and last epoch, for the plots. */
 void cn_history_plot_range(const cn_history *h, double *lo, double *hi, double *e_max);
-int cn_history_plot_svg(const cn_history *h, const char *path, const char *title, char *err, size_t errlen);
-/* The same as PNG when path ends in .png (the title is then left out), else SVG. */
+/* The row with the lowest validation loss, or -1 when none was measured. */
+int cn_history_best(const cn_history *h);
+/* The loss curves (train and validation against epoch, the best epoch marked), written
+ * atomically: PNG when path ends in .png, else SVG. 0, or -1 with err. */
 int cn_history_plot(const cn_history *h, const char *path, const char *title, char *err, size_t errlen);
+/* The same, always SVG. */
+int cn_history_plot_svg(const cn_history *h, const char *path, const char *title, char *err, size_t errlen);
 #endif

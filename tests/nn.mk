@@ -10,7 +10,7 @@ TEST_SCRIPTS += tests/torch_parity.sh
 BENCH_NN := $(BUILD)/bench-nn
 ALL_TARGETS += $(BENCH_NN)
 $(BENCH_NN): $(BUILD)/obj/tests/bench_nn.o $(TRAINER_LIB) $(ENGINE_LIB)
-	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(CAIRO_LIBS) $(DEP_LIBS)
 $(BUILD)/obj/tests/bench_nn.o: OPT = -O3 -g
 
 BENCH_CMDS += sh tests/bench_nn.sh;
