@@ -92,13 +92,25 @@ typedef struct {
     void *scratch;
     uint64_t rng;
     size_t max_gen;
+    double logprob;                    /* sum of log p(token) of the sampled tokens, raw model */
 } sampler;
+
+/* log p(tok) under the model's own distribution (temperature 1, nothing barred): the
+ * likelihood by which best-of-N ranks candidates. */
+static double log_softmax_at(const float *logits, int V, int tok) {
+    float mx = logits[0];
+    for (int w = 1; w < V; w++) if (logits[w] > mx) mx = logits[w];
+    double sum = 0;
+    for (int w = 0; w < V; w++) sum += exp((double)logits[w] - mx);
+    return (double)logits[tok] - mx - log(sum);
+}
 
 /* open (event models, else NULL): per pitch, whether it sounds. A NOTE_OFF for a silent pitch
  * would do nothing, so it is barred: its probability goes to the moves that mean something,
  * and a weak model no longer leaves notes hanging while it releases notes that never sounded. */
 static int next_token(sampler *sp, const float *logits, const int *open, int bar_note_ons) {
     int V = sp->m->vocab;
+    const float *raw = logits;
     if (open) {
         memcpy(sp->masked, logits, (size_t)V * sizeof *logits);
         for (int p = 0; p < 128; p++) {
@@ -119,6 +131,7 @@ static int next_token(sampler *sp, const float *logits, const int *open, int bar
     if ((size_t)nr > sp->n_seq) nr = (int)sp->n_seq;
     int tok = cn_sample(logits, V, &sp->so, sp->pcmask, sp->seq + sp->n_seq - nr, nr, &sp->rng, sp->scratch);
     if (tok < 0 || tok >= V) tok = 0;
+    sp->logprob += log_softmax_at(raw, V, tok);
     sp->seq[sp->n_seq++] = tok;
     return tok;
 }
@@ -430,6 +443,7 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
     info->gen_notes = (int)notes.n;
     info->seed_tokens = sp.n_seed;
     info->gen_tokens = sp.n_seq - sp.n_seed;
+    info->gen_logprob = sp.logprob;
     info->tokens = malloc((info->gen_tokens + 1) * sizeof *info->tokens);
     if (!info->tokens) { rc = fail(err, errlen, "out of memory"); goto done; }
     memcpy(info->tokens, sp.seq + sp.n_seed, info->gen_tokens * sizeof *info->tokens);

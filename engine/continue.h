@@ -38,6 +38,8 @@ typedef struct {
     size_t seed_tokens;     /* tokens the seed encoded to (with padding to its end) */
     size_t seed_unknown;    /* paper: seed tokens outside the model's vocabulary */
     size_t gen_tokens;      /* tokens sampled */
+    double gen_logprob;     /* sum of their log-probabilities under the model's own distribution
+                             * (temperature 1, nothing barred): the model's likelihood of them */
     int *tokens;            /* the sampled tokens (malloc'd; cn_continue_info_free) */
     int seed_notes;         /* the first seed_notes notes of the output are the seed's */
     int gen_notes;          /* notes generated */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cli.h"
 #include "continue.h"
 #include "corpus.h"
 #include "listen_cli.h"
@@ -41,18 +42,23 @@ static void usage(FILE *f) {
         "  --ngram-order N     highest n-gram order tried (default 6)\n"
         "  --no-ngram          skip the baseline\n"
         "  --max-tokens N      score at most N tokens a file (default: all)\n"
-        "  --windows K         seed windows a file for the statistics (default 2; 0 = none)\n"
-        "  --seed-beats B      seed length (default 8)\n"
+        "  --windows K         primer windows a file for the statistics (default 2; 0 = none)\n"
+        "  --primer-beats B    primer length (default 8)\n"
         "  --cont-beats B      continuation length (default 16)\n"
-        "  --temperature T, --top-k K, --top-p P, --repeat-penalty R, --max-run N, --key K, --rng SEED\n"
-        "                      sampling for the continuations (as continuo-generate)\n"
-        "  -q                  no progress on stderr\n"
+        "  --temperature T, --top-k K, --top-p P, --repeat-penalty R, --max-run N, --key K, --rng N\n"
+        "                      sampling for the continuations (as continuo-generate; temperature 0..2)\n"
+        "  --corpus DIR        where the model's corpus is now (its metadata names where it was,\n"
+        "                      relative to the model file)\n"
+        "  -q, --quiet         no progress on stderr\n"
+        "  -h, --help          this text\n"
+        "  --version           the program's version\n"
         "  --listen            the listening yardstick instead: continuations judged against the\n"
-        "                      real ones, feature by feature (continuo-eval --listen --help)\n");
+        "                      real ones, feature by feature (continuo-eval --listen --help)\n"
+        "Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
 }
 
 typedef struct {
-    const char *model_path;
+    const char *model_path, *corpus_dir;
     int json, quiet, no_ngram, ngram_order, windows;
     const char *split;
     const char **ngram_paths; int n_ngram_paths;
@@ -91,18 +97,24 @@ static size_t seq_tokens(const seq_set *s) {
     return n;
 }
 
-static int num(const char *opt, const char *v, double lo, double hi, double *out) {
-    char *end;
-    errno = 0;
-    double d = v ? strtod(v, &end) : NAN;
-    if (!v || errno || end == v || *end || !(d >= lo && d <= hi)) {
-        fprintf(stderr, PROGRAM ": %s wants a number from %g to %g, not '%s'\n", opt, lo, hi, v ? v : "");
-        return -1;
-    }
-    *out = d;
-    return 0;
-}
+enum { O_JSON = 256, O_SPLIT, O_NGRAM_TRAIN, O_NGRAM_ORDER, O_NO_NGRAM, O_MAX_TOKENS, O_WINDOWS, O_PRIMER_BEATS,
+       O_CONT_BEATS, O_TEMP, O_TOPK, O_TOPP, O_REPEAT, O_MAXRUN, O_KEY, O_RNG, O_CORPUS, O_VERSION, O_OLD_SEED_BEATS };
+static const struct option long_opts[] = {
+    { "model", required_argument, 0, 'm' }, { "json", no_argument, 0, O_JSON },
+    { "split", required_argument, 0, O_SPLIT }, { "ngram-train", required_argument, 0, O_NGRAM_TRAIN },
+    { "ngram-order", required_argument, 0, O_NGRAM_ORDER }, { "no-ngram", no_argument, 0, O_NO_NGRAM },
+    { "max-tokens", required_argument, 0, O_MAX_TOKENS }, { "windows", required_argument, 0, O_WINDOWS },
+    { "primer-beats", required_argument, 0, O_PRIMER_BEATS }, { "cont-beats", required_argument, 0, O_CONT_BEATS },
+    { "temperature", required_argument, 0, O_TEMP }, { "top-k", required_argument, 0, O_TOPK },
+    { "top-p", required_argument, 0, O_TOPP }, { "repeat-penalty", required_argument, 0, O_REPEAT },
+    { "max-run", required_argument, 0, O_MAXRUN }, { "key", required_argument, 0, O_KEY },
+    { "rng", required_argument, 0, O_RNG }, { "corpus", required_argument, 0, O_CORPUS },
+    { "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, O_VERSION },
+    { "seed-beats", required_argument, 0, O_OLD_SEED_BEATS },   /* retired spelling */
+    { 0, 0, 0, 0 }
+};
 
+/* -1 to go on, or the exit status (0 after --help or --version). */
 static int parse_args(int argc, char **argv, eval_args *a) {
     memset(a, 0, sizeof *a);
     a->ngram_order = 6; a->windows = 2; a->seed_beats = 8; a->cont_beats = 16;
@@ -111,52 +123,58 @@ static int parse_args(int argc, char **argv, eval_args *a) {
     a->key = "off";
     a->ngram_paths = calloc((size_t)argc, sizeof *a->ngram_paths);
     a->files = calloc((size_t)argc, sizeof *a->files);
-    if (!a->ngram_paths || !a->files) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double d;
-        if (!strcmp(o, "-h") || !strcmp(o, "--help")) { usage(stdout); exit(0); }
-        else if (!strcmp(o, "--json")) a->json = 1;
-        else if (!strcmp(o, "-q")) a->quiet = 1;
-        else if (!strcmp(o, "--no-ngram")) a->no_ngram = 1;
-        else if (o[0] != '-' || !strcmp(o, "-")) a->files[a->n_files++] = o;
-        else if (!v) { fprintf(stderr, PROGRAM ": %s: unknown option or missing value\n", o); return -1; }
-        else {
-            i++;
-            if (!strcmp(o, "-m") || !strcmp(o, "--model")) a->model_path = v;
-            else if (!strcmp(o, "--split")) {
-                if (strcmp(v, "test") && strcmp(v, "val")) { fprintf(stderr, PROGRAM ": --split is test or val\n"); return -1; }
-                a->split = v;
-            } else if (!strcmp(o, "--ngram-train")) a->ngram_paths[a->n_ngram_paths++] = v;
-            else if (!strcmp(o, "--ngram-order")) { if (num(o, v, 1, CN_NGRAM_MAX_ORDER, &d)) return -1; a->ngram_order = (int)d; }
-            else if (!strcmp(o, "--max-tokens")) { if (num(o, v, 0, 1e12, &d)) return -1; a->max_tokens = (size_t)d; }
-            else if (!strcmp(o, "--windows")) { if (num(o, v, 0, 1000, &d)) return -1; a->windows = (int)d; }
-            else if (!strcmp(o, "--seed-beats")) { if (num(o, v, 1, 1000, &d)) return -1; a->seed_beats = d; }
-            else if (!strcmp(o, "--cont-beats")) { if (num(o, v, 1, 1000, &d)) return -1; a->cont_beats = d; }
-            else if (!strcmp(o, "--temperature")) { if (num(o, v, 0, 5, &d)) return -1; a->sample.temperature = (float)d; }
-            else if (!strcmp(o, "--top-k")) { if (num(o, v, 0, 1 << 24, &d)) return -1; a->sample.top_k = (int)d; }
-            else if (!strcmp(o, "--top-p")) { if (num(o, v, 1e-6, 1, &d)) return -1; a->sample.top_p = (float)d; }
-            else if (!strcmp(o, "--repeat-penalty")) { if (num(o, v, 1, 100, &d)) return -1; a->sample.repeat_penalty = (float)d; }
-            else if (!strcmp(o, "--max-run")) { if (num(o, v, 0, 1e6, &d)) return -1; a->sample.max_run = (int)d; }
-            else if (!strcmp(o, "--key")) {
-                a->key_auto = !strcmp(v, "auto");
-                a->sample.key_mask = a->key_auto || !strcmp(v, "off") ? 0 : cn_key_parse(v);
-                if (!a->key_auto && strcmp(v, "off") && !a->sample.key_mask) {
-                    fprintf(stderr, PROGRAM ": --key: '%s' is not a key (auto, off, C, Am, F#, Bbm...)\n", v);
-                    return -1;
-                }
-                a->key = v;
+    if (!a->ngram_paths || !a->files) { fprintf(stderr, PROGRAM ": out of memory\n"); return CN_EXIT_RUNTIME; }
+    int c;
+    double d;
+    while ((c = cn_cli_getopt(argc, argv, ":m:qh", long_opts, PROGRAM)) != -1) {
+        const char *v = optarg;
+        switch (c) {
+        case 'h': usage(stdout); return CN_EXIT_OK;
+        case O_VERSION: cn_cli_version(PROGRAM); return CN_EXIT_OK;
+        case 'q': a->quiet = 1; break;
+        case 'm': a->model_path = v; break;
+        case O_JSON: a->json = 1; break;
+        case O_NO_NGRAM: a->no_ngram = 1; break;
+        case O_CORPUS: a->corpus_dir = v; break;
+        case O_SPLIT:
+            if (strcmp(v, "test") && strcmp(v, "val")) { fprintf(stderr, PROGRAM ": --split is test or val, not '%s'\n", v); return CN_EXIT_USAGE; }
+            a->split = v; break;
+        case O_NGRAM_TRAIN: a->ngram_paths[a->n_ngram_paths++] = v; break;
+        case O_NGRAM_ORDER: if (cn_cli_double(PROGRAM, "--ngram-order", v, 1, CN_NGRAM_MAX_ORDER, &d)) return CN_EXIT_USAGE;
+            a->ngram_order = (int)d; break;
+        case O_MAX_TOKENS: if (cn_cli_double(PROGRAM, "--max-tokens", v, 0, 1e12, &d)) return CN_EXIT_USAGE;
+            a->max_tokens = (size_t)d; break;
+        case O_WINDOWS: if (cn_cli_double(PROGRAM, "--windows", v, 0, 1000, &d)) return CN_EXIT_USAGE; a->windows = (int)d; break;
+        case O_PRIMER_BEATS: if (cn_cli_double(PROGRAM, "--primer-beats", v, 1, 1000, &d)) return CN_EXIT_USAGE;
+            a->seed_beats = d; break;
+        case O_CONT_BEATS: if (cn_cli_double(PROGRAM, "--cont-beats", v, 1, 1000, &d)) return CN_EXIT_USAGE;
+            a->cont_beats = d; break;
+        case O_TEMP: if (cn_cli_double(PROGRAM, "--temperature", v, 0, CN_TEMPERATURE_MAX, &d)) return CN_EXIT_USAGE;
+            a->sample.temperature = (float)d; break;
+        case O_TOPK: if (cn_cli_double(PROGRAM, "--top-k", v, 0, 1 << 24, &d)) return CN_EXIT_USAGE; a->sample.top_k = (int)d; break;
+        case O_TOPP: if (cn_cli_double(PROGRAM, "--top-p", v, 1e-6, 1, &d)) return CN_EXIT_USAGE; a->sample.top_p = (float)d; break;
+        case O_REPEAT: if (cn_cli_double(PROGRAM, "--repeat-penalty", v, 1, 100, &d)) return CN_EXIT_USAGE;
+            a->sample.repeat_penalty = (float)d; break;
+        case O_MAXRUN: if (cn_cli_double(PROGRAM, "--max-run", v, 0, 1e6, &d)) return CN_EXIT_USAGE; a->sample.max_run = (int)d; break;
+        case O_KEY:
+            a->key_auto = !strcmp(v, "auto");
+            a->sample.key_mask = a->key_auto || !strcmp(v, "off") ? 0 : cn_key_parse(v);
+            if (!a->key_auto && strcmp(v, "off") && !a->sample.key_mask) {
+                fprintf(stderr, PROGRAM ": --key: '%s' is not a key (auto, off, C, Am, F#, Bbm...)\n", v);
+                return CN_EXIT_USAGE;
             }
-            else if (!strcmp(o, "--rng")) { if (num(o, v, 0, 1e18, &d)) return -1; a->rng = (uint64_t)d; }
-            else { fprintf(stderr, PROGRAM ": %s: unknown option\n", o); return -1; }
+            a->key = v; break;
+        case O_RNG: if (cn_cli_u64(PROGRAM, "--rng", v, &a->rng)) return CN_EXIT_USAGE; break;
+        case O_OLD_SEED_BEATS: cn_cli_retired(PROGRAM, "--seed-beats", "the primer's length is --primer-beats B"); return CN_EXIT_USAGE;
+        default: return CN_EXIT_USAGE;
         }
     }
+    for (; optind < argc; optind++) a->files[a->n_files++] = argv[optind];
     if (!a->n_files && !a->split) {
-        fprintf(stderr, PROGRAM ": give MIDI files or folders to measure, or --split test\n");
-        usage(stderr);
-        return -1;
+        fprintf(stderr, PROGRAM ": give MIDI files or folders to measure, or --split test (see " PROGRAM " --help)\n");
+        return CN_EXIT_USAGE;
     }
-    return 0;
+    return -1;
 }
 
 static int encode_song(const cn_model *m, const cn_song *s, int **tok, size_t *n, size_t *unk) {
@@ -417,7 +435,8 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++)   /* the listening yardstick is its own command (listen_cli.c) */
         if (!strcmp(argv[i], "--listen")) return cn_listen_main(argc, argv);
     eval_args a;
-    if (parse_args(argc, argv, &a)) return 2;
+    int parsed = parse_args(argc, argv, &a);
+    if (parsed >= 0) return parsed;
     int progress = !a.quiet && isatty(fileno(stderr));   /* \r lines only for a person watching */
     char err[600], found[4096];
     if (!a.model_path) {
@@ -437,10 +456,10 @@ int main(int argc, char **argv) {
     /* the model's own corpus, when it can be found: for --split and for the n-gram */
     cn_corpus corpus;
     int have_corpus = 0;
-    char corpus_why[600] = "";
+    char corpus_why[1024] = "";
     if (a.split || (!a.no_ngram && !a.n_ngram_paths)) {
         if (!a.quiet) fprintf(stderr, PROGRAM ": loading the model's corpus...\n");
-        have_corpus = cn_model_corpus_load(m, NULL, &corpus, corpus_why, sizeof corpus_why) == 0;
+        have_corpus = cn_model_corpus_load(m, a.model_path, a.corpus_dir, &corpus, corpus_why, sizeof corpus_why) == 0;
         if (!have_corpus && a.split) {
             fprintf(stderr, PROGRAM ": --split %s: %s\n", a.split, corpus_why);
             goto out_model;

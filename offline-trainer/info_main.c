@@ -3,18 +3,33 @@
  * losses, date, program version, the data's credit), every tensor with its shape and
  * storage type, the parameter count and the file size. A file that does not load gets one
  * message and exit status 1, so the command also serves as a model checker.
- * `--half OUT` also writes the model again with float16 weights (half the size), which is
- * how the shipped default model is kept small. */
+ * The model is -m MODEL or the argument, like every other tool. `--half OUT` also writes
+ * the model again with float16 weights (half the size), which is how the shipped default
+ * model is kept small. */
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 #include "modelfile.h"
 
+#define PROGRAM "continuo-info"
+
 static void usage(FILE *f) {
-    fprintf(f, "usage: continuo-info MODEL.cnm\n"
-               "       continuo-info --half OUT.cnm MODEL.cnm   (also write a float16 copy)\n"
+    fprintf(f, "usage: " PROGRAM " [-m] MODEL.cnm\n"
+               "       " PROGRAM " --half OUT.cnm [-m] MODEL.cnm   (also write a float16 copy)\n"
                "Prints the model file's format, spec, encoding, vocabulary, training metadata\n"
-               "and tensors; exits 1 with a message when the file is damaged or not a model.\n");
+               "and tensors; exits 1 with a message when the file is damaged or not a model.\n"
+               "  -m, --model MODEL   the model file (or give it as the argument)\n"
+               "  --half OUT          also write the model again with float16 weights\n"
+               "  -h, --help          this text\n"
+               "  --version           the program's version\n"
+               "Exit status: 0 ok, 1 runtime error (the file does not load or write), 2 usage error.\n");
 }
+
+enum { O_HALF = 256, O_VERSION };
+static const struct option long_opts[] = {
+    { "model", required_argument, 0, 'm' }, { "half", required_argument, 0, O_HALF },
+    { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, O_VERSION }, { 0, 0, 0, 0 }
+};
 
 /* Metadata comes from a file: show control characters as '?' rather than send them to a terminal. */
 static void print_clean(const char *s) {
@@ -22,31 +37,35 @@ static void print_clean(const char *s) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        usage(stdout);
-        return 0;
+    const char *half_out = NULL, *path = NULL;
+    int c;
+    while ((c = cn_cli_getopt(argc, argv, ":m:h", long_opts, PROGRAM)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return CN_EXIT_OK;
+        case O_VERSION: cn_cli_version(PROGRAM); return CN_EXIT_OK;
+        case 'm':
+            if (path) { fprintf(stderr, PROGRAM ": one model at a time (%s and %s)\n", path, optarg); return CN_EXIT_USAGE; }
+            path = optarg; break;
+        case O_HALF: half_out = optarg; break;
+        default: return CN_EXIT_USAGE;
+        }
     }
-    const char *half_out = NULL;
-    if (argc == 4 && strcmp(argv[1], "--half") == 0) {
-        half_out = argv[2];
-        argv += 2; argc -= 2;
+    for (; optind < argc; optind++) {
+        if (path) { fprintf(stderr, PROGRAM ": one model at a time (%s and %s)\n", path, argv[optind]); return CN_EXIT_USAGE; }
+        path = argv[optind];
     }
-    if (argc != 2) {
-        usage(stderr);
-        return 2;
-    }
-    const char *path = argv[1];
+    if (!path) { fprintf(stderr, PROGRAM ": no model given (see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
     char err[512];
     cn_model_file_stats st;
     cn_model *m = cn_model_load_stats(path, &st, err, sizeof err);
     if (!m) {
-        fprintf(stderr, "continuo-info: %s\n", err);
-        return 1;
+        fprintf(stderr, PROGRAM ": %s\n", err);
+        return CN_EXIT_RUNTIME;
     }
     if (half_out && cn_model_save(half_out, m, 1, err, sizeof err) != 0) {
-        fprintf(stderr, "continuo-info: %s\n", err);
+        fprintf(stderr, PROGRAM ": %s\n", err);
         cn_model_free(m);
-        return 1;
+        return CN_EXIT_RUNTIME;
     }
 
     printf("file:        %s (%llu bytes)\n", path, (unsigned long long)st.file_bytes);

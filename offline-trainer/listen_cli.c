@@ -215,7 +215,7 @@ static int list_pieces(const listen_args *a, const cn_model *m, char ***paths, i
     if (a->split) {
         cn_corpus c;
         if (!a->quiet) fprintf(stderr, PROGRAM ": loading the model's corpus...\n");
-        if (cn_model_corpus_load(m, a->corpus_dir, &c, err, sizeof err)) {
+        if (cn_model_corpus_load(m, a->model_path, a->corpus_dir, &c, err, sizeof err)) {
             fprintf(stderr, PROGRAM ": --split %s: %s%s\n", a->split, err,
                     a->corpus_dir ? "" : " (--corpus DIR gives its folder)");
             return -1;

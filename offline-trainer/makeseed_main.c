@@ -4,7 +4,10 @@
  * The phrase is written here, note by note, so that the shipped seed is the project's work. */
 #include <stdio.h>
 #include <string.h>
+#include "cli.h"
 #include "midi.h"
+
+#define PROGRAM "continuo-makeseed"
 
 typedef struct { double beat, dur; int pitch, vel; } seed_note;
 
@@ -21,13 +24,28 @@ static const seed_note left_hand[] = {   /* C3 G3 E3 G3 | F2 C3 G2 D3 */
 
 int main(int argc, char **argv) {
     const char *out = "presets/seed.mid";
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else {
-            fprintf(stderr, "usage: continuo-makeseed [-o OUT.mid]   (default presets/seed.mid)\n");
-            return 2;
+    enum { O_VERSION = 256 };
+    static const struct option long_opts[] = {
+        { "out", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
+        { "version", no_argument, 0, O_VERSION }, { 0, 0, 0, 0 }
+    };
+    int c;
+    while ((c = cn_cli_getopt(argc, argv, ":o:h", long_opts, PROGRAM)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'h':
+            printf("usage: " PROGRAM " [-o OUT.mid]\n"
+                   "Writes the project's own primer phrase, two bars of C major at 100 bpm.\n"
+                   "  -o, --out OUT.mid   where (default presets/seed.mid)\n"
+                   "  -h, --help          this text\n"
+                   "  --version           the program's version\n"
+                   "Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
+            return CN_EXIT_OK;
+        case O_VERSION: cn_cli_version(PROGRAM); return CN_EXIT_OK;
+        default: return CN_EXIT_USAGE;
         }
     }
+    if (optind < argc) { fprintf(stderr, PROGRAM ": unexpected argument '%s' (see " PROGRAM " --help)\n", argv[optind]); return CN_EXIT_USAGE; }
     cn_song s;
     cn_song_init(&s);
     if (!s.tempos) { fprintf(stderr, "continuo-makeseed: out of memory\n"); return 1; }

@@ -7,17 +7,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "tokens.h"
+
+#define PROGRAM "continuo-tokens"
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: continuo-tokens [--encoding event|paper] [--transpose N] [--quiet] [--stats]\n"
+        "usage: " PROGRAM " [--encoding event|paper] [--transpose N] [--quiet] [--stats]\n"
         "                       [--grid-study] [--keep-drums] [--no-sustain] [--write OUT.mid]\n"
         "                       FILE.mid|DIR ...\n"
         "  prints each file's tokens, one a line as \"id name\", then a summary on stderr.\n"
         "  --stats       round-trip error figures (onset, duration, velocity, pitches kept)\n"
         "  --grid-study  event encoding at grids 4, 6, 8, 12, 24 steps a beat: onset error vs tokens/note\n"
-        "  --write OUT   decode the (single) file's tokens and write them as a MIDI file\n");
+        "  --write OUT   decode the (single) file's tokens and write them as a MIDI file\n"
+        "  --encoding E  event (default) or paper;  --transpose N  semitones;  -q, --quiet  summary only\n"
+        "  --keep-drums  keep channel 10;  --no-sustain  ignore the sustain pedal\n"
+        "  -h, --help    this text;  --version  the program's version\n"
+        "Exit status: 0 ok, 1 runtime error (no file could be read), 2 usage error.\n");
 }
 
 typedef struct {
@@ -200,27 +207,35 @@ int main(int argc, char **argv) {
     char **inputs = calloc((size_t)argc, sizeof *inputs);
     int n_inputs = 0;
     if (!inputs) return 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--encoding") == 0 && i + 1 < argc) {
-            if (cn_encoding_parse(argv[++i], &o.enc) != 0) { fprintf(stderr, "continuo-tokens: unknown encoding '%s' (event or paper)\n", argv[i]); return 2; }
-        } else if (strncmp(a, "--encoding=", 11) == 0) {
-            if (cn_encoding_parse(a + 11, &o.enc) != 0) { fprintf(stderr, "continuo-tokens: unknown encoding '%s' (event or paper)\n", a + 11); return 2; }
-        } else if (strcmp(a, "--transpose") == 0 && i + 1 < argc) {
-            char *end; long t = strtol(argv[++i], &end, 10);
-            if (*end || t < -127 || t > 127) { fprintf(stderr, "continuo-tokens: --transpose wants semitones in -127..127\n"); return 2; }
-            o.transpose = (int)t;
-        } else if (strcmp(a, "--write") == 0 && i + 1 < argc) o.write_path = argv[++i];
-        else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o.quiet = 1;
-        else if (strcmp(a, "--stats") == 0) o.stats = 1;
-        else if (strcmp(a, "--grid-study") == 0) o.grid_study = 1;
-        else if (strcmp(a, "--keep-drums") == 0) o.midi.keep_drums = 1;
-        else if (strcmp(a, "--no-sustain") == 0) o.midi.use_sustain = 0;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return 0; }
-        else if (a[0] == '-' && a[1]) { fprintf(stderr, "continuo-tokens: unknown option %s\n", a); usage(stderr); return 2; }
-        else inputs[n_inputs++] = argv[i];
+    enum { O_ENCODING = 256, O_TRANSPOSE, O_WRITE, O_STATS, O_GRID, O_DRUMS, O_NO_SUSTAIN, O_VERSION };
+    static const struct option long_opts[] = {
+        { "encoding", required_argument, 0, O_ENCODING }, { "transpose", required_argument, 0, O_TRANSPOSE },
+        { "write", required_argument, 0, O_WRITE }, { "quiet", no_argument, 0, 'q' },
+        { "stats", no_argument, 0, O_STATS }, { "grid-study", no_argument, 0, O_GRID },
+        { "keep-drums", no_argument, 0, O_DRUMS }, { "no-sustain", no_argument, 0, O_NO_SUSTAIN },
+        { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, O_VERSION }, { 0, 0, 0, 0 }
+    };
+    int c;
+    long l;
+    while ((c = cn_cli_getopt(argc, argv, ":qh", long_opts, PROGRAM)) != -1) {
+        switch (c) {
+        case O_ENCODING:
+            if (cn_encoding_parse(optarg, &o.enc) != 0) { fprintf(stderr, PROGRAM ": unknown encoding '%s' (event or paper)\n", optarg); return CN_EXIT_USAGE; }
+            break;
+        case O_TRANSPOSE: if (cn_cli_long(PROGRAM, "--transpose", optarg, -127, 127, &l)) return CN_EXIT_USAGE; o.transpose = (int)l; break;
+        case O_WRITE: o.write_path = optarg; break;
+        case 'q': o.quiet = 1; break;
+        case O_STATS: o.stats = 1; break;
+        case O_GRID: o.grid_study = 1; break;
+        case O_DRUMS: o.midi.keep_drums = 1; break;
+        case O_NO_SUSTAIN: o.midi.use_sustain = 0; break;
+        case 'h': usage(stdout); return CN_EXIT_OK;
+        case O_VERSION: cn_cli_version(PROGRAM); return CN_EXIT_OK;
+        default: return CN_EXIT_USAGE;
+        }
     }
-    if (n_inputs == 0) { usage(stderr); return 2; }
+    for (; optind < argc; optind++) inputs[n_inputs++] = argv[optind];
+    if (n_inputs == 0) { fprintf(stderr, PROGRAM ": no MIDI files or folders given (see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
 
     /* every file, in order */
     char **paths = NULL; size_t n_paths = 0;

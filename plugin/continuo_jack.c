@@ -1,8 +1,9 @@
 /* continuo_jack.c: build/continuo-jack, the live engine as a JACK client: one MIDI in, one
  * MIDI out, tempo and transport from JACK's BBT when a timebase master gives it (else its
- * own tempo), inference on its own thread. The process callback only calls the engine's
- * real-time half and posts a semaphore (non-blocking, async-signal-safe) to wake the worker;
- * it never locks or allocates. SIGINT/SIGTERM: a last cycle sends note-offs for every held
+ * own tempo), inference on its own thread. A port to connect that is not there is a warning
+ * listing the ports that are. The process callback only calls the engine's real-time half
+ * and posts a semaphore (non-blocking, async-signal-safe) to wake the worker; it never
+ * locks or allocates. SIGINT/SIGTERM: a last cycle sends note-offs for every held
  * note, then the client closes. The server going away: a message and exit status 1. */
 #include <errno.h>
 #include <jack/jack.h>
@@ -16,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cli.h"
 #include "frontend_opts.h"
 #include "jam.h"
 
+#define PROGRAM "continuo-jack"
 #define MAX_MSGS 1024
 #define MAX_CONNECT 8
 
@@ -130,12 +133,82 @@ static void usage(FILE *f) {
         "A JACK MIDI client that jams with you: play a phrase into its input and it answers\n"
         "(call and response) or plays along (continuous) on its output.\n\n"
         "  -n, --name NAME         JACK client name (default continuo)\n"
-        "  --connect-in PORT       connect PORT to our input on start (repeatable)\n"
-        "  --connect-out PORT      connect our output to PORT on start (repeatable)\n"
-        "  -h, --help              this text\n");
+        "  -s, --server NAME       the JACK server to join (default: $JACK_DEFAULT_SERVER, or the default server)\n"
+        "  --connect-in PORT       connect PORT to our input on start (repeatable); a port that is\n"
+        "                          not there gets a warning listing the ports that are\n"
+        "  --connect-out PORT      connect our output to PORT on start (repeatable), likewise\n"
+        "  -h, --help              this text\n"
+        "  --version               the program's version\n");
     cn_fe_help(f);
     fprintf(f, "\nTempo and transport follow JACK's BBT when a timebase master provides it;\n"
-               "otherwise --bpm is used. A transport stop sends note-offs and CC123.\n");
+               "otherwise --bpm is used. A transport stop sends note-offs and CC123.\n"
+               "Exit status: 0 ok, 1 runtime error (no server, a model that does not load), 2 usage error.\n");
+}
+
+enum { O_CONNECT_IN = 256, O_CONNECT_OUT, O_VERSION };
+static const struct option own_opts[] = {
+    { "name", required_argument, 0, 'n' }, { "server", required_argument, 0, 's' },
+    { "connect-in", required_argument, 0, O_CONNECT_IN }, { "connect-out", required_argument, 0, O_CONNECT_OUT },
+    { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, O_VERSION }, { 0, 0, 0, 0 }
+};
+
+typedef struct {
+    cn_fe_opts o;
+    const char *name, *server;
+    const char *conn_in[MAX_CONNECT], *conn_out[MAX_CONNECT];
+    int n_conn_in, n_conn_out;
+} jack_args;
+
+/* -1 to go on, or the exit status (0 after --help or --version). */
+static int parse_args(int argc, char **argv, jack_args *a) {
+    memset(a, 0, sizeof *a);
+    cn_fe_opts_default(&a->o);
+    a->name = "continuo";
+    struct option opts[64];
+    if (cn_fe_long_opts(own_opts, opts, 64) < 0) return CN_EXIT_RUNTIME;
+    char err[512];
+    int c;
+    while ((c = cn_cli_getopt(argc, argv, ":hm:n:s:", opts, PROGRAM)) != -1) {
+        int r = cn_fe_apply(c, optarg, &a->o, err, sizeof err);
+        if (r < 0) { fprintf(stderr, PROGRAM ": %s\n", err); return CN_EXIT_USAGE; }
+        if (r > 0) continue;
+        switch (c) {
+        case 'h': usage(stdout); return CN_EXIT_OK;
+        case O_VERSION: cn_cli_version(PROGRAM); return CN_EXIT_OK;
+        case 'n': a->name = optarg; break;
+        case 's': a->server = optarg; break;
+        case O_CONNECT_IN: case O_CONNECT_OUT: {
+            int in = c == O_CONNECT_IN, *n = in ? &a->n_conn_in : &a->n_conn_out;
+            if (*n == MAX_CONNECT) {
+                fprintf(stderr, PROGRAM ": at most %d --connect-%s\n", MAX_CONNECT, in ? "in" : "out");
+                return CN_EXIT_USAGE;
+            }
+            (in ? a->conn_in : a->conn_out)[(*n)++] = optarg;
+            break;
+        }
+        default: return CN_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, PROGRAM ": unexpected argument '%s' (see " PROGRAM " --help)\n", argv[optind]);
+        return CN_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* A port to connect that is not there is no reason to stop playing: say so, and list the
+ * MIDI ports that are (of the other direction: outputs for our input, inputs for our output). */
+static void connect_or_warn(jack_client_t *client, const char *src, const char *dst, const char *missing,
+                            unsigned long want_flags) {
+    if (jack_connect(client, src, dst) == 0) return;
+    fprintf(stderr, PROGRAM ": warning: cannot connect %s to %s: no port %s; going on unconnected.\n", src, dst, missing);
+    const char **ports = jack_get_ports(client, NULL, JACK_DEFAULT_MIDI_TYPE, want_flags);
+    if (!ports || !ports[0]) fprintf(stderr, "  (the server has no MIDI %s ports)\n", want_flags & JackPortIsOutput ? "output" : "input");
+    else {
+        fprintf(stderr, "  MIDI %s ports there are:\n", want_flags & JackPortIsOutput ? "output" : "input");
+        for (int i = 0; ports[i]; i++) fprintf(stderr, "    %s\n", ports[i]);
+    }
+    if (ports) jack_free(ports);
 }
 
 static void sleep_ms(int ms) {
@@ -144,55 +217,35 @@ static void sleep_ms(int ms) {
 }
 
 int main(int argc, char **argv) {
-    cn_fe_opts o;
-    cn_fe_opts_default(&o);
-    const char *name = "continuo";
-    const char *conn_in[MAX_CONNECT], *conn_out[MAX_CONNECT];
-    int n_conn_in = 0, n_conn_out = 0;
+    jack_args args;
+    int parsed = parse_args(argc, argv, &args);
+    if (parsed >= 0) return parsed;
+    cn_fe_opts o = args.o;
     char err[512];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = cn_fe_parse(argc, argv, &i, &o, err, sizeof err);
-        if (r < 0) { fprintf(stderr, "continuo-jack: %s\n", err); return 2; }
-        if (r > 0) continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-        int is_name = !strcmp(a, "-n") || !strcmp(a, "--name");
-        int is_in = !strcmp(a, "--connect-in"), is_out = !strcmp(a, "--connect-out");
-        if (is_name || is_in || is_out) {
-            if (i + 1 >= argc) { fprintf(stderr, "continuo-jack: %s needs a value\n", a); return 2; }
-            const char *v = argv[++i];
-            if (is_name) name = v;
-            else if (is_in && n_conn_in < MAX_CONNECT) conn_in[n_conn_in++] = v;
-            else if (is_out && n_conn_out < MAX_CONNECT) conn_out[n_conn_out++] = v;
-            else { fprintf(stderr, "continuo-jack: at most %d %s\n", MAX_CONNECT, a); return 2; }
-            continue;
-        }
-        fprintf(stderr, "continuo-jack: unknown option \"%s\" (see --help)\n", a);
-        return 2;
-    }
 
     char pathbuf[4096];
     const char *model_path = NULL;
     cn_model *model = cn_fe_load_model(&o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
-    if (!model) { fprintf(stderr, "continuo-jack: %s\n", err); return 2; }
+    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); return CN_EXIT_RUNTIME; }
 
     jack_app *a = calloc(1, sizeof *a);
-    if (!a || !(a->jam = cn_jam_new())) { fprintf(stderr, "continuo-jack: out of memory\n"); return 1; }
+    if (!a || !(a->jam = cn_jam_new())) { fprintf(stderr, PROGRAM ": out of memory\n"); return 1; }
     cn_jam_set_params(a->jam, &o.params);
     if (cn_jam_swap_model(a->jam, model, NULL, err, sizeof err)) {
-        fprintf(stderr, "continuo-jack: %s: %s\n", model_path, err);
+        fprintf(stderr, PROGRAM ": %s: %s\n", model_path, err);
         cn_model_free(model);
         cn_jam_free(a->jam);
         free(a);
-        return 2;
+        return CN_EXIT_RUNTIME;
     }
     sem_init(&a->wake, 0, 0);
 
     jack_status_t status;
-    a->client = jack_client_open(name, JackNoStartServer, &status);
+    a->client = args.server ? jack_client_open(args.name, JackNoStartServer | JackServerName, &status, args.server)
+                            : jack_client_open(args.name, JackNoStartServer, &status);
     if (!a->client) {
-        fprintf(stderr, "continuo-jack: cannot connect to the JACK server (status 0x%x): is jackd running?\n",
-                (unsigned)status);
+        fprintf(stderr, PROGRAM ": cannot connect to the JACK server%s%s (status 0x%x): is jackd running?\n",
+                args.server ? " " : "", args.server ? args.server : "", (unsigned)status);
         cn_jam_free(a->jam);
         free(a);
         return 1;
@@ -201,7 +254,7 @@ int main(int argc, char **argv) {
     a->in = jack_port_register(a->client, "in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
     a->out = jack_port_register(a->client, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
     if (!a->in || !a->out) {
-        fprintf(stderr, "continuo-jack: cannot register the MIDI ports\n");
+        fprintf(stderr, PROGRAM ": cannot register the MIDI ports\n");
         jack_client_close(a->client);
         cn_jam_free(a->jam);
         free(a);
@@ -222,7 +275,7 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);   /* a dead server's socket must give an error, not kill us */
 
     if (pthread_create(&a->worker, NULL, worker_main, a) != 0) {
-        fprintf(stderr, "continuo-jack: cannot start the inference thread\n");
+        fprintf(stderr, PROGRAM ": cannot start the inference thread\n");
         jack_client_close(a->client);
         cn_jam_free(a->jam);
         free(a);
@@ -230,28 +283,22 @@ int main(int argc, char **argv) {
     }
     int rc = 0;
     if (jack_activate(a->client)) {
-        fprintf(stderr, "continuo-jack: cannot activate the JACK client\n");
+        fprintf(stderr, PROGRAM ": cannot activate the JACK client\n");
         rc = 1;
     }
-    for (int k = 0; !rc && k < n_conn_in; k++)
-        if (jack_connect(a->client, conn_in[k], jack_port_name(a->in))) {
-            fprintf(stderr, "continuo-jack: cannot connect %s to %s (no such port?)\n", conn_in[k], jack_port_name(a->in));
-            rc = 1;
-        }
-    for (int k = 0; !rc && k < n_conn_out; k++)
-        if (jack_connect(a->client, jack_port_name(a->out), conn_out[k])) {
-            fprintf(stderr, "continuo-jack: cannot connect %s to %s (no such port?)\n", jack_port_name(a->out), conn_out[k]);
-            rc = 1;
-        }
+    for (int k = 0; !rc && k < args.n_conn_in; k++)
+        connect_or_warn(a->client, args.conn_in[k], jack_port_name(a->in), args.conn_in[k], JackPortIsOutput);
+    for (int k = 0; !rc && k < args.n_conn_out; k++)
+        connect_or_warn(a->client, jack_port_name(a->out), args.conn_out[k], args.conn_out[k], JackPortIsInput);
     if (!rc) {
-        fprintf(stderr, "continuo-jack: %s running at %u Hz, mode %s, model %s\n", jack_get_client_name(a->client),
+        fprintf(stderr, PROGRAM ": %s running at %u Hz, mode %s, model %s\n", jack_get_client_name(a->client),
                 (unsigned)jack_get_sample_rate(a->client), cn_fe_mode_name(o.params.mode), model_path);
         while (!g_signalled && !atomic_load(&a->server_gone)) sleep_ms(20);
     }
 
     if (atomic_load(&a->server_gone)) {
         /* the client is dead with the server: only the worker is ours to stop */
-        fprintf(stderr, "continuo-jack: the JACK server went away (%s); exiting\n", a->gone_reason);
+        fprintf(stderr, PROGRAM ": the JACK server went away (%s); exiting\n", a->gone_reason);
         atomic_store(&a->worker_quit, 1);
         sem_post(&a->wake);
         pthread_join(a->worker, NULL);
@@ -268,8 +315,8 @@ int main(int argc, char **argv) {
     sem_post(&a->wake);
     pthread_join(a->worker, NULL);
     unsigned xr = atomic_load(&a->xruns), dr = atomic_load(&a->dropped_in);
-    if (xr || dr) fprintf(stderr, "continuo-jack: %u xruns, %u input events dropped\n", xr, dr);
-    fprintf(stderr, "continuo-jack: stopped%s\n", g_signalled ? " on a signal, all notes off" : "");
+    if (xr || dr) fprintf(stderr, PROGRAM ": %u xruns, %u input events dropped\n", xr, dr);
+    fprintf(stderr, PROGRAM ": stopped%s\n", g_signalled ? " on a signal, all notes off" : "");
     sem_destroy(&a->wake);
     cn_jam_free(a->jam);
     free(a);

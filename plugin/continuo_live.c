@@ -1,7 +1,8 @@
 /* continuo_live.c: build/continuo-live, the live engine over PortMIDI for hardware keyboards,
  * and a file mode that needs no device: --in-file SEED.mid --out-file OUT.mid plays the seed
  * into the engine on a simulated clock (engine/jam_sim.c: faster than real time, the same engine
- * calls as live) and records what comes out as a MIDI file. With no MIDI device it says so and exits 3. */
+ * calls as live) and records what comes out as a MIDI file. With no MIDI device it says so and
+ * exits 1 (a runtime error, as in every tool; 2 is a usage error). */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -15,14 +16,14 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "cli.h"
 #include "frontend_opts.h"
 #include "jam.h"
 #include "jam_sim.h"
 #include "midi.h"
 
 #define MAX_MSGS 1024
-#define EXIT_USAGE 2
-#define EXIT_NO_DEVICE 3
+#define PROGRAM "continuo-live"
 
 /* The signal handler can only reach the loop through a global: it holds the flag alone. */
 static volatile sig_atomic_t g_signalled;
@@ -41,8 +42,10 @@ static void usage(FILE *f) {
         "  --out-file OUT.mid      ... and record what comes out here (both needed)\n"
         "  --length BEATS          file mode: beats to run after the seed ends\n"
         "                          (default: silence + longest answer + 2)\n"
-        "  -h, --help              this text\n");
+        "  -h, --help              this text\n"
+        "  --version               the program's version\n");
     cn_fe_help(f);
+    fprintf(f, "Exit status: 0 ok, 1 runtime error (no MIDI device, a file or model that does not load), 2 usage error.\n");
 }
 
 /* ---- file mode: the engine on a simulated clock (engine/jam_sim.c) ---- */
@@ -51,11 +54,11 @@ static int file_mode(const cn_fe_opts *o, int bpm_given, cn_jam *jam, const char
     char err[512];
     cn_song seed;
     cn_midi_opts mo = cn_midi_opts_default();
-    if (cn_midi_read(in_path, &mo, &seed, err, sizeof err)) { fprintf(stderr, "continuo-live: %s\n", err); return EXIT_USAGE; }
+    if (cn_midi_read(in_path, &mo, &seed, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return CN_EXIT_RUNTIME; }
     if (seed.n_notes == 0) {
-        fprintf(stderr, "continuo-live: %s: no notes to play\n", in_path);
+        fprintf(stderr, PROGRAM ": %s: no notes to play\n", in_path);
         cn_song_free(&seed);
-        return EXIT_USAGE;
+        return CN_EXIT_RUNTIME;
     }
     double bpm = bpm_given || seed.n_tempos < 1 ? o->params.bpm : seed.tempos[0].bpm;
     if (!(bpm >= 20 && bpm <= 300)) bpm = o->params.bpm;
@@ -72,19 +75,19 @@ static int file_mode(const cn_fe_opts *o, int bpm_given, cn_jam *jam, const char
     cn_song rec;
     cn_jam_sim_info info;
     if (cn_jam_sim_run(jam, &seed, &so, &rec, &info, err, sizeof err)) {
-        fprintf(stderr, "continuo-live: %s: %s\n", in_path, err);
+        fprintf(stderr, PROGRAM ": %s: %s\n", in_path, err);
         cn_song_free(&seed);
         return 1;
     }
     int rc = 0;
     if (cn_midi_write(out_path, &rec, err, sizeof err)) {
-        fprintf(stderr, "continuo-live: %s\n", err);
+        fprintf(stderr, PROGRAM ": %s\n", err);
         rc = 1;
     } else {
         int engine_notes = 0;
         for (size_t i = 0; i < rec.n_notes; i++)
             if (rec.notes[i].channel == p.channel_out - 1 && rec.notes[i].start_beat >= info.in_end_beat - 1e-9) engine_notes++;
-        fprintf(stderr, "continuo-live: %s: %d seed notes at %.1f bpm in, %zu notes out (%d after the seed), "
+        fprintf(stderr, PROGRAM ": %s: %d primer notes at %.1f bpm in, %zu notes out (%d after the primer), "
                 "%.1f beats -> %s\n", in_path, info.in_note_ons, bpm, rec.n_notes, engine_notes,
                 info.in_end_beat + so.length_beats, out_path);
     }
@@ -146,35 +149,35 @@ static int find_device(const char *spec, int want_input) {
 
 static int live_mode(const cn_fe_opts *o, cn_jam *jam, const char *in_spec, const char *out_spec, int latency) {
     if (Pm_CountDevices() <= 0) {
-        fprintf(stderr, "continuo-live: no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
+        fprintf(stderr, PROGRAM ": no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
                         "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
-        return EXIT_NO_DEVICE;
+        return CN_EXIT_RUNTIME;
     }
     int in_id = in_spec ? find_device(in_spec, 1) : Pm_GetDefaultInputDeviceID();
     int out_id = out_spec ? find_device(out_spec, 0) : Pm_GetDefaultOutputDeviceID();
     if (in_id < 0) {
-        fprintf(stderr, "continuo-live: no MIDI input device %s%s (see --list)\n", in_spec ? "matches " : "", in_spec ? in_spec : "");
-        return EXIT_NO_DEVICE;
+        fprintf(stderr, PROGRAM ": no MIDI input device %s%s (see --list)\n", in_spec ? "matches " : "", in_spec ? in_spec : "");
+        return CN_EXIT_RUNTIME;
     }
     if (out_id < 0) {
-        fprintf(stderr, "continuo-live: no MIDI output device %s%s (see --list)\n", out_spec ? "matches " : "", out_spec ? out_spec : "");
-        return EXIT_NO_DEVICE;
+        fprintf(stderr, PROGRAM ": no MIDI output device %s%s (see --list)\n", out_spec ? "matches " : "", out_spec ? out_spec : "");
+        return CN_EXIT_RUNTIME;
     }
     Pt_Start(1, NULL, NULL);
     PortMidiStream *in = NULL, *out = NULL;
     PmError e = Pm_OpenInput(&in, in_id, NULL, 512, NULL, NULL);
-    if (e != pmNoError) { fprintf(stderr, "continuo-live: cannot open input %d: %s\n", in_id, Pm_GetErrorText(e)); return 1; }
+    if (e != pmNoError) { fprintf(stderr, PROGRAM ": cannot open input %d: %s\n", in_id, Pm_GetErrorText(e)); return 1; }
     e = Pm_OpenOutput(&out, out_id, NULL, 512, NULL, NULL, latency);
     if (e != pmNoError) {
-        fprintf(stderr, "continuo-live: cannot open output %d: %s\n", out_id, Pm_GetErrorText(e));
+        fprintf(stderr, PROGRAM ": cannot open output %d: %s\n", out_id, Pm_GetErrorText(e));
         Pm_Close(in);
         return 1;
     }
     Pm_SetFilter(in, PM_FILT_ACTIVE | PM_FILT_CLOCK | PM_FILT_SYSEX);
     worker_ctx w = { jam, 0 };
     pthread_t th;
-    if (pthread_create(&th, NULL, worker_main, &w)) { fprintf(stderr, "continuo-live: cannot start the inference thread\n"); return 1; }
-    fprintf(stderr, "continuo-live: in %s, out %s, mode %s; Ctrl-C to stop\n", Pm_GetDeviceInfo(in_id)->name,
+    if (pthread_create(&th, NULL, worker_main, &w)) { fprintf(stderr, PROGRAM ": cannot start the inference thread\n"); return 1; }
+    fprintf(stderr, PROGRAM ": in %s, out %s, mode %s; Ctrl-C to stop\n", Pm_GetDeviceInfo(in_id)->name,
             Pm_GetDeviceInfo(out_id)->name, cn_fe_mode_name(o->params.mode));
     /* one frame per millisecond: PortMIDI's timestamps are in ms */
     static cn_midi_msg msgs[MAX_MSGS], outs[MAX_MSGS];
@@ -221,43 +224,81 @@ static int live_mode(const cn_fe_opts *o, cn_jam *jam, const char *in_spec, cons
     pthread_join(th, NULL);
     Pm_Close(in);
     Pm_Close(out);
-    fprintf(stderr, "continuo-live: stopped, all notes off\n");
+    fprintf(stderr, PROGRAM ": stopped, all notes off\n");
     return 0;
 }
 
-int main(int argc, char **argv) {
+enum { O_LIST = 256, O_IN, O_OUT, O_IN_FILE, O_OUT_FILE, O_LATENCY, O_LENGTH, O_VERSION };
+static const struct option own_opts[] = {
+    { "list", no_argument, 0, O_LIST }, { "in", required_argument, 0, O_IN }, { "out", required_argument, 0, O_OUT },
+    { "in-file", required_argument, 0, O_IN_FILE }, { "out-file", required_argument, 0, O_OUT_FILE },
+    { "latency", required_argument, 0, O_LATENCY }, { "length", required_argument, 0, O_LENGTH },
+    { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, O_VERSION }, { 0, 0, 0, 0 }
+};
+
+typedef struct {
     cn_fe_opts o;
-    cn_fe_opts_default(&o);
-    const char *in_spec = NULL, *out_spec = NULL, *in_file = NULL, *out_file = NULL;
-    int list = 0, latency = 10, bpm_given = 0;
-    double length = 0;
+    const char *in_spec, *out_spec, *in_file, *out_file;
+    int list, latency, bpm_given;
+    double length;
+} live_args;
+
+/* -1 to go on, or the exit status (0 after --help or --version). */
+static int parse_args(int argc, char **argv, live_args *a) {
+    memset(a, 0, sizeof *a);
+    cn_fe_opts_default(&a->o);
+    a->latency = 10;
+    struct option opts[64];
+    if (cn_fe_long_opts(own_opts, opts, 64) < 0) return CN_EXIT_RUNTIME;
     char err[512];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = cn_fe_parse(argc, argv, &i, &o, err, sizeof err);
-        if (r < 0) { fprintf(stderr, "continuo-live: %s\n", err); return EXIT_USAGE; }
-        if (r > 0) { if (!strncmp(a, "--bpm", 5)) bpm_given = 1; continue; }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-        if (!strcmp(a, "--list")) { list = 1; continue; }
-        const char **dst = !strcmp(a, "--in") ? &in_spec : !strcmp(a, "--out") ? &out_spec
-                         : !strcmp(a, "--in-file") ? &in_file : !strcmp(a, "--out-file") ? &out_file : NULL;
-        int is_num = !strcmp(a, "--latency") || !strcmp(a, "--length");
-        if (!dst && !is_num) { fprintf(stderr, "continuo-live: unknown option \"%s\" (see --help)\n", a); return EXIT_USAGE; }
-        if (i + 1 >= argc) { fprintf(stderr, "continuo-live: %s needs a value\n", a); return EXIT_USAGE; }
-        const char *v = argv[++i];
-        if (dst) { *dst = v; continue; }
-        char *end = NULL;
-        double d = strtod(v, &end);
-        if (!*v || *end || !isfinite(d) || d < 0 || d > 10000) {
-            fprintf(stderr, "continuo-live: %s: \"%s\" is not a number from 0 to 10000\n", a, v);
-            return EXIT_USAGE;
+    int c;
+    while ((c = cn_cli_getopt(argc, argv, ":hm:", opts, PROGRAM)) != -1) {
+        int r = cn_fe_apply(c, optarg, &a->o, err, sizeof err);
+        if (r < 0) { fprintf(stderr, PROGRAM ": %s\n", err); return CN_EXIT_USAGE; }
+        if (r > 0) { if (cn_fe_is(c, "bpm")) a->bpm_given = 1; continue; }
+        double d = 0;
+        switch (c) {
+        case 'h': usage(stdout); return CN_EXIT_OK;
+        case O_VERSION: cn_cli_version(PROGRAM); return CN_EXIT_OK;
+        case O_LIST: a->list = 1; break;
+        case O_IN: a->in_spec = optarg; break;
+        case O_OUT: a->out_spec = optarg; break;
+        case O_IN_FILE: a->in_file = optarg; break;
+        case O_OUT_FILE: a->out_file = optarg; break;
+        case O_LATENCY: case O_LENGTH: {
+            char *end = NULL;
+            d = strtod(optarg, &end);
+            if (!*optarg || *end || !isfinite(d) || d < 0 || d > 10000) {
+                fprintf(stderr, PROGRAM ": %s: \"%s\" is not a number from 0 to 10000\n",
+                        c == O_LATENCY ? "--latency" : "--length", optarg);
+                return CN_EXIT_USAGE;
+            }
+            if (c == O_LATENCY) a->latency = (int)d; else a->length = d;
+            break;
         }
-        if (!strcmp(a, "--latency")) latency = (int)d; else length = d;
+        default: return CN_EXIT_USAGE;
+        }
     }
-    if ((in_file != NULL) != (out_file != NULL)) {
-        fprintf(stderr, "continuo-live: --in-file and --out-file go together\n");
-        return EXIT_USAGE;
+    if (optind < argc) {
+        fprintf(stderr, PROGRAM ": unexpected argument '%s' (see " PROGRAM " --help)\n", argv[optind]);
+        return CN_EXIT_USAGE;
     }
+    if ((a->in_file != NULL) != (a->out_file != NULL)) {
+        fprintf(stderr, PROGRAM ": --in-file and --out-file go together\n");
+        return CN_EXIT_USAGE;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv) {
+    live_args args;
+    int parsed = parse_args(argc, argv, &args);
+    if (parsed >= 0) return parsed;
+    cn_fe_opts o = args.o;
+    const char *in_spec = args.in_spec, *out_spec = args.out_spec, *in_file = args.in_file, *out_file = args.out_file;
+    int list = args.list, latency = args.latency, bpm_given = args.bpm_given;
+    double length = args.length;
+    char err[512];
     if (list) {
         Pm_Initialize();
         int rc = list_devices();
@@ -267,24 +308,24 @@ int main(int argc, char **argv) {
     if (!in_file) {   /* look for devices before loading a model: no device, no wait */
         Pm_Initialize();
         if (Pm_CountDevices() <= 0) {
-            fprintf(stderr, "continuo-live: no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
+            fprintf(stderr, PROGRAM ": no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
                             "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
             Pm_Terminate();
-            return EXIT_NO_DEVICE;
+            return CN_EXIT_RUNTIME;
         }
     }
     char pathbuf[4096];
     const char *model_path = NULL;
     cn_model *model = cn_fe_load_model(&o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
-    if (!model) { fprintf(stderr, "continuo-live: %s\n", err); if (!in_file) Pm_Terminate(); return EXIT_USAGE; }
+    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); if (!in_file) Pm_Terminate(); return CN_EXIT_RUNTIME; }
     cn_jam *jam = cn_jam_new();
-    if (!jam) { fprintf(stderr, "continuo-live: out of memory\n"); cn_model_free(model); return 1; }
+    if (!jam) { fprintf(stderr, PROGRAM ": out of memory\n"); cn_model_free(model); return 1; }
     cn_jam_set_params(jam, &o.params);
     if (cn_jam_swap_model(jam, model, NULL, err, sizeof err)) {
-        fprintf(stderr, "continuo-live: %s: %s\n", model_path, err);
+        fprintf(stderr, PROGRAM ": %s: %s\n", model_path, err);
         cn_model_free(model);
         cn_jam_free(jam);
-        return EXIT_USAGE;
+        return CN_EXIT_RUNTIME;
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "frontend_opts.h"
+#include "cli.h"
 #include "modelfile.h"
 
 void cn_fe_opts_default(cn_fe_opts *o) {
@@ -41,51 +42,65 @@ static int parse_word(const char *flag, const char *v, const char *const *words,
     return -1;
 }
 
-int cn_fe_parse(int argc, char **argv, int *i, cn_fe_opts *o, char *err, size_t errlen) {
-    const char *a = argv[*i];
-    char name[64];
-    const char *val = NULL;
-    const char *eq = strchr(a, '=');
-    if (strncmp(a, "--", 2) == 0 && eq && (size_t)(eq - a) < sizeof name) {
-        memcpy(name, a, (size_t)(eq - a)); name[eq - a] = 0;
-        val = eq + 1;
-    } else {
-        snprintf(name, sizeof name, "%s", a);
+/* The engine's flags, in the order of the switch in cn_fe_apply; "thru"/"no-thru" take no value. */
+static const char *const FLAGS[] = { "model", "mode", "temperature", "top-p", "silence-beats", "response-beats",
+    "channel-in", "channel-out", "quantize", "rng", "bpm", "random-model", "thru", "no-thru", "seed" };
+enum { F_MODEL, F_MODE, F_TEMP, F_TOPP, F_SILENCE, F_RESPONSE, F_CH_IN, F_CH_OUT, F_QUANT, F_RNG, F_BPM, F_RANDOM,
+       F_THRU, F_NO_THRU, F_OLD_SEED, N_FLAGS };
+
+int cn_fe_long_opts(const struct option *own, struct option *out, int cap) {
+    int n = 0;
+    for (; own && own[n].name; n++) { if (n + 1 >= cap) return -1; out[n] = own[n]; }
+    for (int k = 0; k < N_FLAGS; k++) {
+        if (n + 1 >= cap) return -1;
+        out[n].name = FLAGS[k];
+        out[n].has_arg = k == F_THRU || k == F_NO_THRU ? no_argument : required_argument;
+        out[n].flag = NULL;
+        out[n].val = k == F_MODEL ? 'm' : CN_FE_OPT + k;
+        n++;
     }
+    memset(&out[n], 0, sizeof out[n]);
+    return n;
+}
+
+int cn_fe_is(int c, const char *name) {
+    int f = c == 'm' ? F_MODEL : c - CN_FE_OPT;
+    return f >= 0 && f < N_FLAGS && strcmp(FLAGS[f], name) == 0;
+}
+
+int cn_fe_apply(int c, const char *val, cn_fe_opts *o, char *err, size_t errlen) {
+    int f = c == 'm' ? F_MODEL : c - CN_FE_OPT;
+    if (f < 0 || f >= N_FLAGS) return 0;
+    char name[32];
+    snprintf(name, sizeof name, "--%s", FLAGS[f]);
     cn_jam_params *p = &o->params;
-    if (!strcmp(name, "--thru")) { p->thru = 1; return 1; }
-    if (!strcmp(name, "--no-thru")) { p->thru = 0; return 1; }
-    static const char *const flags[] = { "-m", "--model", "--mode", "--temperature", "--top-p", "--silence-beats",
-        "--response-beats", "--channel-in", "--channel-out", "--quantize", "--seed", "--bpm", "--random-model" };
-    int f = -1;
-    for (size_t k = 0; k < sizeof flags / sizeof *flags; k++) if (!strcmp(name, flags[k])) f = (int)k;
-    if (f < 0) return 0;
-    if (!val) {
-        if (*i + 1 >= argc) { snprintf(err, errlen, "%s needs a value", name); return -1; }
-        val = argv[++*i];
-    }
     double d;
     static const char *const modes[] = { "off", "call", "continuous" };
     static const char *const quant[] = { "off", "beat", "bar" };
     switch (f) {
-    case 0: case 1: o->model_path = val; return 1;
-    case 2: return parse_word(name, val, modes, 3, &p->mode, err, errlen) ? -1 : 1;
-    case 3: if (parse_num(name, val, 0, 2, &d, err, errlen)) return -1; p->temperature = (float)d; return 1;
-    case 4: if (parse_num(name, val, 0, 1, &d, err, errlen)) return -1; p->top_p = (float)d; return 1;
-    case 5: if (parse_num(name, val, 0.25, 16, &d, err, errlen)) return -1; p->silence_beats = (float)d; return 1;
-    case 6: if (parse_num(name, val, 1, 64, &d, err, errlen)) return -1; p->response_beats = (float)d; return 1;
-    case 7: if (parse_num(name, val, 0, 16, &d, err, errlen) || d != floor(d)) {
+    case F_MODEL: o->model_path = val; return 1;
+    case F_MODE: return parse_word(name, val, modes, 3, &p->mode, err, errlen) ? -1 : 1;
+    case F_TEMP: if (parse_num(name, val, 0, CN_TEMPERATURE_MAX, &d, err, errlen)) return -1; p->temperature = (float)d; return 1;
+    case F_TOPP: if (parse_num(name, val, 0, 1, &d, err, errlen)) return -1; p->top_p = (float)d; return 1;
+    case F_SILENCE: if (parse_num(name, val, 0.25, 16, &d, err, errlen)) return -1; p->silence_beats = (float)d; return 1;
+    case F_RESPONSE: if (parse_num(name, val, 1, 64, &d, err, errlen)) return -1; p->response_beats = (float)d; return 1;
+    case F_CH_IN: if (parse_num(name, val, 0, 16, &d, err, errlen) || d != floor(d)) {
                 snprintf(err, errlen, "%s: \"%s\" is not a channel 0 (omni) to 16", name, val); return -1; }
             p->channel_in = (int)d; return 1;
-    case 8: if (parse_num(name, val, 1, 16, &d, err, errlen) || d != floor(d)) {
+    case F_CH_OUT: if (parse_num(name, val, 1, 16, &d, err, errlen) || d != floor(d)) {
                 snprintf(err, errlen, "%s: \"%s\" is not a channel 1 to 16", name, val); return -1; }
             p->channel_out = (int)d; return 1;
-    case 9: return parse_word(name, val, quant, 3, &p->quantize, err, errlen) ? -1 : 1;
-    case 10: if (parse_num(name, val, 0, 4294967295.0, &d, err, errlen) || d != floor(d)) {
+    case F_QUANT: return parse_word(name, val, quant, 3, &p->quantize, err, errlen) ? -1 : 1;
+    case F_RNG: if (parse_num(name, val, 0, 4294967295.0, &d, err, errlen) || d != floor(d)) {
                 snprintf(err, errlen, "%s: \"%s\" is not a whole number (0 = random)", name, val); return -1; }
             p->seed = (uint32_t)d; return 1;
-    case 11: if (parse_num(name, val, 20, 300, &d, err, errlen)) return -1; p->bpm = (float)d; return 1;
-    case 12: o->random_spec = val; return 1;
+    case F_BPM: if (parse_num(name, val, 20, 300, &d, err, errlen)) return -1; p->bpm = (float)d; return 1;
+    case F_RANDOM: o->random_spec = val; return 1;
+    case F_THRU: p->thru = 1; return 1;
+    case F_NO_THRU: p->thru = 0; return 1;
+    case F_OLD_SEED:
+        snprintf(err, errlen, "--seed is retired: the random seed is --rng N (0 = random)");
+        return -1;
     }
     return 0;
 }
@@ -97,7 +112,7 @@ void cn_fe_help(FILE *f) {
         "engine options:\n"
         "  -m, --model FILE        the model (.cnm); default: the shipped model\n"
         "  --mode MODE             off | call | continuous (default %s)\n"
-        "  --temperature T         0..2, 0 = always the likeliest (default %g)\n"
+        "  --temperature T         0..%g, 0 = always the likeliest (default %g)\n"
         "  --top-p P               0..1, nucleus sampling (default %g)\n"
         "  --silence-beats B       call and response: silence that ends a call, 0.25..16 (default %g)\n"
         "  --response-beats B      the longest answer, 1..64 (default %g)\n"
@@ -105,11 +120,11 @@ void cn_fe_help(FILE *f) {
         "  --channel-out N         1..16 (default %d)\n"
         "  --thru, --no-thru       your own notes pass through (default %s)\n"
         "  --quantize Q            off | beat | bar: where answers start (default off)\n"
-        "  --seed N                0 = random (default 0)\n"
+        "  --rng N                 random seed, 0 = random (default 0)\n"
         "  --bpm BPM               own tempo when there is no host tempo, 20..300 (default %g)\n"
         "  --random-model SPEC     no model file: untrained weights of this architecture (e.g. lstm:64),\n"
         "                          to try the plumbing; the music is noise\n",
-        cn_fe_mode_name(d.mode), d.temperature, d.top_p, d.silence_beats, d.response_beats, d.channel_in,
+        cn_fe_mode_name(d.mode), CN_TEMPERATURE_MAX, d.temperature, d.top_p, d.silence_beats, d.response_beats, d.channel_in,
         d.channel_out, d.thru ? "on" : "off", d.bpm);
 }
 

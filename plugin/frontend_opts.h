@@ -3,6 +3,7 @@
  * same names, ranges and messages as the LV2 plugin's controls. */
 #ifndef CONTINUO_FRONTEND_OPTS_H
 #define CONTINUO_FRONTEND_OPTS_H
+#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "jam.h"
@@ -15,10 +16,16 @@ typedef struct {
 } cn_fe_opts;
 
 void cn_fe_opts_default(cn_fe_opts *o);
-/* Look at argv[*i]. An engine flag ("--temperature 0.8" or "--temperature=0.8") is consumed,
- * *i moved past its value, and 1 returned; 0 when argv[*i] is not one of ours; -1 with err
- * naming the flag and the allowed values when the value is bad. */
-int cn_fe_parse(int argc, char **argv, int *i, cn_fe_opts *o, char *err, size_t errlen);
+/* getopt_long values of the engine's flags start here ('m' for -m/--model). */
+#define CN_FE_OPT 0x1000
+/* The front end's own options (ended by a zero entry; may be NULL) followed by the engine's,
+ * into out (cap entries, zero-ended). The count, or -1 when cap is too small. */
+int cn_fe_long_opts(const struct option *own, struct option *out, int cap);
+/* An option getopt_long returned: 1 = an engine flag, applied; 0 = not one of ours; -1 with
+ * err naming the flag and the allowed values when the value is bad (or the flag retired). */
+int cn_fe_apply(int c, const char *val, cn_fe_opts *o, char *err, size_t errlen);
+/* Whether getopt_long's c is the engine flag --name (e.g. "bpm"). */
+int cn_fe_is(int c, const char *name);
 /* The flags, for --help. */
 void cn_fe_help(FILE *f);
 /* Load -m MODEL, or the shipped default. NULL with err on any problem; *used_path gets the

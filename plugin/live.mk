@@ -7,7 +7,9 @@ JACK_LIBS   = $(shell $(PKG_CONFIG) --libs jack 2>/dev/null)
 # PortMIDI ships no .pc file; -lportmidi includes the Pt_* timer functions.
 PORTMIDI_LIBS := -lportmidi
 
-LIVE_FE_OBJ := $(BUILD)/obj/plugin/frontend_opts.o
+# The front ends share the tools' command-line conventions (offline-trainer/cli.c).
+LIVE_FE_OBJ := $(BUILD)/obj/plugin/frontend_opts.o $(BUILD)/obj/offline-trainer/cli.o
+$(BUILD)/obj/plugin/frontend_opts.o $(BUILD)/obj/plugin/continuo_live.o $(BUILD)/obj/plugin/continuo_jack.o: CFLAGS += -Ioffline-trainer
 
 $(BUILD)/obj/plugin/continuo_jack.o: plugin/continuo_jack.c
 	@mkdir -p $(dir $@)

@@ -15,7 +15,7 @@ for i in 1 2 3; do "$B/continuo-makeseed" -o "$W/c/p$i.mid" >/dev/null; done
 "$B/continuo-train" --spec paper-m1 --epochs 1 --seq-len 32 --batch 4 --threads 1 --no-checkpoint \
     --progress plain -o "$W/m.cnm" "$W/c" >"$W/log" 2>&1 || { cat "$W/log" >&2; exit 1; }
 t0=$(now)
-out=$("$B/continuo-generate" -m "$W/m.cnm" --seed "$ROOT/presets/seed.mid" -o "$W/g.mid" --notes 400 --rng 1) || exit 1
+out=$("$B/continuo-generate" -m "$W/m.cnm" --primer "$ROOT/presets/seed.mid" -o "$W/g.mid" --notes 400 --rng 1) || exit 1
 t1=$(now)
 tok=$(echo "$out" | sed -n 's/.*(\([0-9]*\) tokens.*/\1/p' | head -n 1)
 awk -v n="$tok" -v a="$t0" -v b="$t1" 'BEGIN { printf "generate.tokens_per_s: %.0f tokens/s\n", n / (b - a) }'

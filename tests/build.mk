@@ -1,1 +1,2 @@
-TEST_SCRIPTS += tests/build.sh
+# build.mk: the build and the command lines as tests (tests/build.sh, tests/cli.sh)
+TEST_SCRIPTS += tests/build.sh tests/cli.sh

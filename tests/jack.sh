@@ -67,7 +67,7 @@ jack_midi_dump -a mon >"$T/dump.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_for 5 sh -c 'jack_lsp | grep -q "^seq:out" && jack_lsp | grep -q "^mon:input"' || fail "jack_midiseq / jack_midi_dump ports did not appear"
 
-"$JACK" -n dut $MODEL --seed 5 --channel-out 2 --silence-beats 1 --connect-in seq:out --connect-out mon:input \
+"$JACK" -n dut $MODEL --rng 5 --channel-out 2 --silence-beats 1 --connect-in seq:out --connect-out mon:input \
     >"$T/dut.log" 2>&1 &
 DUT=$!; PIDS="$PIDS $DUT"
 check "continuo-jack registers its ports and connects them" wait_for 10 sh -c 'jack_lsp -c | grep -q "^dut:in" && jack_lsp -c dut:out | grep -q "mon:input"'
@@ -116,7 +116,7 @@ grep -q "stopped on a signal" "$T/dut.log" || { cat "$T/dut.log"; fail "no clean
 jack_midi_dump -a mon2 >"$T/dump2.log" 2>&1 &
 PIDS="$PIDS $!"
 wait_for 5 sh -c 'jack_lsp | grep -q "^mon2:input"'
-"$JACK" -n dutc $MODEL --mode continuous --seed 9 --channel-out 3 --connect-in seq:out --connect-out mon2:input \
+"$JACK" -n dutc $MODEL --mode continuous --rng 9 --channel-out 3 --connect-in seq:out --connect-out mon2:input \
     >"$T/dutc.log" 2>&1 &
 DUTC=$!; PIDS="$PIDS $DUTC"
 sounding2() { [ "$(held_in "$T/dump2.log" 2)" -gt 0 ]; }

@@ -34,7 +34,7 @@ echo "model: $MODEL"
 } > "$T/seed.csv"
 csvmidi "$T/seed.csv" "$T/seed.mid"
 
-"$LIVE" --in-file "$T/seed.mid" --out-file "$T/out.mid" $MODEL --seed 7 --channel-out 2 --mode call >"$T/log" 2>&1
+"$LIVE" --in-file "$T/seed.mid" --out-file "$T/out.mid" $MODEL --rng 7 --channel-out 2 --mode call >"$T/log" 2>&1
 rc=$?
 cat "$T/log"
 check "file mode exits 0" [ "$rc" -eq 0 ]
@@ -54,10 +54,10 @@ check "no answer note before the seed has ended" [ "$early" -eq 0 ]
 outside=$(awk -F', *' '$4 == 1 && ($3 == "Note_on_c" || $3 == "Note_off_c") && ($2 < 2360 || $2 > 4240)' "$T/out.csv" | wc -l)
 check "the answer lies in its window: after the silence, as long as the call" [ "$outside" -eq 0 ]
 
-"$LIVE" --in-file "$T/seed.mid" --out-file "$T/out2.mid" $MODEL --seed 7 --channel-out 2 --mode call >/dev/null 2>&1
+"$LIVE" --in-file "$T/seed.mid" --out-file "$T/out2.mid" $MODEL --rng 7 --channel-out 2 --mode call >/dev/null 2>&1
 check "the same seed gives the same file" cmp -s "$T/out.mid" "$T/out2.mid"
 
-"$LIVE" --in-file "$T/seed.mid" --out-file "$T/cont.mid" $MODEL --seed 7 --channel-out 2 --mode continuous --length 8 >/dev/null 2>&1
+"$LIVE" --in-file "$T/seed.mid" --out-file "$T/cont.mid" $MODEL --rng 7 --channel-out 2 --mode continuous --length 8 >/dev/null 2>&1
 cont=$(midicsv "$T/cont.mid" 2>/dev/null | awk -F', *' '$3 == "Note_on_c" && $4 == 1 && $6 > 0' | wc -l)
 check "continuous mode plays along ($cont notes)" [ "$cont" -gt 0 ]
 
@@ -73,12 +73,12 @@ rc=$?
 check "an out-of-range flag is refused (exit $rc)" [ "$rc" -eq 2 ]
 check "the message names the flag and the range" grep -q -- "--temperature.*0 to 2" "$T/log"
 
-# No device: a clear message and exit 3 (run live mode only when PortMIDI sees none).
+# No device: a clear message and exit 1, a runtime error (live mode only when PortMIDI sees none).
 "$LIVE" --list >"$T/list" 2>/dev/null
 if grep -q "no MIDI devices" "$T/list"; then
     "$LIVE" $MODEL >"$T/log" 2>&1
     rc=$?
-    check "no device: exit 3" [ "$rc" -eq 3 ]
+    check "no device: exit 1" [ "$rc" -eq 1 ]
     check "no device: a clear message" grep -q "no MIDI devices" "$T/log"
 else
     echo "(MIDI devices exist here; the no-device case is not exercised)"
