@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "corpus.h"
 #include "midi.h"
 #include "rng.h"
@@ -301,10 +302,12 @@ int cn_corpus_load(const cn_corpus_opts *o, cn_corpus *c, char *err, size_t errl
 }
 
 void cn_corpus_report(const cn_corpus *c, FILE *out) {
-    fprintf(out, "corpus: %d files, %d parsed, %d skipped; encoding %s, vocabulary %d\n",
-            c->n_listed, c->n_pieces, c->n_skipped, cn_encoding_name(c->enc), c->vocab_size);
+    fprintf(out, "corpus: %d %s, %d parsed, %d skipped; encoding %s, vocabulary %d\n",
+            c->n_listed, cn_plural(c->n_listed, "file", "files"), c->n_pieces, c->n_skipped,
+            cn_encoding_name(c->enc), c->vocab_size);
     for (int s = 0; s < CN_N_SPLITS; s++) {
-        fprintf(out, "  %-5s %4d pieces %9zu tokens", cn_split_name(s), c->pieces_in[s], c->tokens[s]);
+        fprintf(out, "  %-5s %4d %-6s %9zu tokens", cn_split_name(s), c->pieces_in[s],
+                cn_plural(c->pieces_in[s], "piece", "pieces"), c->tokens[s]);
         if (c->enc == CN_ENC_PAPER && s != CN_SPLIT_TRAIN)
             fprintf(out, ", %zu unseen in training -> <unk> (%.2f%%)", c->unk[s],
                     c->tokens[s] ? 100.0 * (double)c->unk[s] / (double)c->tokens[s] : 0.0);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "atomicfile.h"
+#include "cli.h"
 #include "history.h"
 #include "modelfile.h"
 #include "optim.h"
@@ -248,6 +249,23 @@ static void kept_files(const cn_train_opts *o, char *buf, size_t len) {
 
 static double elapsed(const run_ctx *r) { return cn_now_sec() - r->t0; }
 
+#define OVERFIT_EPOCHS 3   /* validations in a row of rising validation loss and falling training loss */
+
+/* Whether the last OVERFIT_EPOCHS validated epochs each had a higher validation loss and a
+ * lower training loss than the one before: the model learns its training pieces by heart. */
+static int overfitting(const cn_history *h) {
+    int seen = 0;
+    const cn_epoch_row *later = NULL;
+    for (int i = h->n - 1; i >= 0 && seen <= OVERFIT_EPOCHS; i--) {
+        const cn_epoch_row *row = &h->rows[i];
+        if (!isfinite(row->val_loss)) continue;
+        if (later && !(later->val_loss > row->val_loss && later->train_loss < row->train_loss)) return 0;
+        later = row;
+        seen++;
+    }
+    return seen > OVERFIT_EPOCHS;
+}
+
 int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const cn_checkpoint *resume,
                  cn_train_result *res, char *err, size_t errlen) {
     memset(res, 0, sizeof *res);
@@ -275,7 +293,8 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
     res->train_windows = (long)tw.n; res->val_windows = (long)vw.n;
     if (tw.n == 0) {
         snprintf(err, errlen, "no training windows: every training piece is shorter than --seq-len %d + 1 tokens "
-                 "(%d pieces); use a shorter --seq-len or longer pieces", T, tw.short_pieces);
+                 "(%d %s); use a shorter --seq-len or longer pieces", T, tw.short_pieces,
+                 cn_plural(tw.short_pieces, "piece", "pieces"));
         goto out;
     }
     size_t per_epoch = o->epoch_windows > 0 && (size_t)o->epoch_windows < tw.n ? (size_t)o->epoch_windows : tw.n;
@@ -320,6 +339,7 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
     double step_tokens = 0, step_time = 0;   /* time in the batches alone, the first one (warm-up) left out */
     double step_cpu = 0;                     /* the same in CPU seconds of the process (all its threads) */
     long session_batches = 0;
+    int hinted = 0;   /* the overfitting hint is given once a run */
     long batches_total = o->epochs > 0 ? (long)o->epochs * nb : 0;
     res->stopped = CN_STOP_DONE;
 
@@ -436,6 +456,13 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
         cn_format_duration(row.seconds, dur, sizeof dur);
         cn_progress_line(&r.prog, "epoch %d%s: train %.4f%s  [%s, %.0f tok/s]", epoch, ended_early ? " (partial)" : "",
                          row.train_loss, vl, dur, cn_now_sec() > session_t0 ? tokens_done / (cn_now_sec() - session_t0) : 0.0);
+        if (validate && !hinted && overfitting(&r.hist)) {
+            cn_progress_line(&r.prog, "hint: validation loss has risen for %d epochs while training loss fell: the model is "
+                             "overfitting. The best model so far (epoch %d, validation %.4f) is the one kept. Remedies: more "
+                             "data, transposition (--transpose -5..6), dropout in --spec (e.g. ...,dropout:0.3), or an "
+                             "early stop (--early-stop %d)", OVERFIT_EPOCHS, r.pos.best_epoch, r.pos.best_val, OVERFIT_EPOCHS);
+            hinted = 1;
+        }
         if ((improved || vw.n == 0) && write_best(&r)) goto out;
         if (write_logs(&r)) goto out;
         int stop_early = o->early_stop > 0 && r.pos.since_best >= o->early_stop;

@@ -14,6 +14,7 @@
 #include <cblas.h>
 #include "atomicfile.h"
 #include "checkpoint.h"
+#include "cli.h"
 #include "corpus.h"
 #include "modelfile.h"
 #include "nn.h"
@@ -21,8 +22,6 @@
 #include "train_loop.h"
 
 #define PROGRAM "continuo-train"
-#define PROGRAM_VERSION "0.1"
-#define PIANO_MIDI_CREDIT "Bernd Krueger, piano-midi.de (CC BY-SA 3.0 DE)"
 #define MAX_PATHS 64
 
 /* Set by the SIGINT/SIGTERM handler, read between batches: the one global, because a
@@ -54,7 +53,7 @@ static void usage(FILE *f) {
         "                       epoch-windows/4 within 256..4096 with --epoch-windows; 0 = all)\n"
         "Model\n"
         "  --spec SPEC          architecture (default paper-m1); grammar below\n"
-        "  --seed N             seed for the split, the weights, the shuffle, dropout (default 1)\n"
+        "  --rng N              random seed for the split, the weights, the shuffle, dropout (default 1)\n"
         "Optimisation\n"
         "  --batch N            windows a batch (default 64)\n"
         "  --epochs N           epochs to train (default 10 when no --minutes)\n"
@@ -64,7 +63,7 @@ static void usage(FILE *f) {
         "  --lr-schedule constant|cosine|step  over the --epochs or --minutes budget (cosine decays to 0;\n"
         "                       step halves it every quarter; default cosine)\n"
         "  --clip X             clip the gradient's global norm to X (default 1; 0 = off)\n"
-        "  --threads N          1 or 2 (default 2); the same seed and threads give bit-identical models\n"
+        "  --threads N          1 or 2 (default 2); the same --rng and --threads give bit-identical models\n"
         "Control and output\n"
         "  -o MODEL             the model file (written whenever validation improves, and at the end)\n"
         "  --val-every N        validate every N epochs (default 1)\n"
@@ -75,14 +74,19 @@ static void usage(FILE *f) {
         "  --no-checkpoint      write no checkpoint\n"
         "  --resume CKPT        continue a run exactly (options come from the checkpoint; only\n"
         "                       --epochs --minutes --early-stop --checkpoint-every --csv --plot\n"
-        "                       --threads --progress may be given again)\n"
+        "                       --threads --progress may be given again). --minutes M trains M more\n"
+        "                       minutes; --epochs N is the run's total\n"
         "  --csv FILE           log one row an epoch: epoch,train_loss,val_loss,val_accuracy,seconds\n"
         "  --plot FILE          draw the train and validation loss curves: FILE.svg or FILE.png\n"
-        "  --credit TEXT        the data's credit/licence line for the model file (automatic for piano-midi)\n"
+        "  --credit TEXT        the data's credit/licence line for the model file (default: the first line\n"
+        "                       of a CREDIT or LICENSE file in the corpus folder)\n"
         "  --progress auto|bar|plain  live bar on a terminal, plain lines otherwise (default auto)\n"
         "  --paper-zoo CORPUS   train paper-baseline and paper-m1..m7 with one budget on one split\n"
         "                       and print train loss, test loss, test accuracy (-o DIR keeps the models)\n"
-        "  -h, --help\n"
+        "  -h, --help           this text\n"
+        "  --version            the program's version\n"
+        "Exit status: 0 ok, 1 runtime error, 2 usage error; 130/143 when stopped by SIGINT/SIGTERM\n"
+        "(the checkpoint is written first).\n"
         "\n%s", cn_spec_help());
 }
 
@@ -95,6 +99,7 @@ typedef struct {
     int ratio[3];
     int no_ckpt;
     int epochs_set, val_windows_set;
+    int resume_epochs, resume_minutes;   /* --epochs / --minutes given again on a --resume command line */
     char ckpt_default[1100];
 } train_args;
 
@@ -102,8 +107,10 @@ enum {
     O_ENCODING = 256, O_SPEC, O_SEQ_LEN, O_STRIDE, O_LOSS, O_BATCH, O_EPOCHS, O_MINUTES, O_OPTIMIZER, O_LR,
     O_SCHEDULE, O_CLIP, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
     O_RESUME, O_EARLY, O_TEST_DIR, O_CSV, O_PLOT, O_CREDIT, O_ZOO, O_SPLIT, O_EPOCH_WINDOWS, O_VAL_WINDOWS,
-    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP
+    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED
 };
+/* where a command line comes from: the user, the user again on --resume, or a checkpoint */
+enum { ARGS_USER, ARGS_RESUME, ARGS_SAVED };
 
 static const struct option long_opts[] = {
     { "encoding", required_argument, 0, O_ENCODING }, { "spec", required_argument, 0, O_SPEC },
@@ -112,7 +119,7 @@ static const struct option long_opts[] = {
     { "epochs", required_argument, 0, O_EPOCHS }, { "minutes", required_argument, 0, O_MINUTES },
     { "optimizer", required_argument, 0, O_OPTIMIZER }, { "lr", required_argument, 0, O_LR },
     { "lr-schedule", required_argument, 0, O_SCHEDULE }, { "clip", required_argument, 0, O_CLIP },
-    { "transpose", required_argument, 0, O_TRANSPOSE }, { "seed", required_argument, 0, O_SEED },
+    { "transpose", required_argument, 0, O_TRANSPOSE }, { "rng", required_argument, 0, O_SEED },
     { "threads", required_argument, 0, O_THREADS }, { "val-every", required_argument, 0, O_VAL_EVERY },
     { "checkpoint-every", required_argument, 0, O_CKPT_EVERY }, { "checkpoint", required_argument, 0, O_CKPT },
     { "no-checkpoint", no_argument, 0, O_NO_CKPT }, { "resume", required_argument, 0, O_RESUME },
@@ -125,6 +132,8 @@ static const struct option long_opts[] = {
     { "fault-signal-after", required_argument, 0, O_FAULT_SIGNAL }, /* testing: SIGTERM at a known step */
     { "dump-batches", required_argument, 0, O_DUMP },   /* benchmark: the batches, for PyTorch to train on */
     { "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
+    { "version", no_argument, 0, O_VERSION },
+    { "seed", required_argument, 0, O_OLD_SEED },   /* retired spelling (checkpoints before 0.2 hold it) */
     { 0, 0, 0, 0 }
 };
 
@@ -162,25 +171,33 @@ static int get_double(const char *opt, const char *s, double lo, double hi, doub
 /* Options a resumed run may change: budgets, outputs and how fast, never what it learns from. */
 static int allowed_on_resume(int c) {
     return c == O_EPOCHS || c == O_MINUTES || c == O_EARLY || c == O_CKPT_EVERY || c == O_CSV || c == O_PLOT ||
-           c == O_THREADS || c == O_PROGRESS || c == O_RESUME || c == O_FAULT_NAN || c == O_FAULT_SIGNAL || c == 'h';
+           c == O_THREADS || c == O_PROGRESS || c == O_RESUME || c == O_FAULT_NAN || c == O_FAULT_SIGNAL || c == 'h' ||
+           c == O_VERSION;
 }
 
-/* resuming = 1 for the second pass over the command line of a --resume run. */
-static int parse_args(int argc, char **argv, train_args *a, int resuming) {
+/* from: ARGS_USER, ARGS_RESUME (the second pass over the command line of a --resume run), or
+ * ARGS_SAVED (the options a checkpoint holds). */
+static int parse_args(int argc, char **argv, train_args *a, int from) {
     optind = 0;   /* GNU getopt: start over (the first pass may have run) */
-    opterr = 1;
+    int resuming = from == ARGS_RESUME;
     int c;
     long l;
     double d;
-    while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+    while ((c = cn_cli_getopt(argc, argv, ":o:h", long_opts, PROGRAM)) != -1) {
         if (c == '?') return -1;
+        if (c == O_OLD_SEED && from == ARGS_SAVED) c = O_SEED;   /* a checkpoint written before the rename */
+        if (c == O_OLD_SEED) {
+            cn_cli_retired(PROGRAM, "--seed", "the random seed is --rng N");
+            return -1;
+        }
         if (resuming && !allowed_on_resume(c)) {
             fprintf(stderr, PROGRAM ": %s cannot change when resuming: the checkpoint fixes it\n", argv[optind - 1]);
             return -1;
         }
         const char *v = optarg;
         switch (c) {
-        case 'h': usage(stdout); exit(0);
+        case 'h': usage(stdout); exit(CN_EXIT_OK);
+        case O_VERSION: cn_cli_version(PROGRAM); exit(CN_EXIT_OK);
         case 'o': a->t.out_path = v; break;
         case O_ENCODING:
             if (cn_encoding_parse(v, &a->enc)) return bad("--encoding", v, "event, paper or note");
@@ -194,8 +211,10 @@ static int parse_args(int argc, char **argv, train_args *a, int resuming) {
             else return bad("--loss", v, "all or last");
             break;
         case O_BATCH: if (get_long("--batch", v, 1, 65536, &l)) return -1; a->t.batch = (int)l; break;
-        case O_EPOCHS: if (get_long("--epochs", v, 1, 10000000, &l)) return -1; a->t.epochs = (int)l; a->epochs_set = 1; break;
-        case O_MINUTES: if (get_double("--minutes", v, 0.001, 1e7, &d)) return -1; a->t.minutes = d; break;
+        case O_EPOCHS: if (get_long("--epochs", v, 1, 10000000, &l)) return -1; a->t.epochs = (int)l; a->epochs_set = 1;
+            a->resume_epochs |= resuming; break;
+        case O_MINUTES: if (get_double("--minutes", v, 0.001, 1e7, &d)) return -1; a->t.minutes = d;
+            a->resume_minutes |= resuming; break;
         case O_OPTIMIZER:
             if (strcmp(v, "adam") == 0) a->t.optimizer = CN_OPT_ADAM;
             else if (strcmp(v, "rmsprop") == 0) a->t.optimizer = CN_OPT_RMSPROP;
@@ -217,7 +236,7 @@ static int parse_args(int argc, char **argv, train_args *a, int resuming) {
             char *end;
             errno = 0;
             unsigned long long s = strtoull(v, &end, 10);
-            if (errno || end == v || *end) return bad("--seed", v, "a whole number");
+            if (errno || end == v || *end) return bad("--rng", v, "a whole number");
             a->t.seed = (uint64_t)s;
             break;
         }
@@ -353,7 +372,7 @@ static char *config_text(const train_args *a) {
     add_line(&t, "--lr-schedule", o->schedule == CN_SCHED_COSINE ? "cosine" : o->schedule == CN_SCHED_STEP ? "step" : "constant");
     add_num(&t, "--clip", "%.9g", o->clip);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
-    add_line(&t, "--seed", buf);
+    add_line(&t, "--rng", buf);
     add_num(&t, "--threads", "%.0f", o->threads);
     add_num(&t, "--val-every", "%.0f", o->val_every);
     if (o->early_stop > 0) add_num(&t, "--early-stop", "%.0f", o->early_stop);
@@ -409,27 +428,84 @@ static int check_output(const char *what, const char *path) {
     return 0;
 }
 
+/* path relative to the folder dir (both absolute and canonical, as realpath gives them). */
+static void relative_to(const char *dir, const char *path, char *out, size_t len) {
+    size_t common = 0;   /* the end of the last folder both share */
+    for (size_t i = 0;; i++) {
+        int end_d = dir[i] == '/' || dir[i] == 0, end_p = path[i] == '/' || path[i] == 0;
+        if (end_d && end_p) common = i;
+        if (!dir[i] || !path[i] || dir[i] != path[i]) break;
+    }
+    size_t k = 0;
+    out[0] = 0;
+    for (const char *q = dir + common; *q; q++)   /* a ".." for each of dir's folders past the shared part */
+        if (*q == '/' && q[1] && k + 4 < len) { memcpy(out + k, "../", 3); k += 3; out[k] = 0; }
+    const char *rest = path + common;
+    while (*rest == '/') rest++;
+    if (*rest) snprintf(out + k, len - k, "%s", rest);
+    else if (k) out[k - 1] = 0;   /* "../.." */
+    else snprintf(out, len, ".");
+}
+
+/* The corpus as the model records it: relative to the model file's folder, which whoever has
+ * the model can resolve (continuo-eval does; --corpus DIR says where it is when it moved). */
+static void corpus_for_meta(const char *corpus, const char *model_path, char *out, size_t len) {
+    char abs_corpus[4096], model_dir[4096], abs_dir[4096];
+    if (!realpath(corpus, abs_corpus)) { snprintf(out, len, "%s", corpus); return; }
+    snprintf(model_dir, sizeof model_dir, "%s", model_path ? model_path : ".");
+    char *slash = strrchr(model_dir, '/');
+    if (slash) { if (slash == model_dir) slash[1] = 0; else *slash = 0; }
+    else snprintf(model_dir, sizeof model_dir, ".");
+    if (!realpath(model_dir, abs_dir)) { snprintf(out, len, "%s", abs_corpus); return; }
+    relative_to(abs_dir, abs_corpus, out, len);
+}
+
+/* The first line of text of DIR/CREDIT, else DIR/LICENSE, trimmed, into out; 0 if found. */
+static int credit_from_folder(const char *dir, char *out, size_t len) {
+    static const char *const names[] = { "CREDIT", "CREDIT.txt", "CREDIT.md", "LICENSE", "LICENSE.txt", "LICENSE.md" };
+    if (!is_dir(dir)) return -1;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        char path[4200], line[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int found = 0;
+        while (!found && fgets(line, sizeof line, f)) {
+            char *b = line, *e = line + strlen(line);
+            while (*b == ' ' || *b == '\t' || *b == '#') b++;
+            while (e > b && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) *--e = 0;
+            if (*b) { snprintf(out, len, "%s", b); found = 1; }
+        }
+        fclose(f);
+        if (found) return 0;
+    }
+    return -1;
+}
+
 static void set_meta(cn_model *m, const train_args *a, const cn_corpus *c) {
-    char buf[512];
-    char abs[4096];
-    const char *corpus = a->n_paths > 0 ? (realpath(a->paths[0], abs) ? abs : a->paths[0]) : "";
-    cn_meta_set(&m->meta, "corpus", corpus);
+    char buf[4096];
+    if (a->n_paths > 0) {
+        corpus_for_meta(a->paths[0] + (a->paths[0][0] == '@'), a->t.out_path, buf, sizeof buf);
+        cn_meta_set(&m->meta, "corpus", buf);
+    }
     snprintf(buf, sizeof buf, "%d", c->n_pieces);
     cn_meta_set(&m->meta, "files", buf);
     snprintf(buf, sizeof buf, "%zu", c->tokens[CN_SPLIT_TRAIN]);
     cn_meta_set(&m->meta, "tokens", buf);
     snprintf(buf, sizeof buf, "%d/%d/%d pieces train/val/test", c->pieces_in[0], c->pieces_in[1], c->pieces_in[2]);
     cn_meta_set(&m->meta, "split", buf);
-    snprintf(buf, sizeof buf, "seq_len %d, stride %d, loss %s, batch %d, %s lr %g %s, clip %g, transpose %d..%d, seed %llu, threads %d",
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->t.seed);
+    cn_meta_set(&m->meta, "split_seed", buf);
+    snprintf(buf, sizeof buf, "seq_len %d, stride %d, loss %s, batch %d, %s lr %g %s, clip %g, transpose %d..%d, rng %llu, threads %d",
              a->t.seq_len, a->t.stride, a->t.loss_all ? "all" : "last", a->t.batch,
              a->t.optimizer == CN_OPT_ADAM ? "adam" : "rmsprop", (double)a->t.lr,
              a->t.schedule == CN_SCHED_COSINE ? "cosine" : a->t.schedule == CN_SCHED_STEP ? "step" : "constant",
              (double)a->t.clip, a->t.transpose_lo, a->t.transpose_hi, (unsigned long long)a->t.seed, a->t.threads);
     cn_meta_set(&m->meta, "training", buf);
-    cn_meta_set(&m->meta, "program", PROGRAM " " PROGRAM_VERSION);
+    cn_meta_set(&m->meta, "program", PROGRAM " " CN_VERSION);
+    /* the data's credit: --credit, else the corpus folder's CREDIT or LICENSE file */
     const char *credit = a->credit;
-    for (int i = 0; !credit && i < c->n_pieces; i++)   /* any piece from piano-midi.de, however listed */
-        if (strstr(c->pieces[i].path, "piano-midi")) credit = PIANO_MIDI_CREDIT;
+    if (!credit && a->n_paths > 0 && credit_from_folder(a->paths[0], buf, sizeof buf) == 0) credit = buf;
     if (credit) cn_meta_set(&m->meta, "credit", credit);
 }
 
@@ -468,9 +544,58 @@ static int load_corpus(const train_args *a, cn_corpus *c) {
 }
 
 static void print_result(const cn_train_result *r, FILE *f) {
-    fprintf(f, "trained %d epochs in %.0f s (%.0f tokens/s, %.0f in the training steps, %.0f per CPU second); best validation loss %.4f (accuracy %.3f) at epoch %d; "
-               "test loss %.4f, accuracy %.3f\n", r->epochs, r->seconds, r->tokens_per_s, r->step_tokens_per_s, r->step_cpu_tokens_per_s, r->best_val_loss,
+    fprintf(f, "trained %d %s in %.0f s (%.0f tokens/s, %.0f in the training steps, %.0f per CPU second); best validation loss %.4f (accuracy %.3f) at epoch %d; "
+               "test loss %.4f, accuracy %.3f\n", r->epochs, cn_plural(r->epochs, "epoch", "epochs"), r->seconds, r->tokens_per_s, r->step_tokens_per_s, r->step_cpu_tokens_per_s, r->best_val_loss,
             r->best_val_acc, r->best_epoch, r->test_loss, r->test_acc);
+}
+
+/* A resumed run's budget: --minutes M on the resume command line is M minutes more than the
+ * checkpoint has trained (and lifts the saved epoch limit unless --epochs is given again);
+ * --epochs N stays the run's total. A budget that is already spent is refused with what to
+ * give instead, rather than a run that trains nothing. 0, or -1 with the message printed. */
+static int resume_budget(train_args *a, const cn_ckpt_pos *pos) {
+    double done_min = pos->elapsed / 60.0;
+    if (a->resume_minutes) {
+        if (!a->resume_epochs) a->t.epochs = 0;
+        fprintf(stderr, "resume: %.1f minutes trained so far; %g more (until %.1f in all)\n", done_min, a->t.minutes,
+                done_min + a->t.minutes);
+        a->t.minutes += done_min;
+        return 0;
+    }
+    int epochs_spent = a->t.epochs > 0 && pos->epoch >= a->t.epochs && pos->batch == 0;
+    int minutes_spent = a->t.minutes > 0 && done_min >= a->t.minutes;
+    if (epochs_spent || minutes_spent) {
+        if (epochs_spent)
+            fprintf(stderr, PROGRAM ": %s: the run has trained its %d %s already (--epochs is the run's total); ",
+                    a->resume, a->t.epochs, cn_plural(a->t.epochs, "epoch", "epochs"));
+        else
+            fprintf(stderr, PROGRAM ": %s: the run has spent its %g minutes already; ", a->resume, a->t.minutes);
+        fprintf(stderr, "give --minutes M to train M more minutes%s\n", epochs_spent ? ", or a larger --epochs" : "");
+        return -1;
+    }
+    return 0;
+}
+
+/* The validation set decides which epoch's model is kept: a tiny one decides by luck. */
+static void warn_small_validation(const cn_corpus *c) {
+    int pieces = c->pieces_in[CN_SPLIT_VAL];
+    size_t tokens = c->tokens[CN_SPLIT_VAL];
+    if (pieces == 0)
+        fprintf(stderr, "warning: no validation pieces: the model kept is the last epoch's, not the best "
+                        "(give more pieces, or a --split with a middle number above 0)\n");
+    else if (pieces < 2 || tokens < 3000)
+        fprintf(stderr, "warning: the validation set is tiny (%d %s, %zu tokens): its loss is noisy, and the best "
+                        "epoch it picks is partly luck; give more pieces (a larger corpus, or a --split with a "
+                        "larger middle number)\n", pieces, cn_plural(pieces, "piece", "pieces"), tokens);
+}
+
+/* The end of a run: every file written, and how to go on. */
+static void report_files(const train_args *a, int have_ckpt) {
+    fprintf(stderr, "files written:\n  model       %s\n", a->t.out_path);
+    if (have_ckpt) fprintf(stderr, "  checkpoint  %s\n", a->t.ckpt_path);
+    if (a->t.csv_path) fprintf(stderr, "  log (CSV)   %s\n", a->t.csv_path);
+    if (a->t.plot_path) fprintf(stderr, "  loss plot   %s\n", a->t.plot_path);
+    if (have_ckpt) fprintf(stderr, "to train 10 more minutes: " PROGRAM " --resume %s --minutes 10\n", a->t.ckpt_path);
 }
 
 static int run_zoo(train_args *a) {
@@ -519,7 +644,7 @@ static int run_zoo(train_args *a) {
 int main(int argc, char **argv) {
     train_args a;
     args_default(&a);
-    if (parse_args(argc, argv, &a, 0)) { fprintf(stderr, "try " PROGRAM " --help\n"); return 2; }
+    if (parse_args(argc, argv, &a, ARGS_USER)) return CN_EXIT_USAGE;
 
     cn_checkpoint ck;
     memset(&ck, 0, sizeof ck);
@@ -533,14 +658,15 @@ int main(int argc, char **argv) {
         saved_text = strdup(ck.config);
         int sargc = saved_text ? config_argv(saved_text, &saved_argv) : -1;
         args_default(&a);
-        if (sargc < 0 || parse_args(sargc, saved_argv, &a, 0)) {
+        if (sargc < 0 || parse_args(sargc, saved_argv, &a, ARGS_SAVED)) {
             fprintf(stderr, PROGRAM ": %s: the checkpoint's options do not parse\n", resume);
             cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
             return 1;
         }
-        if (parse_args(argc, argv, &a, 1)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 2; }
+        if (parse_args(argc, argv, &a, ARGS_RESUME)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 2; }
         a.resume = resume;
         a.t.ckpt_path = resume;   /* the file resumed from, wherever it was moved */
+        if (resume_budget(&a, &ck.pos)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return CN_EXIT_USAGE; }
     }
     if (!a.t.stride) a.t.stride = a.t.loss_all ? (a.t.seq_len / 2 > 0 ? a.t.seq_len / 2 : 1) : 1;
     if (!a.epochs_set && a.t.minutes <= 0) a.t.epochs = 10;
@@ -562,8 +688,8 @@ int main(int argc, char **argv) {
 
     if (a.zoo) return run_zoo(&a);
 
-    if (a.n_paths == 0) { fprintf(stderr, PROGRAM ": no corpus given (a folder of MIDI files)\ntry " PROGRAM " --help\n"); return 2; }
-    if (!a.t.out_path) { fprintf(stderr, PROGRAM ": no output model given (-o MODEL.cnm)\n"); return 2; }
+    if (a.n_paths == 0) { fprintf(stderr, PROGRAM ": no corpus given (a folder of MIDI files; see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
+    if (!a.t.out_path) { fprintf(stderr, PROGRAM ": no output model given (-o MODEL.cnm)\n"); return CN_EXIT_USAGE; }
     if (!a.no_ckpt && !a.t.ckpt_path) {
         snprintf(a.ckpt_default, sizeof a.ckpt_default, "%s.ckpt", a.t.out_path);
         a.t.ckpt_path = a.ckpt_default;
@@ -589,6 +715,7 @@ int main(int argc, char **argv) {
     }
     cn_corpus c;
     if (load_corpus(&a, &c)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 1; }
+    warn_small_validation(&c);
     cn_model *m = NULL;
     if (a.resume) {
         m = ck.model; ck.model = NULL;
@@ -627,7 +754,7 @@ int main(int argc, char **argv) {
     else if (rc == 1) status = stop_requested == SIGINT ? 130 : 143;
     else {
         print_result(&res, stderr);
-        fprintf(stderr, "wrote %s\n", a.t.out_path);
+        report_files(&a, a.t.ckpt_path && access(a.t.ckpt_path, F_OK) == 0);
     }
     if (a.t.dump_batches && fclose(a.t.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }
     free(config);

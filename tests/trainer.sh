@@ -2,13 +2,16 @@
 # trainer.sh: continuo-train end to end on a tiny corpus this test writes itself (small MIDI
 # files from a stdlib-only Python generator), with a small model:
 #   trains and writes a model that continuo-info reads, with its metadata, CSV log and plot;
-#   the same seed and threads give byte-identical model files;
+#   the same --rng and threads give byte-identical model files;
 #   stopping (SIGTERM) and resuming, or training in two legs, gives the same model as one run;
 #   resume after kill -9 gives a valid model and continues;
 #   a NaN loss (injected, and a real divergence) stops with a message and keeps the last files;
 #   an unwritable output, a full disk, a bad spec, a changed option on resume, a corpus of
 #   non-MIDI files and an empty folder each give a clear error;
-#   the paper encoding, and --paper-zoo printing the report's eight models.
+#   the paper encoding, and --paper-zoo printing the report's eight models;
+#   what the trainer tells you: a tiny validation set, an overfitting hint, the files written
+#   and the resume command, --resume --minutes M as M more minutes, the credit from a CREDIT
+#   file or --credit, the corpus path relative to the model (continuo-eval --corpus DIR).
 . "$(dirname "$0")/lib.sh"
 TRAIN=$BUILD/continuo-train
 INFO=$BUILD/continuo-info
@@ -63,11 +66,19 @@ rc() { cat "$W/rc"; }
 said() { grep -q -- "$1" "$W/out.txt"; }
 
 # ---- trains, writes a model continuo-info reads ----
-run $SMALL --epochs 3 --seed 7 --csv "$W/log.csv" --plot "$W/loss.svg" --credit "test data (CC0)" -o "$W/a.cnm" "$W/corpus"
+run $SMALL --epochs 3 --rng 7 --csv "$W/log.csv" --plot "$W/loss.svg" --credit "test data (CC0)" -o "$W/a.cnm" "$W/corpus"
 check "trains a small model (exit 0)" [ "$(rc)" -eq 0 ]
 [ "$(rc)" -eq 0 ] || cat "$W/out.txt"
 check "skips the broken file with its name" said "skipped .*zz-broken.mid"
-check "reports the split (6 pieces: 4/1/1)" sh -c "grep -q 'train *4 pieces' '$W/out.txt' && grep -q 'test *1 pieces' '$W/out.txt'"
+check "reports the split (6 pieces: 4/1/1), '1 piece' in the singular" \
+    sh -c "grep -q 'train *4 pieces' '$W/out.txt' && grep -q 'test *1 piece ' '$W/out.txt' && ! grep -q '1 pieces' '$W/out.txt'"
+check "warns that the validation set is tiny (1 piece)" said "warning: the validation set is tiny (1 piece,"
+check "lists the files written: model, checkpoint, CSV, plot" \
+    sh -c "grep -q '^  model  *$W/a.cnm' '$W/out.txt' && grep -q '^  checkpoint  *$W/a.cnm.ckpt' '$W/out.txt' &&
+           grep -q '^  log (CSV)  *$W/log.csv' '$W/out.txt' && grep -q '^  loss plot  *$W/loss.svg' '$W/out.txt'"
+check "ends with the command that resumes the run" said "continuo-train --resume $W/a.cnm.ckpt --minutes 10"
+check "the loss plot has its legend, axis titles and best epoch" \
+    sh -c "grep -q '>validation</text>' '$W/loss.svg' && grep -q '>epoch</text>' '$W/loss.svg' && grep -q '>best: epoch [0-9]' '$W/loss.svg'"
 check "writes the model file" [ -s "$W/a.cnm" ]
 check "writes a checkpoint beside it" [ -s "$W/a.cnm.ckpt" ]
 check "CSV log: a header and one row an epoch" [ "$(wc -l <"$W/log.csv")" -eq 4 ]
@@ -84,14 +95,14 @@ else
 fi
 
 # ---- same seed and threads: byte-identical model files ----
-run $SMALL --epochs 3 --seed 7 --no-checkpoint --credit "test data (CC0)" -o "$W/b.cnm" "$W/corpus"
+run $SMALL --epochs 3 --rng 7 --no-checkpoint --credit "test data (CC0)" -o "$W/b.cnm" "$W/corpus"
 check "a second run with the same seed succeeds" [ "$(rc)" -eq 0 ]
 check "same seed and threads: byte-identical model" cmp -s "$W/a.cnm" "$W/b.cnm"
-run $SMALL --epochs 3 --seed 8 --no-checkpoint --credit "test data (CC0)" -o "$W/c.cnm" "$W/corpus"
+run $SMALL --epochs 3 --rng 8 --no-checkpoint --credit "test data (CC0)" -o "$W/c.cnm" "$W/corpus"
 check "another seed: another model" sh -c "! cmp -s '$W/a.cnm' '$W/c.cnm'"
 
 # ---- two legs (epochs 1, then resume to 3) give the one-run model exactly ----
-run $SMALL --epochs 1 --seed 7 --credit "test data (CC0)" -o "$W/d.cnm" "$W/corpus"
+run $SMALL --epochs 1 --rng 7 --credit "test data (CC0)" -o "$W/d.cnm" "$W/corpus"
 check "first leg (1 epoch)" [ "$(rc)" -eq 0 ]
 cp "$W/d.cnm" "$W/d1.cnm"; cp "$W/d.cnm.ckpt" "$W/d1.ckpt"
 run --resume "$W/d.cnm.ckpt" --epochs 3
@@ -112,11 +123,11 @@ check "the checkpoint is untouched by the NaN" cmp -s "$W/d1.ckpt" "$W/d.cnm.ckp
 check "the model is untouched by the NaN" cmp -s "$W/d1.cnm" "$W/d.cnm"
 run --resume "$W/d.cnm.ckpt" --epochs 2
 check "the kept checkpoint still resumes" [ "$(rc)" -eq 0 ]
-run $SMALL --epochs 2 --seed 7 --lr 1e30 --clip 0 --no-checkpoint -o "$W/div.cnm" "$W/corpus"
+run $SMALL --epochs 2 --rng 7 --lr 1e30 --clip 0 --no-checkpoint -o "$W/div.cnm" "$W/corpus"
 check "a real divergence (--lr 1e30) stops with a message" sh -c "[ $(rc) -eq 1 ] && grep -q 'diverged' '$W/out.txt'"
 
 # ---- SIGTERM mid-run writes a checkpoint; resuming gives the uninterrupted model ----
-"$TRAIN" $SMALL --epochs 3 --seed 7 --credit "test data (CC0)" -o "$W/e.cnm" "$W/corpus" >"$W/e.txt" 2>&1 &
+"$TRAIN" $SMALL --epochs 3 --rng 7 --credit "test data (CC0)" -o "$W/e.cnm" "$W/corpus" >"$W/e.txt" 2>&1 &
 pid=$!
 i=0; while [ $i -lt 600 ] && ! grep -q "batch" "$W/e.txt" 2>/dev/null && kill -0 $pid 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 kill -TERM $pid 2>/dev/null
@@ -131,9 +142,9 @@ fi
 check "stopped and resumed = uninterrupted, byte for byte" cmp -s "$W/a.cnm" "$W/e.cnm"
 
 # (with the default cosine schedule, whose rate depends on the position in the run)
-run $SMALL --lr 0.003 --lr-schedule cosine --epochs 3 --seed 7 --no-checkpoint -o "$W/cos.cnm" "$W/corpus"
+run $SMALL --lr 0.003 --lr-schedule cosine --epochs 3 --rng 7 --no-checkpoint -o "$W/cos.cnm" "$W/corpus"
 for k in 2 45; do
-    run $SMALL --lr 0.003 --lr-schedule cosine --epochs 3 --seed 7 -o "$W/g.cnm" --fault-signal-after $k "$W/corpus"
+    run $SMALL --lr 0.003 --lr-schedule cosine --epochs 3 --rng 7 -o "$W/g.cnm" --fault-signal-after $k "$W/corpus"
     check "SIGTERM at step $k: exit 143 with a checkpoint" sh -c "[ $(rc) -eq 143 ] && [ -s '$W/g.cnm.ckpt' ]"
     run --resume "$W/g.cnm.ckpt"
     check "stopped at step $k and resumed = uninterrupted, byte for byte" cmp -s "$W/cos.cnm" "$W/g.cnm"
@@ -141,7 +152,7 @@ for k in 2 45; do
 done
 
 # ---- kill -9 at any moment: the last checkpoint stays valid and the run continues ----
-"$TRAIN" $SMALL --epochs 400 --seed 9 --checkpoint-every 1e -o "$W/k.cnm" "$W/corpus" >"$W/k.txt" 2>&1 &
+"$TRAIN" $SMALL --epochs 400 --rng 9 --checkpoint-every 1e -o "$W/k.cnm" "$W/corpus" >"$W/k.txt" 2>&1 &
 pid=$!
 i=0; while [ $i -lt 1200 ] && ! grep -q "^epoch 2:" "$W/k.txt" 2>/dev/null && kill -0 $pid 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
@@ -173,7 +184,7 @@ check "pieces shorter than a window: clear error" sh -c "[ $(rc) -eq 1 ] && grep
 
 # ---- a full disk while writing: a clear error, the old model intact ----
 cp "$W/a.cnm" "$W/f.cnm"
-( trap '' XFSZ; ulimit -f 16; "$TRAIN" $SMALL --epochs 1 --seed 3 -o "$W/f.cnm" "$W/corpus" ) >"$W/out.txt" 2>&1
+( trap '' XFSZ; ulimit -f 16; "$TRAIN" $SMALL --epochs 1 --rng 3 -o "$W/f.cnm" "$W/corpus" ) >"$W/out.txt" 2>&1
 frc=$?
 check "full disk: exit 1 naming the file and the failed write" sh -c "[ $frc -eq 1 ] && grep -Eq 'f.cnm.*(cannot write|write failed)' '$W/out.txt'"
 check "full disk: the previous model is intact" cmp -s "$W/a.cnm" "$W/f.cnm"
@@ -187,6 +198,43 @@ if [ -x "$INFO" ]; then
     check "early stop: the model written is the best one (val_loss $best)" sh -c "'$INFO' '$W/es.cnm' | grep -q 'val_loss: $best'"
 fi
 
+# ---- the credit from the corpus folder, the corpus path relative to the model ----
+mkdir -p "$W/credited/data" "$W/models"
+cp "$W/corpus"/piece*.mid "$W/credited/data/"
+printf '\n  Pieces by the test generator, CC0\nmore text\n' >"$W/credited/data/CREDIT"
+run $SMALL --epochs 1 --no-checkpoint -o "$W/models/cr.cnm" "$W/credited/data"
+if [ -x "$INFO" ]; then
+    "$INFO" -m "$W/models/cr.cnm" >"$W/info2.txt" 2>&1
+    check "a CREDIT file in the corpus folder becomes the credit" grep -q "^  credit: Pieces by the test generator, CC0$" "$W/info2.txt"
+    check "the corpus is recorded relative to the model's folder" grep -q "^  corpus: ../credited/data$" "$W/info2.txt"
+    run $SMALL --epochs 1 --no-checkpoint --credit "given (CC0)" -o "$W/models/cr2.cnm" "$W/credited/data"
+    check "--credit overrides the CREDIT file" sh -c "'$INFO' '$W/models/cr2.cnm' | grep -q '^  credit: given (CC0)$'"
+    mv "$W/credited" "$W/moved"
+    "$BUILD/continuo-eval" -m "$W/models/cr.cnm" --split test --no-ngram --windows 0 -q >"$W/ev.txt" 2>&1
+    check "continuo-eval on a moved corpus says to pass --corpus" sh -c "[ $? -eq 1 ] && grep -q -- '--corpus DIR' '$W/ev.txt'"
+    "$BUILD/continuo-eval" -m "$W/models/cr.cnm" --corpus "$W/moved/data" --split test --no-ngram --windows 0 -q >"$W/ev.txt" 2>&1
+    check "continuo-eval --corpus DIR finds it where it is now" sh -c "[ $? -eq 0 ] && grep -q '^network' '$W/ev.txt'"
+fi
+
+# ---- --resume CKPT --minutes M trains M more minutes; a spent budget is said, not silent ----
+run $SMALL --epochs 1 --rng 7 -o "$W/r.cnm" "$W/corpus"
+run --resume "$W/r.cnm.ckpt"
+check "resume with the budget spent: exit 2, says what to give" sh -c "[ $(rc) -eq 2 ] && grep -q 'trained its 1 epoch already' '$W/out.txt' && grep -q -- '--minutes M to train M more minutes' '$W/out.txt'"
+run --resume "$W/r.cnm.ckpt" --minutes 0.05
+check "resume --minutes 0.05 after an epoch-limited run trains on" sh -c "[ $(rc) -eq 0 ] && grep -q '0.05 more' '$W/out.txt'"
+ep=$(sed -n 's/^trained \([0-9]*\) epochs\{0,1\} in.*/\1/p' "$W/out.txt")
+check "... for more epochs than the first leg's one ($ep)" [ "${ep:-0}" -gt 1 ]
+
+# ---- overfitting: validation rising while training falls gets the hint ----
+mkdir -p "$W/over"
+cp "$W/corpus/piece0.mid" "$W/corpus/piece1.mid" "$W/corpus/piece2.mid" "$W/over/"
+run --spec lstm:48 --seq-len 32 --batch 4 --threads 1 --progress plain --lr 0.01 --lr-schedule constant --split 2/1/0 \
+    --epochs 30 --no-checkpoint -o "$W/over.cnm" "$W/over"
+check "overfitting: a hint with the best epoch and the remedies" \
+    sh -c "grep -q 'hint: validation loss has risen for 3 epochs while training loss fell' '$W/out.txt' &&
+           grep -q 'best model so far (epoch [0-9]*' '$W/out.txt' && grep -q 'more data, transposition' '$W/out.txt'"
+check "the hint is given once" [ "$(grep -c '^hint: ' "$W/out.txt")" -le 1 ]
+
 # ---- a separate test set ----
 mkdir -p "$W/c4" "$W/t2"
 cp "$W/corpus/piece0.mid" "$W/corpus/piece1.mid" "$W/corpus/piece2.mid" "$W/corpus/piece3.mid" "$W/c4/"
@@ -194,7 +242,7 @@ cp "$W/corpus/piece4.mid" "$W/corpus/piece5.mid" "$W/t2/"
 run $SMALL --epochs 1 --no-checkpoint --test-dir "$W/t2" -o "$W/t.cnm" "$W/c4"
 check "--test-dir: trains" [ "$(rc)" -eq 0 ]
 check "--test-dir: its 2 pieces are the test set, the corpus is split 3/1" \
-    sh -c "grep -q 'test *2 pieces' '$W/out.txt' && grep -q 'train *3 pieces' '$W/out.txt' && grep -q 'val *1 pieces' '$W/out.txt'"
+    sh -c "grep -q 'test *2 pieces' '$W/out.txt' && grep -q 'train *3 pieces' '$W/out.txt' && grep -q 'val *1 piece ' '$W/out.txt'"
 
 # ---- the paper encoding, with transposition augmentation ----
 run $SMALL --encoding paper --seq-len 16 --transpose -2..2 --epochs 1 --no-checkpoint -o "$W/p.cnm" "$W/corpus"
