@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli.h"
 #include "listen_cli.h"
 #include "listen_render.h"
 #include "listen_report.h"
@@ -33,7 +34,7 @@ static void usage(FILE *f) {
         "                      are set beside these real ones: the overlap music like the corpus\n"
         "                      reaches with this many pieces. With --split: the other held-out split\n"
         "  --no-reference      no reference\n"
-        "  --seed-beats B      seed length (default 16)\n"
+        "  --primer-beats B    primer length (default 16)\n"
         "  --cont-beats C      continuation length (default 32)\n"
         "  --live              continue through the live engine (call and response on the simulated\n"
         "                      clock of continuo-live's file mode): the seed is the call, the answer\n"
@@ -88,9 +89,10 @@ static int parse_value(listen_args *a, const char *o, const char *v) {
     } else if (!strcmp(o, "--corpus")) a->corpus_dir = v;
     else if (!strcmp(o, "--reference")) a->refs[a->n_refs++] = v;
     else if (!strcmp(o, "--pieces")) { if (num(o, v, 1, 1e6, 1, &d)) return -1; a->max_pieces = (int)d; }
-    else if (!strcmp(o, "--seed-beats")) { if (num(o, v, 1, 1000, 0, &d)) return -1; a->lo.seed_beats = d; }
+    else if (!strcmp(o, "--primer-beats")) { if (num(o, v, 1, 1000, 0, &d)) return -1; a->lo.seed_beats = d; }
+    else if (!strcmp(o, "--seed-beats")) { cn_cli_retired(PROGRAM, "--seed-beats", "the primer's length is --primer-beats B"); return -1; }
     else if (!strcmp(o, "--cont-beats")) { if (num(o, v, 1, 1000, 0, &d)) return -1; a->lo.cont_beats = d; }
-    else if (!strcmp(o, "--temperature")) { if (num(o, v, 0, 5, 0, &d)) return -1; s->temperature = (float)d; a->have_temp = 1; }
+    else if (!strcmp(o, "--temperature")) { if (num(o, v, 0, CN_TEMPERATURE_MAX, 0, &d)) return -1; s->temperature = (float)d; a->have_temp = 1; }
     else if (!strcmp(o, "--top-p")) { if (num(o, v, 1e-6, 1, 0, &d)) return -1; s->top_p = (float)d; a->have_top_p = 1; }
     else if (!strcmp(o, "--rng")) { if (num(o, v, 0, 1e18, 1, &d)) return -1; a->rng = (uint64_t)d; }
     else if (!strcmp(o, "--render")) a->render_dir = v;
@@ -122,7 +124,7 @@ static int parse_value(listen_args *a, const char *o, const char *v) {
                 return -1;
             }
             a->key = v;
-        } else { fprintf(stderr, PROGRAM ": %s: unknown option (see --help)\n", o); return -1; }
+        } else { fprintf(stderr, PROGRAM ": unknown option '%s' (see " PROGRAM " --help)\n", o); return -1; }
         if (!a->offline_flag) a->offline_flag = o;
     }
     return 0;
@@ -145,7 +147,7 @@ static int parse_args(int argc, char **argv, listen_args *a) {
         else if (!strcmp(o, "--live")) a->lo.live = 1;
         else if (!strcmp(o, "--no-reference")) a->no_ref = 1;
         else if (o[0] != '-') a->files[a->n_files++] = o;
-        else if (!v) { fprintf(stderr, PROGRAM ": %s: unknown option or missing value (see --help)\n", o); return -1; }
+        else if (!v) { fprintf(stderr, PROGRAM ": option '%s' needs a value, or is unknown (see " PROGRAM " --help)\n", o); return -1; }
         else { if (parse_value(a, o, v)) return -1; i++; }
     }
     if (!a->n_files && !a->split) { fprintf(stderr, PROGRAM ": give MIDI files or folders, or --split test|val\n"); return -1; }

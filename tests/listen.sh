@@ -85,21 +85,21 @@ EOF
 }
 
 # ---- offline ----
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --rng 3 "$W/corpus" >"$W/off.txt" 2>"$W/off.err"
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --rng 3 "$W/corpus" >"$W/off.txt" 2>"$W/off.err"
 check "offline: exits 0" test $? -eq 0
 missing=""
 for f in $FEATURES "mean overlap"; do grep -q "^$f " "$W/off.txt" || missing="$missing $f"; done
 check "offline: the table has every feature and the mean overlap${missing:+ (missing:$missing)}" test -z "$missing"
 check "offline: the table says 4 pieces, offline" grep -q "^4 pieces measured, 0 skipped" "$W/off.txt"
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --rng 3 --json "$W/corpus" >"$W/off.json" 2>"$W/off.err"
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --rng 3 --json "$W/corpus" >"$W/off.json" 2>"$W/off.err"
 check "offline --json: exits 0" test $? -eq 0
 out=$(check_json "$W/off.json" offline 16 2>&1)
 check "offline --json: every feature, in range, the real medians the pieces have $out" test -z "$out"
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --rng 3 --json "$W/corpus" 2>/dev/null \
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --rng 3 --json "$W/corpus" 2>/dev/null \
     | sed 's/"seconds": [0-9.]*//' >"$W/off2.json"
 sed 's/"seconds": [0-9.]*//' "$W/off.json" >"$W/off1.json"
 check "offline: the same --rng gives the same report" cmp -s "$W/off1.json" "$W/off2.json"
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --temperature 0.9 --top-p 0.95 --max-run 3 --key auto \
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --temperature 0.9 --top-p 0.95 --max-run 3 --key auto \
     --pieces 2 "$W/corpus" >"$W/p2.txt" 2>&1
 check "--pieces 2 and the sampling flags: 2 pieces measured" grep -q "^2 pieces measured" "$W/p2.txt"
 check "the table shows the sampling used" grep -q "temperature 0.9, top-k 0, top-p 0.95, .*max run 3, key auto" "$W/p2.txt"
@@ -124,11 +124,11 @@ printf 'MThd\000\000\000\006\000\001' > "$W/refbroken.mid"
 check "--reference twice; a broken reference file is left out: 1 other piece" grep -q "those of 1 other pieces (--reference files)" "$W/ref.txt"
 
 # ---- live: the answer is as long as the call (onsets 0..7, last note-off 7.5) ----
-"$EVAL" --listen --live -m "$MODEL" --seed-beats 8 --cont-beats 16 --rng 3 --json "$W/corpus" >"$W/live.json" 2>"$W/live.err"
+"$EVAL" --listen --live -m "$MODEL" --primer-beats 8 --cont-beats 16 --rng 3 --json "$W/corpus" >"$W/live.json" 2>"$W/live.err"
 check "--live --json: exits 0" test $? -eq 0
 out=$(check_json "$W/live.json" live 7.5 2>&1)
 check "--live --json: every feature, in range, the real medians the pieces have $out" test -z "$out"
-"$EVAL" --listen --live -m "$MODEL" --seed-beats 8 --cont-beats 16 --rng 3 "$W/corpus" >"$W/live.txt" 2>&1
+"$EVAL" --listen --live -m "$MODEL" --primer-beats 8 --cont-beats 16 --rng 3 "$W/corpus" >"$W/live.txt" 2>&1
 check "--live: the table says live engine" grep -q "live engine (call and response" "$W/live.txt"
 check "--live: the live engine's sampling defaults" grep -q "temperature 1, top-p 0.95" "$W/live.txt"
 
@@ -136,13 +136,13 @@ check "--live: the live engine's sampling defaults" grep -q "temperature 1, top-
 $BUILD/continuo-train --spec lstm:16 --epochs 1 --seq-len 32 --batch 8 --threads 1 --no-checkpoint \
     --progress plain -o "$W/m.cnm" "$W/corpus" >"$W/train.log" 2>&1
 check "a small model trains for the test" test -s "$W/m.cnm"
-"$EVAL" --listen -m "$W/m.cnm" --split test --seed-beats 8 --cont-beats 16 -q >"$W/split.txt" 2>&1
+"$EVAL" --listen -m "$W/m.cnm" --split test --primer-beats 8 --cont-beats 16 -q >"$W/split.txt" 2>&1
 check "--split test measures the model's held-out piece" grep -q "test split" "$W/split.txt"
 check "--split test: one piece" grep -q "^1 pieces measured" "$W/split.txt"
 check "--split test: the reference is the val split" grep -q "(the val split)" "$W/split.txt"
 
 # ---- rendering ----
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --render "$W/out" --render-pieces 1 "$W/corpus" >/dev/null 2>"$W/render.err"
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --render "$W/out" --render-pieces 1 "$W/corpus" >/dev/null 2>"$W/render.err"
 check "--render: exits 0" test $? -eq 0
 for f in 00-arp0.gen.mid 00-arp0.real.mid 00-arp0.gen.png 00-arp0.real.png; do
     check "--render writes $f" test -s "$W/out/$f"
@@ -156,7 +156,7 @@ if command -v fluidsynth >/dev/null 2>&1 && [ -f /usr/share/sounds/sf2/FluidR3_G
 else
     check "without fluidsynth, --render says why there is no WAV" grep -q "no WAV" "$W/render.err"
 fi
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --render "$W/out" --render-pieces 1 --roll-format svg \
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --render "$W/out" --render-pieces 1 --roll-format svg \
     "$W/corpus/arp1.mid" >/dev/null 2>&1
 check "--roll-format svg writes an SVG roll" grep -q "<svg" "$W/out/00-arp1.gen.svg"
 
@@ -174,14 +174,14 @@ expect "a broken file alone: skipped by name, nothing measured, exit 1" 1 "skipp
 grep -q "no piece could be measured" "$W/bad.err"; check "... and says nothing could be measured" test $? -eq 0
 expect "a folder without MIDI files: said, exit 1" 1 "no MIDI files" "$W/empty"
 expect "a piece too short is skipped with the reason" 1 "shorter than the seed and the continuation" --cont-beats 100 "$W/corpus/arp0.mid"
-expect "--seed-beats 0: the flag and its range, exit 2" 2 "--seed-beats wants a number from 1" --seed-beats 0 "$W/corpus"
+expect "--primer-beats 0: the flag and its range, exit 2" 2 "--primer-beats wants a number from 1" --primer-beats 0 "$W/corpus"
 expect "--cont-beats abc: the flag, exit 2" 2 "--cont-beats wants a number" --cont-beats abc "$W/corpus"
 expect "--pieces 1.5: a whole number, exit 2" 2 "--pieces wants a whole number" --pieces 1.5 "$W/corpus"
-expect "--temperature 9: the range, exit 2" 2 "--temperature wants a number from 0 to 5" --temperature 9 "$W/corpus"
+expect "--temperature 9: the range, exit 2" 2 "--temperature wants a number from 0 to 2" --temperature 9 "$W/corpus"
 expect "--split train: test or val, exit 2" 2 "--split is test or val" --split train
 expect "--roll-format gif: png or svg, exit 2" 2 "--roll-format is png or svg" --roll-format gif "$W/corpus"
 expect "no pieces given: said, exit 2" 2 "give MIDI files or folders"
-expect "an unknown flag: named, exit 2" 2 "--bogus: unknown option" --bogus 1 "$W/corpus"
+expect "an unknown flag: named as every tool names it, exit 2" 2 "unknown option '--bogus' (see continuo-eval --listen --help)" --bogus 1 "$W/corpus"
 expect "--live with --top-k: an offline option, exit 2" 2 "--top-k is an offline option" --live --top-k 5 "$W/corpus"
 expect "--live with --cont-beats 100: at most 64, exit 2" 2 "at most 64" --live --cont-beats 100 "$W/corpus"
 expect "--reference with --split: said, exit 2" 2 "with --split the reference is the other" --split test --reference "$W/corpus"
