@@ -4,6 +4,7 @@
 #   make bench           speed figures, one "name: value unit" a line
 #   make demo            continue the shipped seed phrase with the shipped model
 #   make install PREFIX=/usr/local DESTDIR=   (PREFIX=~/.local puts the LV2 bundle in ~/.lv2)
+#   make uninstall PREFIX=... DESTDIR=...     removes what install put there
 #
 # Each folder adds its own rules in its *.mk fragments; this file holds the common flags and patterns.
 
@@ -43,6 +44,7 @@ TEST_BINS   :=
 TEST_SCRIPTS :=
 BENCH_CMDS  :=   # shell commands, each ending in ";" (fragments add theirs)
 INSTALL_EXTRA :=
+UNINSTALL_EXTRA :=
 
 .PHONY: all deps test run-tests bench demo install uninstall clean
 .DEFAULT_GOAL := all
@@ -82,12 +84,33 @@ $(BUILD)/san/test_%: $(BUILD)/san/obj/tests/test_%.o $(TRAINER_LIB_SAN) $(ENGINE
 
 include $(sort $(wildcard */*.mk))
 
+# Every installed program has a man page, made by help2man from its --help and --version.
+INSTALL_BINS = $(TOOLS) $(BUILD)/continuo-jack $(BUILD)/continuo-live
+MAN_PAGES    = $(patsubst $(BUILD)/%,$(BUILD)/man/%.1,$(INSTALL_BINS))
+MAN_DESC_continuo-train    := train a next-token model on a folder of MIDI files
+MAN_DESC_continuo-generate := continue a MIDI phrase with a continuo model
+MAN_DESC_continuo-eval     := measure a continuo model against an n-gram baseline and by listening features
+MAN_DESC_continuo-info     := print what a continuo model file holds
+MAN_DESC_continuo-tokens   := print the token streams of MIDI files
+MAN_DESC_continuo-makeseed := write continuo's own primer phrase
+MAN_DESC_continuo-jack     := continuo's live engine as a JACK MIDI client
+MAN_DESC_continuo-live     := continuo's live engine over PortMIDI, or on a simulated clock
+$(BUILD)/man/%.1: $(BUILD)/%
+	@mkdir -p $(dir $@)
+	help2man --no-info --section=1 --name="$(MAN_DESC_$*)" --output=$@ $<
+ALL_TARGETS += $(MAN_PAGES)
+
 build-all: $(ALL_TARGETS)
 build-tests: $(TEST_BINS)
 
+# The summary is the last line of the output even when the build fails (then it counts the
+# build as one failure); GNU make itself still adds its one "*** Error" line on stderr.
 test:
-	@sh tests/deps.sh test
-	@$(MAKE) --no-print-directory run-tests
+	@if ! sh tests/deps.sh test; then echo "FAIL tests/deps.sh: the Debian packages are not installed"; \
+	    echo "0 passed, 1 failed"; exit 1; fi
+	@if ! $(MAKE) --no-print-directory build-all build-tests; then echo "FAIL the build (messages above)"; \
+	    echo "0 passed, 1 failed"; exit 1; fi
+	@sh tests/run-all.sh $(TEST_BINS) $(TEST_SCRIPTS)
 
 run-tests: $(ALL_TARGETS) $(TEST_BINS)
 	@sh tests/run-all.sh $(TEST_BINS) $(TEST_SCRIPTS)
@@ -100,13 +123,24 @@ run-bench: $(ALL_TARGETS) $(BENCH_BINS)
 
 # A PREFIX inside $HOME is a user install: the bundle goes to ~/.lv2, as hosts look there.
 LV2DIR ?= $(if $(filter $(HOME)/%,$(abspath $(PREFIX))),$(HOME)/.lv2,$(PREFIX)/lib/lv2)
+SHARE_FILES := seed.mid $(notdir $(wildcard presets/default.cnm))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(filter-out $(BUILD)/continuo-makeseed,$(TOOLS)) $(BUILD)/continuo-jack $(BUILD)/continuo-live $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/share/continuo
-	install -m 644 presets/seed.mid $(wildcard presets/default.cnm) $(DESTDIR)$(PREFIX)/share/continuo/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/continuo
+	install -m 755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(addprefix presets/,$(SHARE_FILES)) $(DESTDIR)$(PREFIX)/share/continuo/
 	@$(MAKE) --no-print-directory install-extra PREFIX=$(PREFIX) LV2DIR=$(LV2DIR)
 install-extra: $(INSTALL_EXTRA)
+
+# Only what install put there: the folders go when they are left empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_BINS)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/continuo/,$(SHARE_FILES))
+	-rmdir $(DESTDIR)$(PREFIX)/share/continuo 2>/dev/null
+	@$(MAKE) --no-print-directory uninstall-extra PREFIX=$(PREFIX) LV2DIR=$(LV2DIR)
+uninstall-extra: $(UNINSTALL_EXTRA)
 
 clean:
 	rm -rf $(BUILD)

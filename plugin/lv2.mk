@@ -20,6 +20,7 @@ TEST_SCRIPTS += tests/lv2.sh tests/ardour.sh
 BENCH_BINS   += $(LV2_HARNESS_RT)
 BENCH_CMDS   += sh tests/lv2.sh --bench;
 INSTALL_EXTRA += install-lv2
+UNINSTALL_EXTRA += uninstall-lv2
 
 # Only lv2_descriptor is exported: the plugin's own symbols are hidden, and the engine
 # library's are kept out of the dynamic table so two plugins never clash.
@@ -60,7 +61,11 @@ $(BUILD)/lv2obj/malloc_guard.o: tests/malloc_guard.c
 $(LV2_HARNESS_RT): $(BUILD)/lv2obj/lv2_harness.o $(BUILD)/lv2obj/malloc_guard.o $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -rdynamic -o $@ $^ $(LILV_LIBS) $(DEP_LIBS) -ldl
 
-.PHONY: install-lv2
+.PHONY: install-lv2 uninstall-lv2
+uninstall-lv2:
+	rm -f $(addprefix $(DESTDIR)$(LV2DIR)/continuo.lv2/,$(notdir $(LV2_SO) $(LV2_DATA)))
+	-rmdir $(DESTDIR)$(LV2DIR)/continuo.lv2 2>/dev/null
+
 install-lv2: $(LV2_SO) $(LV2_DATA)
 	install -d $(DESTDIR)$(LV2DIR)/continuo.lv2
 	install -m 755 $(LV2_SO) $(DESTDIR)$(LV2DIR)/continuo.lv2/

@@ -1,7 +1,8 @@
 #!/bin/sh
 # build.sh: the build itself as a test: everything compiles warning-free (-Werror) with
 # clang too, and `make install` lays out the binaries, the shared data and the LV2 bundle
-# for a system install (PREFIX/lib/lv2) and for a user install (~/.lv2).
+# for a system install (PREFIX/lib/lv2) and for a user install (~/.lv2), a man page for every
+# installed binary, and `make uninstall` removes every file install wrote.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT" || exit 1
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -21,6 +22,18 @@ for f in bin/continuo-train bin/continuo-generate bin/continuo-eval bin/continuo
          lib/lv2/continuo.lv2/continuo.so lib/lv2/continuo.lv2/manifest.ttl lib/lv2/continuo.lv2/continuo.ttl; do
     check "installed: PREFIX/$f" [ -e "$T/sys/usr/local/$f" ]
 done
+# a man page: its title with the section and the version, the NAME line, and the options
+man_ok() {
+    m=$T/sys/usr/local/share/man/man1/$1.1
+    up=$(echo "$1" | tr a-z A-Z)
+    [ -x "$T/sys/usr/local/bin/$1" ] && grep -q "^\.TH $up \"1\" .*\"continuo [0-9.]*\"" "$m" &&
+        grep -qF "$1 \\- " "$m" && grep -qF '\-\-help' "$m"
+}
+for b in continuo-train continuo-generate continuo-eval continuo-info continuo-tokens continuo-makeseed \
+         continuo-jack continuo-live; do
+    check "installed: $b and its man page (title, version, name line, options)" man_ok "$b"
+done
+check "every installed binary has a man page" sh -c "for f in '$T'/sys/usr/local/bin/*; do [ -f '$T'/sys/usr/local/share/man/man1/\$(basename \$f).1 ] || exit 1; done"
 if [ -f presets/default.cnm ]; then
     check "installed: the default model in the bundle and in share/" \
         [ -f "$T/sys/usr/local/lib/lv2/continuo.lv2/default.cnm" -a -f "$T/sys/usr/local/share/continuo/default.cnm" ]
@@ -32,4 +45,10 @@ if command -v lv2_validate >/dev/null 2>&1; then
     check "lv2_validate on the installed bundle: Found 0 errors" \
         sh -c 'lv2_validate "$0"/sys/usr/local/lib/lv2/continuo.lv2/*.ttl 2>&1 | grep -q "Found 0 errors"' "$T"
 fi
+check "make uninstall removes everything install put there" \
+    sh -c 'make --no-print-directory uninstall PREFIX=/usr/local DESTDIR="$0/sys" >>"$0/inst.log" 2>&1 &&
+           [ -z "$(find "$0/sys" -type f)" ]' "$T"
+check "make uninstall (user install) too" \
+    sh -c 'make --no-print-directory uninstall PREFIX="$HOME/.local" DESTDIR="$0/user" >>"$0/inst.log" 2>&1 &&
+           [ -z "$(find "$0/user" -type f)" ]' "$T"
 summary

@@ -6,7 +6,8 @@
 #   --best-of keeps the likeliest candidate; --include-primer keeps the primer; --key keeps to the key;
 #   the piano roll is written as SVG (with its words) and as a PNG that decodes; continuo-eval --json has its
 #   fields, and finds the model's corpus and split from its metadata;
-#   a broken seed, a corrupt model and bad options give clear errors and exit non-zero.
+#   a broken seed, a corrupt model and bad options give clear errors and exit non-zero;
+#   make demo's WAV is normalised to a peak near -1 dBFS (sox stats).
 . "$(dirname "$0")/lib.sh"
 GEN=$BUILD/continuo-generate
 EVAL=$BUILD/continuo-eval
@@ -224,5 +225,17 @@ if [ -f "$ROOT/presets/default.cnm" ]; then
     check "the shipped model: 96 notes, exit 0 ($rc)" [ "$rc" -eq 0 ]
     check "the shipped model: 96 new notes" test "$(notes_on "$W/def.mid")" -eq 96
     check "the shipped model: no token-cap stop" sh -c '! grep -q "token cap" "$0"' "$W/def.log"
+fi
+# ---- the demo you hear: make demo's WAV, normalised to a peak near -1 dBFS ----
+if [ -f "$ROOT/presets/default.cnm" ] && command -v fluidsynth >/dev/null && command -v sox >/dev/null \
+   && [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then
+    make --no-print-directory -s -C "$ROOT" run-demo DEMO_DIR="$W/demo" >"$W/demo.log" 2>&1
+    check "make demo writes demo.mid, demo.svg and demo.wav" sh -c "[ -s '$W/demo/demo.mid' ] && [ -s '$W/demo/demo.svg' ] && [ -s '$W/demo/demo.wav' ]"
+    sox "$W/demo/demo.wav" -n stats >"$W/stats.txt" 2>&1
+    peak=$(awk '/^Pk lev dB/ {print $4}' "$W/stats.txt"); rms=$(awk '/^RMS lev dB/ {print $4}' "$W/stats.txt")
+    check "the demo WAV peaks near -1 dBFS ($peak dB)" awk -v p="$peak" 'BEGIN { exit !(p != "" && p >= -1.5 && p <= -0.5) }'
+    check "the demo WAV is not quiet: RMS above -30 dBFS ($rms dB)" awk -v r="$rms" 'BEGIN { exit !(r != "" && r > -30) }'
+else
+    fail "the demo's WAV: fluidsynth, sox, fluid-soundfont-gm or presets/default.cnm missing (tests/deps.sh installs them)"
 fi
 summary
