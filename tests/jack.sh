@@ -3,8 +3,9 @@
 # jack_midiseq plays a short phrase every 4 s into continuo-jack, jack_midi_dump records what
 # comes out. Checks: the answer arrives; every note-on of ours has its note-off; a transport
 # stop (jack_transport as timebase master) sends CC123; SIGTERM leaves no note hanging and
-# exits 0; the server going away is reported with a non-zero exit. Every process started
-# here is ended by its own pid, also on failure.
+# exits 0; a --connect-in port that is not there is a warning listing the ports (the README's
+# example), and -s names the server; the server going away is reported with a non-zero exit.
+# Every process started here is ended by its own pid, also on failure.
 . "$(dirname "$0")/lib.sh"
 
 JACK=$BUILD/continuo-jack
@@ -127,6 +128,21 @@ PIDS=$(echo "$PIDS" | sed "s/ $DUTC\b//")
 sleep 0.3
 check "continuous mode, SIGTERM mid-note: exit 0" [ "$rc" -eq 0 ]
 check "continuous mode, SIGTERM mid-note: no note left hanging" [ "$(held_in "$T/dump2.log" 2)" -eq 0 ]
+
+# The README's example on a machine without system:midi_capture_1 (the dummy backend has no
+# MIDI ports of its own): a warning listing the ports there are, and the client runs on. The
+# server is named with -s, not the environment, as the jack_* tools do it.
+env -u JACK_DEFAULT_SERVER "$JACK" -s "$JACK_DEFAULT_SERVER" -n dut3 $MODEL --connect-in system:midi_capture_1 \
+    --connect-out mon2:input >"$T/dut3.log" 2>&1 &
+DUT3=$!; PIDS="$PIDS $DUT3"
+check "-s NAME joins that server; a missing --connect-in port does not stop it" \
+    wait_for 10 sh -c 'grep -q "running at" "$0" && jack_lsp | grep -q "^dut3:in"' "$T/dut3.log"
+check "the missing port is a warning that names it" grep -q "warning: cannot connect system:midi_capture_1 to dut3:in: no port system:midi_capture_1" "$T/dut3.log"
+check "the warning lists the MIDI output ports there are (seq:out)" sh -c 'grep -q "MIDI output ports there are" "$0" && grep -q "^    seq:out$" "$0"' "$T/dut3.log"
+check "the output port that exists is connected" sh -c 'jack_lsp -c dut3:out | grep -q "mon2:input"'
+kill -TERM "$DUT3"; wait "$DUT3"; rc=$?
+PIDS=$(echo "$PIDS" | sed "s/ $DUT3\b//")
+check "... and it stops cleanly (exit $rc)" [ "$rc" -eq 0 ]
 
 # The server going away: a clear message and a non-zero exit.
 "$JACK" -n dut2 $MODEL >"$T/dut2.log" 2>&1 &
