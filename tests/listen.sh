@@ -108,7 +108,7 @@ check "the table shows the sampling used" grep -q "temperature 0.9, top-k 0, top
 check "without --reference or --split the table has no reference" grep -q "^mean overlap .* -$" "$W/off.txt"
 $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["reference"]["pieces"] == 0 and r["mean_reference_overlap"] is None else 1)' "$W/off.json"
 check "... nor the JSON (0 pieces, null)" test $? -eq 0
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --json --reference "$W/corpus" "$W/corpus/arp0.mid" "$W/corpus/arp1.mid" >"$W/ref.json" 2>&1
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --json --reference "$W/corpus" "$W/corpus/arp0.mid" "$W/corpus/arp1.mid" >"$W/ref.json" 2>&1
 $PY - "$W/ref.json" "$FEATURES" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -119,7 +119,7 @@ sys.exit(0 if ok else 1)
 EOF
 check "--reference: pieces like these overlap them fully (1 for every feature)" test $? -eq 0
 printf 'MThd\000\000\000\006\000\001' > "$W/refbroken.mid"
-"$EVAL" --listen -m "$MODEL" --seed-beats 8 --cont-beats 16 --reference "$W/corpus/arp2.mid" --reference "$W/refbroken.mid" \
+"$EVAL" --listen -m "$MODEL" --primer-beats 8 --cont-beats 16 --reference "$W/corpus/arp2.mid" --reference "$W/refbroken.mid" \
     "$W/corpus/arp0.mid" >"$W/ref.txt" 2>&1
 check "--reference twice; a broken reference file is left out: 1 other piece" grep -q "those of 1 other pieces (--reference files)" "$W/ref.txt"
 
