@@ -87,6 +87,12 @@ int   cn_batch_counted(const cn_batch *b);  /* targets counted in the last forwa
 const float *cn_batch_logits(const cn_batch *b); /* [B][T][V]; with last-step loss only t=T-1 is filled */
 void  cn_batch_backward(cn_batch *b);       /* adds d(loss)/d(params) into the gradients */
 float *cn_batch_grads(cn_batch *b);         /* n_params floats, layout of params */
+/* Data parallelism: this batch is a part of a larger global batch, starting at its row
+ * row_base (dropout masks are a function of the global row, so any cut gives the same ones);
+ * d(loss) is scaled by 1/denom (the global batch's counted targets) instead of this part's
+ * count, so that summing the parts' gradients gives the global batch's gradient.
+ * row_base 0, denom 0 = this batch alone (the default). */
+void  cn_batch_set_part(cn_batch *b, int row_base, int denom);
 void  cn_batch_zero_grads(cn_batch *b);
 
 /* ---- streaming: one token at a time ---- */

@@ -47,6 +47,8 @@ struct cn_batch {
     float *logits;                    /* [B][T][V] */
     float *act, *grads;
     int counted, train;
+    int denom;                        /* > 0: the loss is a mean over this many targets (data parallel) */
+    int row_base;                     /* row 0's index in the global batch (dropout streams) */
     uint64_t seed;
 };
 
@@ -180,6 +182,7 @@ int cn_batch_correct(const cn_batch *b) {
     return n;
 }
 int cn_batch_counted(const cn_batch *b) { return b->counted; }
+void cn_batch_set_part(cn_batch *b, int row_base, int denom) { b->row_base = row_base; b->denom = denom; }
 double cn_batch_loss(const cn_batch *b) {
     double loss = 0;
     for (int s = 0; s < b->nsh; s++) loss += b->sh[s].loss;
@@ -268,17 +271,24 @@ static void shard_forward(shard *sh) {
             cn_bn_forward(la->y, la->xhat, la->mean, la->var, la->invstd, x, cn_nn_t(m, P, L, 0), cn_nn_t(m, P, L, 1),
                           cn_nn_t(m, P, L, 2), cn_nn_t(m, P, L, 3), rows, L->out, bt->train);
             break;
-        case CN_L_DROPOUT: {
-            uint64_t rng = cn_rng_seed(bt->seed * 0x100000001B3ull + (uint64_t)sh->idx * 131u + (uint64_t)i);
-            cn_dropout_forward(la->y, la->mask, x, (size_t)rows * L->out, L->rate, bt->train, &rng);
+        case CN_L_DROPOUT:
+            /* a stream for each (window, step): the masks do not depend on how the batch is cut
+             * into shards or ranks */
+            for (int t = 0; t < T; t++)
+                for (int b = 0; b < B; b++) {
+                    uint64_t row = (uint64_t)(bt->row_base + sh->b0 + b);
+                    uint64_t rng = cn_rng_seed(bt->seed * 0x100000001B3ull ^ cn_rng_seed((row << 24) ^ ((uint64_t)t << 6) ^ (uint64_t)i));
+                    size_t off = ((size_t)t * B + b) * L->out;
+                    cn_dropout_forward(la->y + off, la->mask + off, x + off, (size_t)L->out, L->rate, bt->train, &rng);
+                }
             break;
-        }
         }
     }
     /* softmax cross-entropy; d loss/d logits scaled by the batch's whole count */
     const layer_act *out = &sh->la[p->n - 1];
     int r_out = bt->all ? rows : B;
-    float scale = bt->counted ? 1.0f / (float)bt->counted : 0.0f;
+    int denom = bt->denom > 0 ? bt->denom : bt->counted;
+    float scale = denom ? 1.0f / (float)denom : 0.0f;
     sh->loss = 0; sh->correct = 0;
     for (int r = 0; r < r_out; r++) {
         int t = bt->all ? r / B : T - 1, b = bt->all ? r % B : r;

@@ -8,6 +8,7 @@
 #include "corpus.h"
 #include "midi.h"
 #include "rng.h"
+#include "tokcache.h"
 
 const char *cn_split_name(int split) {
     return split == CN_SPLIT_TRAIN ? "train" : split == CN_SPLIT_VAL ? "val" : "test";
@@ -127,6 +128,7 @@ static int piece_alloc(cn_piece *p, int n_var, int var_lo) {
 }
 
 void cn_corpus_free(cn_corpus *c) {
+    cn_tokcache_release(c);   /* the pieces' tokens are mapped, not allocated */
     for (int i = 0; i < c->n_pieces; i++) piece_free(&c->pieces[i]);
     free(c->pieces);
     cn_vocab_free(&c->words);
@@ -190,6 +192,7 @@ static int encode_piece(cn_corpus *c, cn_piece *p, const cn_song *song, const cn
 }
 
 int cn_corpus_load(const cn_corpus_opts *o, cn_corpus *c, char *err, size_t errlen) {
+    if (o->n_paths == 1 && o->paths[0][0] != '@' && cn_tokcache_is(o->paths[0])) return cn_tokcache_load(o->paths[0], o, c, err, errlen);
     memset(c, 0, sizeof *c);
     c->enc = o->enc;
     if (o->transpose_lo > o->transpose_hi || o->transpose_lo < -24 || o->transpose_hi > 24) {

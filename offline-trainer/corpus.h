@@ -45,6 +45,7 @@ typedef struct {
     size_t unk[CN_N_SPLITS];        /* paper: tokens mapped to <unk> per split */
     int pieces_in[CN_N_SPLITS];
     int seen_in_train;              /* distinct token ids in the training split (coverage) */
+    void *cache;                    /* the mapped token cache the pieces point into (tokcache.h), or NULL */
 } cn_corpus;
 
 cn_corpus_opts cn_corpus_opts_default(void);
@@ -55,7 +56,8 @@ cn_corpus_opts cn_corpus_opts_default(void);
 void cn_split_assign(int n, const int ratio[CN_N_SPLITS], uint64_t seed, int has_test_dir, int *split_out);
 
 /* Load, encode and split. 0, or -1 with err: the corpus is empty, nothing parses, a list
- * file cannot be read, out of memory. */
+ * file cannot be read, out of memory. A single path that is a token cache (tokcache.h) is
+ * loaded from the cache instead. */
 int cn_corpus_load(const cn_corpus_opts *o, cn_corpus *c, char *err, size_t errlen);
 void cn_corpus_free(cn_corpus *c);
 

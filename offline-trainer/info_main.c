@@ -5,7 +5,9 @@
  * message and exit status 1, so the command also serves as a model checker.
  * The model is -m MODEL or the argument, like every other tool. `--half OUT` also writes
  * the model again with float16 weights (half the size), which is how the shipped default
- * model is kept small. */
+ * model is kept small. `--compare A B` prints how far two models' weights are apart (data-parallel
+ * runs are checked against one-process runs with it). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
@@ -16,6 +18,7 @@
 static void usage(FILE *f) {
     fprintf(f, "usage: " PROGRAM " [-m] MODEL.cnm\n"
                "       " PROGRAM " --half OUT.cnm [-m] MODEL.cnm   (also write a float16 copy)\n"
+               "       " PROGRAM " --compare A.cnm B.cnm      (weights that differ, largest difference)\n"
                "Prints the model file's format, spec, encoding, vocabulary, training metadata\n"
                "and tensors; exits 1 with a message when the file is damaged or not a model.\n"
                "  -m, --model MODEL   the model file (or give it as the argument)\n"
@@ -36,7 +39,36 @@ static void print_clean(const char *s) {
     for (; *s; s++) putchar((unsigned char)*s < 32 && *s != '\t' ? '?' : *s);
 }
 
+/* "weights N differ K max_abs_diff X max_rel_diff Y": one line, for scripts. */
+static int compare(const char *a_path, const char *b_path) {
+    char err[512];
+    cn_model *a = cn_model_load(a_path, err, sizeof err);
+    if (!a) { fprintf(stderr, "continuo-info: %s\n", err); return 1; }
+    cn_model *b = cn_model_load(b_path, err, sizeof err);
+    if (!b) { fprintf(stderr, "continuo-info: %s\n", err); cn_model_free(a); return 1; }
+    int rc = 0;
+    if (a->n_params != b->n_params || strcmp(a->spec_text, b->spec_text) != 0) {
+        fprintf(stderr, "continuo-info: %s and %s are different models (%s, %zu weights; %s, %zu weights)\n",
+                a_path, b_path, a->spec_text, a->n_params, b->spec_text, b->n_params);
+        rc = 1;
+    } else {
+        size_t differ = 0;
+        double max_abs = 0, max_rel = 0;
+        for (size_t i = 0; i < a->n_params; i++) {
+            double d = fabs((double)a->params[i] - (double)b->params[i]);
+            if (!(d == 0)) differ++;
+            if (!(d <= max_abs)) max_abs = d;   /* NaN counts as the largest */
+            double rel = d / (fabs((double)a->params[i]) > 1e-3 ? fabs((double)a->params[i]) : 1e-3);
+            if (!(rel <= max_rel)) max_rel = rel;
+        }
+        printf("weights %zu differ %zu max_abs_diff %.3g max_rel_diff %.3g\n", a->n_params, differ, max_abs, max_rel);
+    }
+    cn_model_free(a); cn_model_free(b);
+    return rc;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--compare") == 0) return compare(argv[2], argv[3]);
     const char *half_out = NULL, *path = NULL;
     int c;
     while ((c = cn_cli_getopt(argc, argv, ":m:h", long_opts, PROGRAM)) != -1) {
@@ -103,6 +135,8 @@ int main(int argc, char **argv) {
         if (t->trainable) trainable += t->size;
     }
     printf("parameters:  %zu (%zu trainable)\n", m->n_params, trainable);
+    /* what a data-parallel run all-reduces every step (see README, Training on many machines) */
+    printf("gradient:    %zu floats, %.2f MB a step to all-reduce\n", m->n_params, (double)m->n_params * 4 / 1e6);
     cn_model_free(m);
     return 0;
 }

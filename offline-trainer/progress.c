@@ -38,6 +38,8 @@ void cn_progress_update(cn_progress *p, int epoch, int epochs, long batch, long 
     p->last_draw = now;
     char eta[32], ep[32];
     cn_format_duration(eta_sec, eta, sizeof eta);
+    char on[32] = "";
+    if (p->ranks > 1) snprintf(on, sizeof on, " on %d ranks", p->ranks);
     if (epochs > 0) snprintf(ep, sizeof ep, "%d/%d", epoch, epochs);
     else snprintf(ep, sizeof ep, "%d", epoch);
     if (p->tty) {
@@ -46,12 +48,12 @@ void cn_progress_update(cn_progress *p, int epoch, int epochs, long batch, long 
         if (fill > 20) fill = 20;
         for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '.';
         bar[20] = 0;
-        fprintf(p->out, "\r\033[Kepoch %s [%s] batch %ld/%ld  loss %.4f  %.0f tok/s  ETA %s",
-                ep, bar, batch, batches, loss, tokens_per_s, eta);
+        fprintf(p->out, "\r\033[Kepoch %s [%s] batch %ld/%ld  loss %.4f  %.0f tok/s%s  ETA %s",
+                ep, bar, batch, batches, loss, tokens_per_s, on, eta);
         p->bar_shown = 1;
     } else {
-        fprintf(p->out, "epoch %s batch %ld/%ld loss %.4f %.0f tok/s ETA %s\n",
-                ep, batch, batches, loss, tokens_per_s, eta);
+        fprintf(p->out, "epoch %s batch %ld/%ld loss %.4f %.0f tok/s%s ETA %s\n",
+                ep, batch, batches, loss, tokens_per_s, on, eta);
     }
     fflush(p->out);
 }

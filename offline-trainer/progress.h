@@ -11,6 +11,7 @@ typedef struct {
     int bar_shown;        /* a live line is on screen and must be cleared before other output */
     double last_draw;     /* seconds, monotonic */
     double plain_every;   /* seconds between plain lines */
+    int ranks;            /* > 1: a data-parallel run; tokens/s are the job's, "on N ranks" */
 } cn_progress;
 
 double cn_now_sec(void);  /* monotonic clock */

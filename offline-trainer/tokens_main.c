@@ -2,12 +2,14 @@
  * "id name", each file after a "# PATH" line) in either encoding, and a summary on stderr:
  * files, notes, tokens, vocabulary. --stats measures the round trip MIDI -> tokens -> notes;
  * --grid-study compares event grids (onset error against tokens per note); --write decodes
- * one file's tokens back into a MIDI file. A file that cannot be read is reported and skipped. */
+ * one file's tokens back into a MIDI file; --cache DIR writes the token cache continuo-train
+ * reads instead of MIDI (tokcache.h). A file that cannot be read is reported and skipped. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "tokcache.h"
 #include "tokens.h"
 
 #define PROGRAM "continuo-tokens"
@@ -21,6 +23,10 @@ static void usage(FILE *f) {
         "  --stats       round-trip error figures (onset, duration, velocity, pitches kept)\n"
         "  --grid-study  event encoding at grids 4, 6, 8, 12, 24 steps a beat: onset error vs tokens/note\n"
         "  --write OUT   decode the (single) file's tokens and write them as a MIDI file\n"
+        "  --cache DIR   write the corpus's event tokens into DIR (checksummed shards and an index),\n"
+        "                for continuo-train DIR; inputs as continuo-train takes them (folders, files, @LIST)\n"
+        "  --shard-tokens N  tokens a shard file of the cache (default 16M)\n"
+
         "  --encoding E  event (default) or paper;  --transpose N  semitones;  -q, --quiet  summary only\n"
         "  --keep-drums  keep channel 10;  --no-sustain  ignore the sustain pedal\n"
         "  -h, --help    this text;  --version  the program's version\n"
@@ -31,6 +37,8 @@ typedef struct {
     cn_encoding enc;
     int transpose, quiet, stats, grid_study;
     const char *write_path;
+    const char *cache_dir;
+    long shard_tokens;
     cn_midi_opts midi;
 } options;
 
@@ -207,12 +215,13 @@ int main(int argc, char **argv) {
     char **inputs = calloc((size_t)argc, sizeof *inputs);
     int n_inputs = 0;
     if (!inputs) return 1;
-    enum { O_ENCODING = 256, O_TRANSPOSE, O_WRITE, O_STATS, O_GRID, O_DRUMS, O_NO_SUSTAIN, O_VERSION };
+    enum { O_ENCODING = 256, O_TRANSPOSE, O_WRITE, O_STATS, O_GRID, O_DRUMS, O_NO_SUSTAIN, O_VERSION, O_CACHE, O_SHARD };
     static const struct option long_opts[] = {
         { "encoding", required_argument, 0, O_ENCODING }, { "transpose", required_argument, 0, O_TRANSPOSE },
         { "write", required_argument, 0, O_WRITE }, { "quiet", no_argument, 0, 'q' },
         { "stats", no_argument, 0, O_STATS }, { "grid-study", no_argument, 0, O_GRID },
         { "keep-drums", no_argument, 0, O_DRUMS }, { "no-sustain", no_argument, 0, O_NO_SUSTAIN },
+        { "cache", required_argument, 0, O_CACHE }, { "shard-tokens", required_argument, 0, O_SHARD },
         { "help", no_argument, 0, 'h' }, { "version", no_argument, 0, O_VERSION }, { 0, 0, 0, 0 }
     };
     int c;
@@ -224,6 +233,8 @@ int main(int argc, char **argv) {
             break;
         case O_TRANSPOSE: if (cn_cli_long(PROGRAM, "--transpose", optarg, -127, 127, &l)) return CN_EXIT_USAGE; o.transpose = (int)l; break;
         case O_WRITE: o.write_path = optarg; break;
+        case O_CACHE: o.cache_dir = optarg; break;
+        case O_SHARD: if (cn_cli_long(PROGRAM, "--shard-tokens", optarg, 1, 1L << 30, &l)) return CN_EXIT_USAGE; o.shard_tokens = l; break;
         case 'q': o.quiet = 1; break;
         case O_STATS: o.stats = 1; break;
         case O_GRID: o.grid_study = 1; break;
@@ -236,6 +247,20 @@ int main(int argc, char **argv) {
     }
     for (; optind < argc; optind++) inputs[n_inputs++] = argv[optind];
     if (n_inputs == 0) { fprintf(stderr, PROGRAM ": no MIDI files or folders given (see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
+    if (o.cache_dir) {
+        /* the cache holds what continuo-train reads: the event encoding, untransposed, default MIDI reading */
+        if (o.enc != CN_ENC_EVENT || o.transpose || o.stats || o.grid_study || o.write_path || o.midi.keep_drums || !o.midi.use_sustain) {
+            fprintf(stderr, "continuo-tokens: --cache writes the event tokens continuo-train reads: no --encoding paper, "
+                            "--transpose, --stats, --grid-study, --write, --keep-drums or --no-sustain with it\n");
+            return 2;
+        }
+        char err[4400];
+        int n = cn_tokcache_write(o.cache_dir, (const char *const *)inputs, n_inputs, (uint32_t)o.shard_tokens, stderr, err, sizeof err);
+        free(inputs);
+        if (n < 0) { fprintf(stderr, "continuo-tokens: %s\n", err); return 1; }
+        fprintf(stderr, "wrote the token cache %s: %d pieces\n", o.cache_dir, n);
+        return 0;
+    }
 
     /* every file, in order */
     char **paths = NULL; size_t n_paths = 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "atomicfile.h"
 #include "cli.h"
+#include "crc32.h"
 #include "history.h"
 #include "modelfile.h"
 #include "optim.h"
@@ -66,24 +67,41 @@ static int all_finite(const float *x, size_t n) {
 
 /* ---- evaluation ---- */
 
-static int eval_windows(cn_batch *bt, const cn_corpus *c, const cn_windows *ws, int B,
-                        int *tok, int *tgt, size_t *idx, double *loss, double *acc) {
-    double sum = 0;
-    long counted = 0, correct = 0;
+/* The active job, or NULL for one process (a job of one rank is one process). */
+static cn_dist *job_of(const cn_train_opts *o) {
+    return o->dist && o->dist->size > 1 ? o->dist : NULL;
+}
+
+/* This process's rows of a global batch of B: all of them, or its rank's share. */
+static void my_rows(const cn_train_opts *o, int B, int *lo, int *n) {
+    cn_dist *d = job_of(o);
+    if (d) cn_dist_rows(B, d->rank, d->size, lo, n);
+    else { *lo = 0; *n = B; }
+}
+
+/* Batches of B windows in order; bt holds rows lo..lo+Bl-1 of each (all of them in one
+ * process). Under a job the sums are reduced, so that every rank gets the same figures. */
+static int eval_windows(cn_batch *bt, const cn_corpus *c, const cn_windows *ws, int B, int lo, int Bl,
+                        cn_dist *d, int *tok, int *tgt, size_t *idx, double *loss, double *acc) {
+    double s[4] = { 0, 0, 0, 0 };   /* loss sum, counted, correct, a non-finite loss seen */
     cn_fill_opts none = { 0, 0 };
     for (size_t first = 0; first < ws->n; first += (size_t)B) {
         int count = ws->n - first < (size_t)B ? (int)(ws->n - first) : B;
-        for (int k = 0; k < count; k++) idx[k] = first + (size_t)k;
-        cn_windows_fill(c, ws, idx, count, B, &none, 0, tok, tgt);
+        int mine = count - lo < Bl ? count - lo : Bl;   /* real windows among my rows */
+        if (mine <= 0) continue;
+        for (int k = 0; k < mine; k++) idx[k] = first + (size_t)lo + (size_t)k;
+        cn_windows_fill(c, ws, idx, mine, Bl, &none, 0, tok, tgt);
         float l = cn_batch_forward(bt, tok, tgt, 0, 0);
         int n = cn_batch_counted(bt);
-        if (!isfinite(l)) return -1;
-        sum += (double)l * n;
-        counted += n;
-        correct += cn_batch_correct(bt);
+        if (!isfinite(l)) { s[3] = 1; break; }
+        s[0] += (double)l * n;
+        s[1] += n;
+        s[2] += cn_batch_correct(bt);
     }
-    *loss = counted ? sum / (double)counted : NAN;
-    *acc = counted ? (double)correct / (double)counted : NAN;
+    if (d && d->sum_f64(d, s, 4)) return -2;
+    if (s[3] > 0) return -1;
+    *loss = s[1] > 0 ? s[0] / s[1] : NAN;
+    *acc = s[1] > 0 ? s[2] / s[1] : NAN;
     return 0;
 }
 
@@ -99,13 +117,14 @@ int cn_train_evaluate(cn_model *m, const cn_corpus *c, int split, const cn_train
     cn_windows_thin(&ws, o->val_windows > 0 ? (size_t)o->val_windows : 0);
     if (n_windows) *n_windows = (long)ws.n;
     if (ws.n == 0) { cn_windows_free(&ws); return 0; }
-    int B = o->batch, T = o->seq_len;
-    cn_batch *bt = cn_batch_new_threads(m, B, T, o->loss_all, o->threads);
-    int *tok = malloc(sizeof(int) * (size_t)B * (size_t)T), *tgt = malloc(sizeof(int) * (size_t)B * (size_t)T);
-    size_t *idx = malloc(sizeof(size_t) * (size_t)B);
+    int B = o->batch, T = o->seq_len, lo, Bl;
+    my_rows(o, B, &lo, &Bl);
+    cn_batch *bt = cn_batch_new_threads(m, Bl, T, o->loss_all, o->threads);
+    int *tok = malloc(sizeof(int) * (size_t)Bl * (size_t)T), *tgt = malloc(sizeof(int) * (size_t)Bl * (size_t)T);
+    size_t *idx = malloc(sizeof(size_t) * (size_t)Bl);
     int rc = -1;
-    if (bt && tok && tgt && idx) rc = eval_windows(bt, c, &ws, B, tok, tgt, idx, loss, acc);
-    if (rc && bt && tok && tgt && idx) rc = 0, *loss = NAN;   /* a NaN loss is a result, not an error */
+    if (bt && tok && tgt && idx) rc = eval_windows(bt, c, &ws, B, lo, Bl, job_of(o), tok, tgt, idx, loss, acc);
+    if (rc == -1 && bt && tok && tgt && idx) rc = 0, *loss = NAN;   /* a NaN loss is a result, not an error */
     if (bt) cn_batch_free(bt);
     free(tok); free(tgt); free(idx);
     cn_windows_free(&ws);
@@ -126,6 +145,12 @@ typedef struct {
     double t0;                   /* now() - elapsed at the start of this session */
     double test_loss, test_acc;  /* NaN until the final test */
     char *err; size_t errlen;
+    /* data parallel */
+    cn_dist *d;                  /* NULL: one process */
+    int root;                    /* this process writes files and prints (rank 0, or alone) */
+    double agreed_elapsed;       /* rank 0's clock as of the last all-reduce: every rank decides by it */
+    int agreed_stop;             /* a rank had a stop request as of the last all-reduce */
+    int replica_failed;          /* the replica check failed (on every rank alike) */
 } run_ctx;
 
 /* SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes the date, and then nothing
@@ -190,9 +215,18 @@ static void meta_progress(run_ctx *r) {
     note_time("date", m);
 }
 
+/* What a stopped run leaves behind, for its last message. */
+static void kept_files(const cn_train_opts *o, char *buf, size_t len) {
+    int ck = o->ckpt_path && access(o->ckpt_path, F_OK) == 0, md = o->out_path && access(o->out_path, F_OK) == 0;
+    if (ck && md) snprintf(buf, len, "the last good checkpoint %s and model %s are kept", o->ckpt_path, o->out_path);
+    else if (ck) snprintf(buf, len, "the last good checkpoint %s is kept", o->ckpt_path);
+    else if (md) snprintf(buf, len, "the last good model %s is kept", o->out_path);
+    else snprintf(buf, len, "no model or checkpoint had been written yet");
+}
+
 /* Writes the best weights (or the current ones before any validation) to the output path. */
 static int write_best(run_ctx *r) {
-    if (!r->o->out_path) return 0;
+    if (!r->o->out_path || !r->root) return 0;
     cn_model *m = r->m;
     size_t n = m->n_params;
     float *cur = NULL;
@@ -208,8 +242,35 @@ static int write_best(run_ctx *r) {
     return rc;
 }
 
+/* Every rank's weights against rank 0's (a checksum each): replicas that drifted apart would
+ * train on in silence. 0, or -1 with err on every rank alike. */
+static int replica_check(run_ctx *r) {
+    if (!r->d) return 0;
+    int size = r->d->size;
+    uint64_t *all = calloc((size_t)size, sizeof *all);
+    if (!all) { snprintf(r->err, r->errlen, "out of memory"); return -1; }
+    uint64_t mine = cn_crc32(0, r->m->params, r->m->n_params * sizeof *r->m->params);
+    if (r->d->gather_u64(r->d, mine, all)) { free(all); snprintf(r->err, r->errlen, "the replica check failed (a rank died?)"); return -1; }
+    int bad = -1, n_bad = 0;
+    for (int i = 1; i < size; i++)
+        if (all[i] != all[0]) { if (bad < 0) bad = i; n_bad++; }
+    if (bad > 0) {
+        char kept[600];
+        kept_files(r->o, kept, sizeof kept);
+        snprintf(r->err, r->errlen, "the weights of rank %d%s differ from rank 0's after step %lu (checksum %08llx, "
+                 "rank 0 %08llx): the replicas diverged (every rank must run the same build on the same corpus); "
+                 "stopped; %s", bad, n_bad > 1 ? " and others" : "", (unsigned long)r->pos.step,
+                 (unsigned long long)all[bad], (unsigned long long)all[0], kept);
+        r->replica_failed = 1;
+    }
+    free(all);
+    return bad > 0 ? -1 : 0;
+}
+
 static int write_checkpoint(run_ctx *r) {
     if (!r->o->ckpt_path) return 0;
+    if (replica_check(r)) return -1;
+    if (!r->root) return 0;
     if (!all_finite(r->m->params, r->m->n_params)) {
         snprintf(r->err, r->errlen, "the weights hold NaN or Inf: checkpoint not written");
         return -1;
@@ -226,6 +287,7 @@ static int write_checkpoint(run_ctx *r) {
 }
 
 static int write_logs(run_ctx *r) {
+    if (!r->root) return 0;
     if (r->o->csv_path && cn_history_write_csv(&r->hist, r->o->csv_path, r->err, r->errlen)) return -1;
     if (r->o->plot_path && cn_history_plot(&r->hist, r->o->plot_path, r->o->title, r->err, r->errlen)) return -1;
     return 0;
@@ -238,16 +300,61 @@ static double cpu_sec(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* What a stopped run leaves behind, for its last message. */
-static void kept_files(const cn_train_opts *o, char *buf, size_t len) {
-    int ck = o->ckpt_path && access(o->ckpt_path, F_OK) == 0, md = o->out_path && access(o->out_path, F_OK) == 0;
-    if (ck && md) snprintf(buf, len, "the last good checkpoint %s and model %s are kept", o->ckpt_path, o->out_path);
-    else if (ck) snprintf(buf, len, "the last good checkpoint %s is kept", o->ckpt_path);
-    else if (md) snprintf(buf, len, "the last good model %s is kept", o->out_path);
-    else snprintf(buf, len, "no model or checkpoint had been written yet");
-}
-
 static double elapsed(const run_ctx *r) { return cn_now_sec() - r->t0; }
+/* The clock decisions are taken by: this process's, or rank 0's as every rank last heard it. */
+static double run_clock(const run_ctx *r) { return r->d ? r->agreed_elapsed : elapsed(r); }
+
+/* Extra values that ride on the gradient all-reduce after the n gradients, so that one call a
+ * step also agrees the loss, a stop request and rank 0's clock across the ranks. */
+enum { X_LOSS, X_BAD, X_COUNTED, X_STOP, X_CLOCK, N_EXTRA };
+
+/* Sums the gradients and the extras over the ranks into buf (n + N_EXTRA floats) and reads the
+ * agreed values back: *loss becomes the global batch's mean loss (NaN when any rank's was not
+ * finite). global_counted: the targets the parts' gradients were scaled by (every target of
+ * the batch's real windows). 0, or -1 with err when the communication failed. */
+static int allreduce_step(run_ctx *r, cn_batch *bt, float *buf, float *loss, int global_counted) {
+    size_t n = r->m->n_params;
+    int bad = !isfinite(*loss);
+    memcpy(buf, cn_batch_grads(bt), n * sizeof *buf);
+    buf[n + X_LOSS] = bad ? 0.0f : *loss * (float)cn_batch_counted(bt);
+    buf[n + X_BAD] = (float)bad;
+    buf[n + X_COUNTED] = (float)cn_batch_counted(bt);
+    buf[n + X_STOP] = r->o->stop && *r->o->stop ? 1.0f : 0.0f;
+    buf[n + X_CLOCK] = r->root ? (float)elapsed(r) : 0.0f;
+    /* BatchNorm running statistics have no gradient: their slots carry the ranks' own
+     * statistics instead, averaged, so that the replicas keep the same ones */
+    const cn_model *m = r->m;
+    float inv = 1.0f / (float)r->d->size;
+    for (int t = 0; t < m->n_tensors; t++)
+        if (!m->tensors[t].trainable)
+            for (size_t i = m->tensors[t].offset; i < m->tensors[t].offset + m->tensors[t].size; i++) buf[i] = m->params[i] * inv;
+    if (r->d->sum_f32(r->d, buf, n + N_EXTRA)) {
+        snprintf(r->err, r->errlen, "the gradient all-reduce failed at step %lu (a rank died?)", (unsigned long)r->pos.step + 1);
+        return -1;
+    }
+    int counted = (int)buf[n + X_COUNTED];
+    if (buf[n + X_BAD] == 0 && (counted < 1 || counted > global_counted)) {
+        snprintf(r->err, r->errlen, "the ranks counted %d targets in batch %lu, at most %d expected: the ranks do not read the same batches",
+                 counted, (unsigned long)r->pos.batch + 1, global_counted);
+        return -1;
+    }
+    for (int t = 0; t < m->n_tensors; t++)
+        if (!m->tensors[t].trainable)
+            for (size_t i = m->tensors[t].offset; i < m->tensors[t].offset + m->tensors[t].size; i++) {
+                m->params[i] = buf[i];
+                buf[i] = 0.0f;
+            }
+    /* the parts were scaled by the batch's most targets; ignored targets (note-encoding controls)
+     * make the true count smaller: rescale to the mean over the counted ones */
+    if (buf[n + X_BAD] == 0 && counted != global_counted) {
+        float k = (float)global_counted / (float)counted;
+        for (size_t i = 0; i < n; i++) buf[i] *= k;
+    }
+    *loss = buf[n + X_BAD] > 0 ? NAN : buf[n + X_LOSS] / (float)counted;
+    r->agreed_stop = buf[n + X_STOP] > 0;
+    r->agreed_elapsed = buf[n + X_CLOCK];
+    return 0;
+}
 
 #define OVERFIT_EPOCHS 3   /* validations in a row of rising validation loss and falling training loss */
 
@@ -282,7 +389,13 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
     int *tok = NULL, *tgt = NULL;
     size_t *order = NULL, *idx = NULL;
     cn_batch *bt = NULL;
+    float *gbuf = NULL;          /* data parallel: the gradients and extras all-reduced */
     int rc = -1;
+    r.d = job_of(o);
+    r.root = !r.d || r.d->rank == 0;
+    int lo, Bl;                  /* my rows of every global batch */
+    my_rows(o, B, &lo, &Bl);
+    res->ranks = r.d ? r.d->size : 1;
 
     if (cn_windows_cut(c, CN_SPLIT_TRAIN, T, (int)stride_of(o), &tw) ||
         cn_windows_cut(c, CN_SPLIT_VAL, T, (int)stride_of(o), &vw)) {
@@ -300,13 +413,18 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
     size_t per_epoch = o->epoch_windows > 0 && (size_t)o->epoch_windows < tw.n ? (size_t)o->epoch_windows : tw.n;
     long nb = (long)((per_epoch + (size_t)B - 1) / (size_t)B);
 
-    bt = cn_batch_new_threads(m, B, T, o->loss_all, o->threads);
-    tok = malloc(sizeof(int) * (size_t)B * (size_t)T);
-    tgt = malloc(sizeof(int) * (size_t)B * (size_t)T);
+    if (r.d && B < r.d->size) {
+        snprintf(err, errlen, "--batch %d is smaller than the %d ranks: every rank needs a window of each batch", B, r.d->size);
+        goto out;
+    }
+    bt = cn_batch_new_threads(m, Bl, T, o->loss_all, o->threads);
+    tok = malloc(sizeof(int) * (size_t)Bl * (size_t)T);
+    tgt = malloc(sizeof(int) * (size_t)Bl * (size_t)T);
     order = malloc(sizeof(size_t) * tw.n);
-    idx = malloc(sizeof(size_t) * (size_t)B);
+    idx = malloc(sizeof(size_t) * (size_t)Bl);
     r.best = malloc(n * sizeof *r.best);
-    if (!bt || !tok || !tgt || !order || !idx || !r.best ||
+    if (r.d) gbuf = malloc((n + N_EXTRA) * sizeof *gbuf);
+    if (!bt || !tok || !tgt || !order || !idx || !r.best || (r.d && !gbuf) ||
         cn_optim_init(&r.opt, o->optimizer, n, o->lr, o->clip)) {
         snprintf(err, errlen, "out of memory for training (batch %d x %d, %zu parameters)", B, T, n);
         goto out;
@@ -329,15 +447,18 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
     }
     if (r.pos.best_epoch == 0) memcpy(r.best, m->params, n * sizeof *r.best);
     r.t0 = cn_now_sec() - r.pos.elapsed;
+    r.agreed_elapsed = r.pos.elapsed;
     cn_progress_init(&r.prog, log, o->tty, 30.0);
+    r.prog.ranks = res->ranks;
 
     cn_fill_opts aug = { o->transpose_lo, o->transpose_hi };
-    double last_ckpt = elapsed(&r);
+    double last_ckpt = run_clock(&r);
     int last_ckpt_epoch = r.pos.epoch;
     double budget = o->minutes > 0 ? o->minutes * 60.0 : 0;
     double tokens_done = 0, session_t0 = cn_now_sec();
     double step_tokens = 0, step_time = 0;   /* time in the batches alone, the first one (warm-up) left out */
     double step_cpu = 0;                     /* the same in CPU seconds of the process (all its threads) */
+    double ar_time = 0;                      /* of which in the gradient all-reduce */
     long session_batches = 0;
     int hinted = 0;   /* the overfitting hint is given once a run */
     long batches_total = o->epochs > 0 ? (long)o->epochs * nb : 0;
@@ -348,7 +469,7 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
         cn_windows_order(tw.n, mix(o->seed, (uint64_t)epoch, 0), order);
         int ended_early = 0;
         while ((long)r.pos.batch < nb) {
-            if (o->stop && *o->stop) {
+            if (r.d ? r.agreed_stop : o->stop && *o->stop) {
                 cn_progress_done(&r.prog);
                 r.pos.elapsed = elapsed(&r);
                 if (write_checkpoint(&r)) goto out;
@@ -359,12 +480,18 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
                 rc = 1;
                 goto finish;
             }
-            if (budget > 0 && elapsed(&r) >= budget) { ended_early = 1; res->stopped = CN_STOP_TIME; break; }
+            if (budget > 0 && run_clock(&r) >= budget) { ended_early = 1; res->stopped = CN_STOP_TIME; break; }
             long b = (long)r.pos.batch;
             double t_batch = cn_now_sec(), c_batch = cpu_sec();
             size_t first = (size_t)b * (size_t)B;
             int count = per_epoch - first < (size_t)B ? (int)(per_epoch - first) : B;
-            cn_windows_fill(c, &tw, order + first, count, B, &aug, mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1), tok, tgt);
+            int global_counted = count * (o->loss_all ? T : 1);   /* the most targets the batch can count */
+            if (r.d) {
+                cn_batch_set_part(bt, lo, global_counted);
+                cn_windows_fill_rows(c, &tw, order + first, count, lo, Bl, &aug, mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1), tok, tgt);
+            } else {
+                cn_windows_fill(c, &tw, order + first, count, B, &aug, mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1), tok, tgt);
+            }
             if (o->dump_batches) {   /* int32 on disk, whatever int is here */
                 for (size_t k = 0; k < (size_t)B * (size_t)T; k++) { int32_t v = tok[k]; fwrite(&v, 4, 1, o->dump_batches); }
                 for (size_t k = 0; k < (size_t)B * (size_t)T; k++) { int32_t v = tgt[k]; fwrite(&v, 4, 1, o->dump_batches); }
@@ -372,6 +499,14 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             cn_batch_zero_grads(bt);
             float loss = cn_batch_forward(bt, tok, tgt, 1, cn_rng_next(&r.pos.rng));
             if (o->fault_nan_after > 0 && (long)r.pos.step >= o->fault_nan_after) loss = NAN;
+            const float *grads = cn_batch_grads(bt);
+            if (r.d) {   /* every rank joins the all-reduce, even with a bad loss, and all decide alike */
+                if (isfinite(loss)) cn_batch_backward(bt);
+                double g0 = r.d->grad_sec;   /* the all-reduce call alone */
+                if (allreduce_step(&r, bt, gbuf, &loss, global_counted)) goto out;
+                if (session_batches > 0) ar_time += r.d->grad_sec - g0;
+                grads = gbuf;
+            }
             if (!isfinite(loss)) {
                 cn_progress_done(&r.prog);
                 char kept[600];
@@ -383,12 +518,12 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
                 rc = -1;
                 goto finish;
             }
-            cn_batch_backward(bt);
+            if (!r.d) cn_batch_backward(bt);
             double p = 0;
             if (batches_total > 0) p = (double)((long)r.pos.epoch * nb + b) / (double)batches_total;
-            if (budget > 0 && elapsed(&r) / budget > p) p = elapsed(&r) / budget;
-            /* the one gradient step: a data-parallel run would all-reduce the gradients here */
-            if (cn_optim_step(&r.opt, m->params, cn_batch_grads(bt), cn_lr_at(o->schedule, o->lr, p))) loss = NAN;
+            if (budget > 0 && run_clock(&r) / budget > p) p = run_clock(&r) / budget;
+            /* the one gradient step, the same on every rank */
+            if (cn_optim_step(&r.opt, m->params, grads, cn_lr_at(o->schedule, o->lr, p))) loss = NAN;
             if (!isfinite(loss)) {
                 cn_progress_done(&r.prog);
                 char kept[600];
@@ -403,6 +538,8 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             r.pos.step++;
             r.pos.batch++;
             if (o->fault_signal_after > 0 && (long)r.pos.step == o->fault_signal_after) raise(SIGTERM);
+            if (o->fault_diverge_after > 0 && (long)r.pos.step == o->fault_diverge_after && r.d && r.d->rank == r.d->size - 1)
+                m->params[0] += 1e-3f;
             r.pos.loss_sum += loss;
             r.pos.loss_batches++;
             tokens_done += (double)count * T;
@@ -412,7 +549,7 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
                 step_cpu += cpu_sec() - c_batch;
             }
 
-            double now = elapsed(&r), sess = cn_now_sec() - session_t0;
+            double now = run_clock(&r), sess = cn_now_sec() - session_t0;
             double tps = sess > 0 ? tokens_done / sess : 0;
             double eta = -1;
             if (batches_total > 0 && sess > 0) {
@@ -435,8 +572,12 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
         cn_epoch_row row = { epoch, r.pos.loss_sum / (double)r.pos.loss_batches, NAN, NAN, 0 };
         int validate = vw.n > 0 && (ended_early || epoch % (o->val_every > 0 ? o->val_every : 1) == 0 ||
                                     (o->epochs > 0 && epoch == o->epochs));
+        if (replica_check(&r)) goto out;
         if (validate) {
-            if (eval_windows(bt, c, &vw, B, tok, tgt, idx, &row.val_loss, &row.val_acc)) row.val_loss = NAN;
+            cn_batch_set_part(bt, lo, 0);
+            int erc = eval_windows(bt, c, &vw, B, lo, Bl, r.d, tok, tgt, idx, &row.val_loss, &row.val_acc);
+            if (erc == -2) { snprintf(err, errlen, "the validation all-reduce failed (a rank died?)"); goto out; }
+            if (erc) row.val_loss = NAN;
         }
         row.seconds = elapsed(&r);
         r.pos.epoch = epoch;
@@ -469,7 +610,7 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
         int last = ended_early || stop_early || (o->epochs > 0 && epoch >= o->epochs);
         if (o->ckpt_path && (last || (o->ckpt_epochs > 0 && epoch - last_ckpt_epoch >= o->ckpt_epochs))) {
             if (write_checkpoint(&r)) goto out;
-            last_ckpt = elapsed(&r); last_ckpt_epoch = epoch;
+            last_ckpt = run_clock(&r); last_ckpt_epoch = epoch;
         }
         if (stop_early) {
             cn_progress_line(&r.prog, "early stop: no better validation loss for %d validations (best %.4f at epoch %d)",
@@ -490,6 +631,10 @@ finish:
     res->tokens_per_s = cn_now_sec() > session_t0 ? tokens_done / (cn_now_sec() - session_t0) : 0;
     res->step_tokens_per_s = step_time > 0 ? step_tokens / step_time : 0;
     res->step_cpu_tokens_per_s = step_cpu > 0 ? step_tokens / step_cpu : 0;
+    if (r.d && session_batches > 1) {
+        res->allreduce_ms = 1000.0 * ar_time / (double)(session_batches - 1);
+        res->allreduce_share = step_time > 0 ? ar_time / step_time : 0;
+    }
     if (r.pos.best_epoch > 0) {
         res->best_val_loss = r.pos.best_val;
         for (int i = 0; i < r.hist.n; i++)
@@ -502,12 +647,14 @@ finish:
         if (cn_train_evaluate(m, c, CN_SPLIT_TEST, o, &res->test_loss, &res->test_acc, &nt) == 0) res->test_windows = nt;
         r.test_loss = res->test_loss; r.test_acc = res->test_acc;
         if (r.pos.best_epoch > 0) memcpy(r.best, m->params, n * sizeof *r.best);
-        if (r.hist.n > 0 && write_best(&r)) rc = -1;
+        if (r.hist.n > 0 && replica_check(&r) == 0 && write_best(&r)) rc = -1;
+        if (r.replica_failed) rc = -1;
     }
 out:
+    if (r.replica_failed) res->stopped = CN_STOP_REPLICA;
     if (bt) cn_batch_free(bt);
     cn_optim_free(&r.opt);
-    free(r.best); free(tok); free(tgt); free(order); free(idx);
+    free(r.best); free(tok); free(tgt); free(order); free(idx); free(gbuf);
     cn_history_free(&r.hist);
     cn_windows_free(&tw); cn_windows_free(&vw);
     return rc;

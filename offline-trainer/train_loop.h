@@ -2,8 +2,10 @@
  * batches; validation, early stopping and the best model kept; the CSV log and the plot;
  * checkpoints every N minutes or epochs and on a stop request (SIGINT/SIGTERM); resuming
  * from a checkpoint exactly; a NaN loss stops the run and keeps the last good files.
- * Every gradient step goes through cn_optim_step, the one place a data-parallel
- * all-reduce of the gradient buffer would wrap. */
+ * Every gradient step goes through cn_optim_step. Data parallel (o->dist with several ranks):
+ * each rank runs its rows of every global batch, one all-reduce sums the gradient buffer,
+ * and every rank takes the same step; the decisions (stop, time budget, validation) are
+ * agreed through that same all-reduce or reduced, rank 0 alone writes files and prints. */
 #ifndef CONTINUO_TRAIN_LOOP_H
 #define CONTINUO_TRAIN_LOOP_H
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include "checkpoint.h"
 #include "corpus.h"
+#include "dist.h"
 #include "nn.h"
 
 typedef enum { CN_SCHED_CONSTANT, CN_SCHED_COSINE, CN_SCHED_STEP } cn_lr_schedule;
@@ -50,11 +53,15 @@ typedef struct {
     long fault_signal_after;/* testing: raise SIGTERM after this many steps; 0 = off */
     FILE *dump_batches;     /* benchmark: every training batch's tokens and targets, int32 [B][T] each */
     volatile sig_atomic_t *stop;   /* set by a signal handler; checked between batches */
+    cn_dist *dist;          /* NULL or one rank: a single process */
+    long fault_diverge_after; /* testing: the last rank's weights drift after this many steps; 0 = off */
 } cn_train_opts;
 
 void cn_train_opts_default(cn_train_opts *o);
 
-enum { CN_STOP_DONE, CN_STOP_EARLY, CN_STOP_TIME, CN_STOP_SIGNAL, CN_STOP_NAN };
+/* CN_STOP_NAN and CN_STOP_REPLICA end a data-parallel run on every rank alike; any other
+ * error (-1) is one rank's own, and the job must be aborted. */
+enum { CN_STOP_DONE, CN_STOP_EARLY, CN_STOP_TIME, CN_STOP_SIGNAL, CN_STOP_NAN, CN_STOP_REPLICA };
 
 typedef struct {
     int stopped;                 /* CN_STOP_* */
@@ -68,6 +75,9 @@ typedef struct {
                                     * no saving, no warm-up batch): the benchmark's figure */
     double step_cpu_tokens_per_s;  /* the same per CPU second of the process */
     long train_windows, val_windows, test_windows;
+    int ranks;                     /* 1, or the ranks of a data-parallel run */
+    double allreduce_ms;           /* data parallel: the gradient all-reduce's time a step */
+    double allreduce_share;        /* ... as a share of the step (0..1) */
 } cn_train_result;
 
 /* Train m (whose params become the best weights found) on c. resume: NULL, or a loaded
@@ -77,7 +87,9 @@ typedef struct {
 int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const cn_checkpoint *resume,
                  cn_train_result *res, char *err, size_t errlen);
 
-/* Mean loss (nats/token) and accuracy of m over windows of a split, no augmentation. */
+/* Mean loss (nats/token) and accuracy of m over windows of a split, no augmentation. With
+ * o->dist the ranks each take their rows of every batch and the sums are reduced: every
+ * rank must call it, and every rank gets the same figures. */
 int cn_train_evaluate(cn_model *m, const cn_corpus *c, int split, const cn_train_opts *o,
                       double *loss, double *acc, long *n_windows);
 #endif

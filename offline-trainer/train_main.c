@@ -16,9 +16,11 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "corpus.h"
+#include "dist.h"
 #include "modelfile.h"
 #include "nn.h"
 #include "optim.h"
+#include "train_job.h"
 #include "train_loop.h"
 
 #define PROGRAM "continuo-train"
@@ -107,7 +109,7 @@ enum {
     O_ENCODING = 256, O_SPEC, O_SEQ_LEN, O_STRIDE, O_LOSS, O_BATCH, O_EPOCHS, O_MINUTES, O_OPTIMIZER, O_LR,
     O_SCHEDULE, O_CLIP, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
     O_RESUME, O_EARLY, O_TEST_DIR, O_CSV, O_PLOT, O_CREDIT, O_ZOO, O_SPLIT, O_EPOCH_WINDOWS, O_VAL_WINDOWS,
-    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED
+    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED, O_FAULT_DIVERGE
 };
 /* where a command line comes from: the user, the user again on --resume, or a checkpoint */
 enum { ARGS_USER, ARGS_RESUME, ARGS_SAVED };
@@ -130,7 +132,8 @@ static const struct option long_opts[] = {
     { "val-windows", required_argument, 0, O_VAL_WINDOWS }, { "progress", required_argument, 0, O_PROGRESS },
     { "fault-nan-after", required_argument, 0, O_FAULT_NAN },   /* testing: a NaN loss on demand */
     { "fault-signal-after", required_argument, 0, O_FAULT_SIGNAL }, /* testing: SIGTERM at a known step */
-    { "dump-batches", required_argument, 0, O_DUMP },   /* benchmark: the batches, for PyTorch to train on */
+    { "dump-batches", required_argument, 0, O_DUMP },
+    { "fault-diverge-after", required_argument, 0, O_FAULT_DIVERGE }, /* testing (MPI): a rank drifts */   /* benchmark: the batches, for PyTorch to train on */
     { "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
     { "version", no_argument, 0, O_VERSION },
     { "seed", required_argument, 0, O_OLD_SEED },   /* retired spelling (checkpoints before 0.2 hold it) */
@@ -172,7 +175,7 @@ static int get_double(const char *opt, const char *s, double lo, double hi, doub
 static int allowed_on_resume(int c) {
     return c == O_EPOCHS || c == O_MINUTES || c == O_EARLY || c == O_CKPT_EVERY || c == O_CSV || c == O_PLOT ||
            c == O_THREADS || c == O_PROGRESS || c == O_RESUME || c == O_FAULT_NAN || c == O_FAULT_SIGNAL || c == 'h' ||
-           c == O_VERSION;
+           c == O_VERSION || c == O_FAULT_DIVERGE;
 }
 
 /* from: ARGS_USER, ARGS_RESUME (the second pass over the command line of a --resume run), or
@@ -281,6 +284,7 @@ static int parse_args(int argc, char **argv, train_args *a, int from) {
             break;
         case O_DUMP: a->dump_path = v; break;
         case O_FAULT_SIGNAL: if (get_long("--fault-signal-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_signal_after = l; break;
+        case O_FAULT_DIVERGE: if (get_long("--fault-diverge-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_diverge_after = l; break;
         case O_FAULT_NAN: if (get_long("--fault-nan-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_nan_after = l; break;
         default: return -1;
         }
@@ -528,7 +532,12 @@ static cn_model *new_model(const train_args *a, const char *spec, const cn_corpu
     return m;
 }
 
-static int load_corpus(const train_args *a, cn_corpus *c) {
+/* Loads the corpus; under a job every rank does, and the ranks check they read the same
+ * pieces (a file unreadable on one host is named with the host). Messages go to info. */
+static int load_corpus_job(const train_args *a, cn_corpus *c, cn_dist *job, FILE *info);
+static int load_corpus(const train_args *a, cn_corpus *c) { return load_corpus_job(a, c, NULL, stderr); }
+
+static int load_corpus_job(const train_args *a, cn_corpus *c, cn_dist *job, FILE *info) {
     cn_corpus_opts co = cn_corpus_opts_default();
     co.enc = a->enc;
     co.paths = a->paths; co.n_paths = a->n_paths;
@@ -536,14 +545,35 @@ static int load_corpus(const train_args *a, cn_corpus *c) {
     co.seed = a->t.seed;
     memcpy(co.ratio, a->ratio, sizeof co.ratio);
     co.transpose_lo = a->t.transpose_lo; co.transpose_hi = a->t.transpose_hi;
-    co.log = stderr;
+    co.log = info;
     char err[1024];
-    if (cn_corpus_load(&co, c, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return -1; }
-    cn_corpus_report(c, stderr);
+    if (!job) {
+        if (cn_corpus_load(&co, c, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return -1; }
+        cn_corpus_report(c, info);
+        return 0;
+    }
+    /* the skipped files' messages are kept, to name them should the ranks disagree */
+    char *skipped = NULL;
+    size_t skipped_len = 0;
+    FILE *mem = open_memstream(&skipped, &skipped_len);
+    co.log = mem;
+    int rc = cn_corpus_load(&co, c, err, sizeof err);
+    if (mem) fclose(mem);
+    if (skipped && *skipped) fputs(skipped, info);
+    if (cn_job_check_corpus(job, c, rc ? err : NULL, skipped, stderr)) {
+        if (rc == 0) cn_corpus_free(c);
+        free(skipped);
+        return -1;
+    }
+    free(skipped);
+    cn_corpus_report(c, info);
     return 0;
 }
 
 static void print_result(const cn_train_result *r, FILE *f) {
+    if (r->ranks > 1)
+        fprintf(f, "data parallel on %d ranks: the gradient all-reduce took %.2f ms a step (%.1f%% of the step)\n",
+                r->ranks, r->allreduce_ms, 100.0 * r->allreduce_share);
     fprintf(f, "trained %d %s in %.0f s (%.0f tokens/s, %.0f in the training steps, %.0f per CPU second); best validation loss %.4f (accuracy %.3f) at epoch %d; "
                "test loss %.4f, accuracy %.3f\n", r->epochs, cn_plural(r->epochs, "epoch", "epochs"), r->seconds, r->tokens_per_s, r->step_tokens_per_s, r->step_cpu_tokens_per_s, r->best_val_loss,
             r->best_val_acc, r->best_epoch, r->test_loss, r->test_acc);
@@ -641,9 +671,30 @@ static int run_zoo(train_args *a) {
     return failed || stop_requested ? 1 : 0;
 }
 
+static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed);
+
 int main(int argc, char **argv) {
+    char err[1200];
+    cn_dist *job = NULL;   /* the MPI job, or NULL for one process */
+    if (cn_dist_start(&argc, &argv, &job, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return 2; }
+    int root = !job || job->rank == 0;
+    /* what a run tells people comes from rank 0 alone; errors from the rank that has them */
+    FILE *info = root ? stderr : fopen("/dev/null", "w");
+    if (!info) info = stderr;
+    int agreed = 0;   /* every rank ends alike (bad options, a corpus check, a divergence, a signal) */
+    int status = job_main(argc, argv, job, info, &agreed);
+    if (info != stderr) fclose(info);
+    /* an error that only this rank has ends the whole job: the others would wait for it forever */
+    if (job && status != 0 && !agreed) job->abort(job, "stopped by the error above", status);
+    if (job) job->finish(job);
+    return status;
+}
+
+static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed) {
+    int root = !job || job->rank == 0;
     train_args a;
     args_default(&a);
+    *agreed = 1;   /* until the options are read, every rank fails alike */
     if (parse_args(argc, argv, &a, ARGS_USER)) return CN_EXIT_USAGE;
 
     cn_checkpoint ck;
@@ -651,6 +702,7 @@ int main(int argc, char **argv) {
     char **saved_argv = NULL;
     char *saved_text = NULL;   /* saved_argv points into it */
     char err[1200];
+    *agreed = 0;   /* a checkpoint may be unreadable on one host */
     if (a.resume) {
         /* the checkpoint's own options first, then what this command line may change */
         const char *resume = a.resume;
@@ -663,7 +715,7 @@ int main(int argc, char **argv) {
             cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
             return 1;
         }
-        if (parse_args(argc, argv, &a, ARGS_RESUME)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 2; }
+        if (parse_args(argc, argv, &a, ARGS_RESUME)) { *agreed = 1; cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 2; }
         a.resume = resume;
         a.t.ckpt_path = resume;   /* the file resumed from, wherever it was moved */
         if (resume_budget(&a, &ck.pos)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return CN_EXIT_USAGE; }
@@ -686,7 +738,11 @@ int main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     a.t.stop = &stop_requested;
 
-    if (a.zoo) return run_zoo(&a);
+    if (a.zoo) {
+        if (job) { if (root) fprintf(stderr, PROGRAM ": --paper-zoo runs in one process: start it without mpirun\n"); *agreed = 1; return 2; }
+        return run_zoo(&a);
+    }
+    *agreed = 1;
 
     if (a.n_paths == 0) { fprintf(stderr, PROGRAM ": no corpus given (a folder of MIDI files; see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
     if (!a.t.out_path) { fprintf(stderr, PROGRAM ": no output model given (-o MODEL.cnm)\n"); return CN_EXIT_USAGE; }
@@ -695,9 +751,12 @@ int main(int argc, char **argv) {
         a.t.ckpt_path = a.ckpt_default;
     }
     if (a.no_ckpt) a.t.ckpt_path = NULL;
-    /* every output is checked before a minute of training is spent */
-    if (check_output("-o", a.t.out_path) || check_output("--checkpoint", a.t.ckpt_path) ||
-        check_output("--csv", a.t.csv_path) || check_output("--plot", a.t.plot_path)) return 1;
+    if (job && a.dump_path) { if (root) fprintf(stderr, PROGRAM ": --dump-batches runs in one process: start it without mpirun\n"); return 2; }
+    /* every output is checked before a minute of training is spent (rank 0 alone writes) */
+    *agreed = 0;
+    if (root && (check_output("-o", a.t.out_path) || check_output("--checkpoint", a.t.ckpt_path) ||
+                 check_output("--csv", a.t.csv_path) || check_output("--plot", a.t.plot_path))) return 1;
+    *agreed = 1;
     cn_spec parsed;
     char perr[256];
     if (!a.resume && cn_spec_parse(a.spec, &parsed, perr, sizeof perr)) {
@@ -705,17 +764,17 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    /* temporaries of a run that was killed -9 */
-    cn_afile_clean_stale(a.t.out_path);
-    if (a.t.ckpt_path) {
+    /* temporaries of a run that was killed -9 (the PIDs they name are rank 0's host's) */
+    if (root) cn_afile_clean_stale(a.t.out_path);
+    if (root && a.t.ckpt_path) {
         char mt[1200];
         snprintf(mt, sizeof mt, "%s.model", a.t.ckpt_path);
         cn_afile_clean_stale(a.t.ckpt_path);
         cn_afile_clean_stale(mt);
     }
     cn_corpus c;
-    if (load_corpus(&a, &c)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 1; }
-    warn_small_validation(&c);
+    if (load_corpus_job(&a, &c, job, info)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 1; }
+    if (root) warn_small_validation(&c);
     cn_model *m = NULL;
     if (a.resume) {
         m = ck.model; ck.model = NULL;
@@ -726,7 +785,7 @@ int main(int argc, char **argv) {
             cn_model_free(m); cn_corpus_free(&c); cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
             return 1;
         }
-        fprintf(stderr, "resuming %s at epoch %d, batch %lu (step %lu)\n", a.resume, ck.pos.epoch + 1,
+        fprintf(info, "resuming %s at epoch %d, batch %lu (step %lu)\n", a.resume, ck.pos.epoch + 1,
                 (unsigned long)ck.pos.batch, (unsigned long)ck.pos.step);
     } else {
         m = new_model(&a, a.spec, &c, err, sizeof err);
@@ -739,7 +798,7 @@ int main(int argc, char **argv) {
     if (a.t.epochs > 0 && a.t.minutes > 0) snprintf(budget, sizeof budget, "%d epochs or %g minutes", a.t.epochs, a.t.minutes);
     else if (a.t.epochs > 0) snprintf(budget, sizeof budget, "%d epochs", a.t.epochs);
     else snprintf(budget, sizeof budget, "%g minutes", a.t.minutes);
-    fprintf(stderr, "model %s: %zu parameters; budget %s; checkpoints %s\n", m->spec_text, m->n_params, budget,
+    fprintf(info, "model %s: %zu parameters; budget %s; checkpoints %s\n", m->spec_text, m->n_params, budget,
             a.t.ckpt_path ? a.t.ckpt_path : "off");
 
     if (a.dump_path && !(a.t.dump_batches = fopen(a.dump_path, "wb"))) {
@@ -748,13 +807,21 @@ int main(int argc, char **argv) {
         return 1;
     }
     cn_train_result res;
+    a.t.dist = job;
+    a.t.log = info;
+    *agreed = 0;
     int rc = cn_train_run(m, &c, &a.t, a.resume ? &ck : NULL, &res, err, sizeof err);
     int status = 0;
-    if (rc < 0) { fprintf(stderr, PROGRAM ": %s\n", err); status = 1; }
+    /* a divergence, a failed replica check and a stop are agreed by all ranks; other errors are one rank's */
+    *agreed = rc >= 0 || res.stopped == CN_STOP_NAN || res.stopped == CN_STOP_REPLICA;
+    if (rc < 0) {
+        if (root || !*agreed) fprintf(stderr, PROGRAM ": %s\n", err);
+        status = 1;
+    }
     else if (rc == 1) status = stop_requested == SIGINT ? 130 : 143;
     else {
-        print_result(&res, stderr);
-        report_files(&a, a.t.ckpt_path && access(a.t.ckpt_path, F_OK) == 0);
+        print_result(&res, info);
+        if (root) report_files(&a, a.t.ckpt_path && access(a.t.ckpt_path, F_OK) == 0);
     }
     if (a.t.dump_batches && fclose(a.t.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }
     free(config);

@@ -143,3 +143,17 @@ void cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx
         }
     }
 }
+
+/* cn_windows_fill seeds row b's transposition with seed + ROW_SEED_STEP * (b + 1); one
+ * single-row fill with the seed moved back by b rows gives exactly that row. */
+#define ROW_SEED_STEP 0x9E3779B97F4A7C15ull
+
+void cn_windows_fill_rows(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int lo, int n,
+                          const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
+    int T = ws->seq_len;
+    for (int k = 0; k < n; k++) {
+        int b = lo + k;
+        cn_windows_fill(c, ws, b < count ? idx + b : idx, b < count, 1, o, seed + ROW_SEED_STEP * (uint64_t)b,
+                        tokens + (size_t)k * (size_t)T, targets + (size_t)k * (size_t)T);
+    }
+}

@@ -39,4 +39,8 @@ typedef struct {
  * `seed` decides each row's transposition. */
 void cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int B,
                      const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets);
+/* Rows lo..lo+n-1 of that same batch alone, into tokens/targets [n][seq_len]: what one rank of
+ * a data-parallel run reads of a global batch, equal row for row to the whole fill. */
+void cn_windows_fill_rows(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int lo, int n,
+                          const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets);
 #endif

@@ -179,6 +179,17 @@ TEST(fill_transposes_within_bounds_and_pads) {
     cn_windows_fill(&c, &w, order, B, B, &o, 77, tk2, tg2);
     CHECK(memcmp(tk, tk2, sizeof(int) * (size_t)(B * T)) == 0 && memcmp(tg, tg2, sizeof(int) * (size_t)(B * T)) == 0);
     free(tk2); free(tg2);
+    /* a rank's rows alone equal those rows of the whole batch (transpositions included) */
+    int n_real = 5;
+    cn_windows_fill(&c, &w, order, n_real, B, &o, 91, tk, tg);
+    for (int lo = 0; lo < B; lo += 3) {
+        int n = B - lo < 3 ? B - lo : 3;
+        tk2 = malloc(sizeof(int) * (size_t)(n * T)); tg2 = malloc(sizeof(int) * (size_t)(n * T));
+        cn_windows_fill_rows(&c, &w, order, n_real, lo, n, &o, 91, tk2, tg2);
+        CHECK(memcmp(tk + lo * T, tk2, sizeof(int) * (size_t)(n * T)) == 0);
+        CHECK(memcmp(tg + lo * T, tg2, sizeof(int) * (size_t)(n * T)) == 0);
+        free(tk2); free(tg2);
+    }
     free(tk); free(tg); free(order);
     cn_windows_free(&w);
     cn_corpus_free(&c);
@@ -231,6 +242,23 @@ TEST(fill_note_windows_controls_and_keys) {
     cn_corpus_free(&c);
 }
 
+/* The ranks' rows tile the batch, as the thread shards do: B/size each, the first B % size one more. */
+TEST(dist_rows_tile_the_batch) {
+    for (int B = 1; B <= 70; B++)
+        for (int size = 1; size <= B && size <= 9; size++) {
+            int next = 0;
+            for (int r = 0; r < size; r++) {
+                int lo, n;
+                cn_dist_rows(B, r, size, &lo, &n);
+                CHECK(lo == next);
+                CHECK(n == B / size || n == B / size + 1);
+                CHECK((n == B / size + 1) == (r < B % size));
+                next = lo + n;
+            }
+            CHECK(next == B);
+        }
+}
+
 /* ---- corpus loading from real files ---- */
 
 static char tmpdir[256];
@@ -274,6 +302,7 @@ TEST(corpus_loads_splits_and_skips_bad_files) {
         rewind(log);
         CHECK(fgets(line, sizeof line, log) && strstr(line, "broken.mid"));
         fclose(log);
+        o.log = NULL;   /* closed: the loads below must not write to it */
     }
     CHECK(c.pieces_in[0] + c.pieces_in[1] + c.pieces_in[2] == 8);
     CHECK(c.pieces_in[1] >= 1 && c.pieces_in[2] >= 1);
@@ -431,6 +460,7 @@ int main(void) {
     RUN(shift_range_keeps_notes_in_midi_range);
     RUN(fill_transposes_within_bounds_and_pads);
     RUN(fill_note_windows_controls_and_keys);
+    RUN(dist_rows_tile_the_batch);
     RUN(corpus_loads_splits_and_skips_bad_files);
     RUN(corpus_errors_are_clear);
     RUN(csv_log_has_a_row_an_epoch);
