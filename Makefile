@@ -14,6 +14,11 @@ BUILD   := build
 CC      ?= cc
 OPT     ?= -O2 -g
 PKG_CONFIG ?= pkg-config
+# The instruction set of every object: the baseline x86-64 by default, so an installed
+# continuo.so or continuo-jack runs on any x86-64 CPU; the wide kernels (nn_matvec.c,
+# nn_gemm.c) are chosen at run time by cpuid. `make ARCH=native` builds for this CPU only;
+# ARCH= (empty) passes no -march at all (other architectures).
+ARCH    ?= $(if $(filter x86_64 amd64,$(shell uname -m)),x86-64,)
 
 # pkg-config is asked lazily (=, not :=), so that a `make deps` earlier in the same
 # command line has installed the packages before the flags are read.
@@ -25,7 +30,7 @@ CAIRO_LIBS = $(shell $(PKG_CONFIG) --libs cairo 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -Iengine $(DEP_CFLAGS)
-CFLAGS_RELEASE = $(BASE_CFLAGS) $(OPT) -march=native $(CFLAGS)
+CFLAGS_RELEASE = $(BASE_CFLAGS) $(OPT) $(if $(ARCH),-march=$(ARCH)) $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS_SAN = $(BASE_CFLAGS) -O1 -g $(SAN) $(CFLAGS)
 

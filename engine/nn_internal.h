@@ -9,6 +9,15 @@
 #include <stdint.h>
 #include "nn.h"
 
+/* The element-wise loops (nn_math.c) in three copies, AVX-512, AVX2 and the baseline, picked
+ * by the loader at start (ifunc), so a baseline build still vectorises them 16 wide here.
+ * The copies compute the same bits: no contraction (-std=c11) and no reassociation. */
+#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CN_NO_CLONES)
+#define CN_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CN_WIDE
+#endif
+
 /* Tensors are aligned to 16 floats (64 bytes) inside params so SIMD loads never straddle lines. */
 #define CN_NN_ALIGN 16
 
@@ -48,6 +57,10 @@ void cn_nn_lstm_cell(float *g, const float *cprev, float *c, float *tc, float *h
 size_t cn_nn_packed_size(int N, int K);
 void cn_nn_pack_nt(float *P, const float *W, int N, int K);   /* W [N][K]: the product A W^T */
 void cn_nn_pack_nn(float *P, const float *W, int K, int N);   /* W [K][N]: the product A W */
+/* The kernel in use: 2 AVX-512, 1 AVX2, 0 the baseline (chosen by cpuid at first use). Tests
+ * force a level (up to what the CPU runs; -1 = back to the widest) to check each copy. */
+int  cn_nn_gemm_kernel(void);
+void cn_nn_gemm_force_kernel(int level);
 void cn_nn_gemm_packed(int M, int N, int K, const float *A, int lda, const float *P, float *C, int ldc);
 /* the same with A given transposed, At [K][M] (leading dimension lda): C += At^T W */
 void cn_nn_gemm_packed_at(int M, int N, int K, const float *At, int lda, const float *P, float *C, int ldc);

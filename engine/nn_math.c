@@ -31,7 +31,7 @@ static inline float exp_poly(float x) {
 
 float cn_nn_expf(float x) { return exp_poly(x); }
 
-void cn_nn_vsigmoid(float *x, int n) {
+CN_WIDE void cn_nn_vsigmoid(float *x, int n) {
     for (int i = 0; i < n; i++) x[i] = 1.0f / (1.0f + exp_poly(-x[i]));
 }
 
@@ -41,16 +41,16 @@ static inline float tanh_poly(float x) {
     return x < 0 ? -t : t;
 }
 
-void cn_nn_vtanh(float *x, int n) {
+CN_WIDE void cn_nn_vtanh(float *x, int n) {
     for (int i = 0; i < n; i++) x[i] = tanh_poly(x[i]);
 }
 
-void cn_nn_vtanh_to(float *y, const float *x, int n) {
+CN_WIDE void cn_nn_vtanh_to(float *y, const float *x, int n) {
     for (int i = 0; i < n; i++) y[i] = tanh_poly(x[i]);
 }
 
 /* Softmax of one row into p; returns log-sum-exp (so CE = lse - z[target]). */
-float cn_nn_softmax_row(float *p, const float *z, int V) {
+CN_WIDE float cn_nn_softmax_row(float *p, const float *z, int V) {
     float mx = z[0];
     for (int v = 1; v < V; v++) mx = z[v] > mx ? z[v] : mx;
     float s = 0.0f;
@@ -61,7 +61,7 @@ float cn_nn_softmax_row(float *p, const float *z, int V) {
 }
 
 /* The LSTM cell for one row of B: gates g[4H] pre-activation in, activated out; c, tanh(c), h out. */
-void cn_nn_lstm_cell(float *g, const float *cprev, float *c, float *tc, float *h, int H) {
+CN_WIDE void cn_nn_lstm_cell(float *g, const float *cprev, float *c, float *tc, float *h, int H) {
     for (int j = 0; j < 2 * H; j++) g[j] = 1.0f / (1.0f + exp_poly(-g[j]));
     for (int j = 2 * H; j < 3 * H; j++) g[j] = tanh_poly(g[j]);
     for (int j = 3 * H; j < 4 * H; j++) g[j] = 1.0f / (1.0f + exp_poly(-g[j]));

@@ -109,7 +109,34 @@ TEST(gemm_tn_matches_sgemm) {
     }
 }
 
+/* Every kernel this CPU runs (baseline, AVX2, AVX-512) gives the very same bits as the
+ * baseline, on every shape: the dispatch changes the speed, never the numbers. */
+TEST(every_kernel_gives_the_same_bits) {
+    int top = cn_nn_gemm_kernel();
+    printf("  (kernel in use: %s)\n", top == 2 ? "AVX-512" : top == 1 ? "AVX2" : "baseline");
+    uint64_t s = cn_rng_seed(4);
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        int M = shapes[t][0], N = shapes[t][1], K = shapes[t][2], lda = K + 1, ldc = N + 3;
+        float *A = rand_mat((size_t)M * lda, &s), *W = rand_mat((size_t)N * K, &s);
+        float *C0 = rand_mat((size_t)M * ldc, &s), *C = malloc((size_t)M * ldc * sizeof *C);
+        float *Ref = malloc((size_t)M * ldc * sizeof *Ref);
+        float *P = calloc(cn_nn_packed_size(N, K), sizeof *P);
+        cn_nn_pack_nt(P, W, N, K);
+        for (int level = 0; level <= top; level++) {
+            cn_nn_gemm_force_kernel(level);
+            memcpy(C, C0, (size_t)M * ldc * sizeof *C);
+            cn_nn_gemm_packed(M, N, K, A, lda, P, C, ldc);
+            if (level == 0) memcpy(Ref, C, (size_t)M * ldc * sizeof *C);
+            else CHECKF(memcmp(C, Ref, (size_t)M * ldc * sizeof *C) == 0, "level %d, M=%d N=%d K=%d differs", level, M, N, K);
+        }
+        cn_nn_gemm_force_kernel(-1);
+        free(A); free(W); free(C0); free(C); free(Ref); free(P);
+    }
+    CHECK(cn_nn_gemm_kernel() == top);
+}
+
 int main(void) {
+    RUN(every_kernel_gives_the_same_bits);
     RUN(packed_nt_matches_sgemm);
     RUN(packed_nn_and_transposed_input_match_sgemm);
     RUN(gemm_tn_matches_sgemm);
