@@ -21,6 +21,10 @@ void cn_jam_params_default(cn_jam_params *p) {
     p->quantize = CN_QUANT_OFF;
     p->seed = 0;
     p->bpm = 120.0f;
+    p->key = 0;
+    p->density = 0.0f;
+    p->max_run = 4;
+    p->regenerate = 0;
 }
 
 static float clampf(float v, float lo, float hi, float def) {
@@ -40,6 +44,10 @@ void cn_jam_params_clamp(cn_jam_params *p) {
     p->thru = p->thru ? 1 : 0;
     p->quantize = clampi(p->quantize, CN_QUANT_OFF, CN_QUANT_BAR);
     p->bpm = clampf(p->bpm, 20.0f, 300.0f, 120.0f);
+    if (p->seed > 16777215u) p->seed = 16777215u;   /* a float control holds integers exactly up to 2^24 */
+    p->key = clampi(p->key, 0, 25);
+    p->density = clampf(p->density, 0.0f, 8.0f, 0.0f);
+    p->max_run = clampi(p->max_run, 0, 16);
 }
 
 /* Write every page now, so that the RT thread never takes the page fault of a first touch
@@ -65,7 +73,9 @@ cn_jam *cn_jam_new(void) {
     atomic_init(&j->playing, 1);
     atomic_init(&j->wake_bits, cn_jam_dbits(INFINITY));
     atomic_init(&j->swap_panic, 0);
+    atomic_init(&j->conditions, 0);
     cn_jam_params_default(&j->params);
+    cn_hostclock_init(&j->hc);
     j->rebuild_pos = -1;
     j->vel_bin = -1;
     for (int p = 0; p < 128; p++) j->open_on[p] = -1;
@@ -86,6 +96,10 @@ void cn_jam_free(cn_jam *j) {
 }
 
 uint32_t cn_jam_latency(const cn_jam *j) { (void)j; return 0; }
+
+int cn_jam_model_conditions(const cn_jam *j) {
+    return atomic_load_explicit(&((cn_jam *)j)->conditions, memory_order_relaxed);
+}
 
 int cn_jam_wants_work(const cn_jam *j) {
     cn_jam *m = (cn_jam *)j;   /* the count only reads the atomics */
@@ -171,7 +185,8 @@ void cn_jam_set_params(cn_jam *j, const cn_jam_params *p) {
     cn_jam_params n = *p;
     cn_jam_params_clamp(&n);
     if (memcmp(&n, &j->params, sizeof n) == 0) return;
-    if (n.mode != j->params.mode) { j->pending_panic = 1; j->call_active = 0; j->answer = 0; }
+    if (n.mode != j->params.mode) { j->pending_panic = 1; j->call_active = 0; j->answer = 0; j->have_call = 0; }
+    else if (n.regenerate != j->params.regenerate) j->pending_regen = 1;
     j->params = n;
     cn_jam_cmd c; memset(&c, 0, sizeof c);
     c.type = JAM_CMD_PARAMS; c.params = n;
@@ -275,6 +290,7 @@ static void player_note(cn_jam *j, jam_out *o, uint32_t frame, double beat, int 
         if (len > j->params.response_beats) len = j->params.response_beats;
         double start = quantize_start(j, beat + j->params.silence_beats, beats_per_bar);
         j->answer = 1; j->answer_start = start; j->answer_end = start + len;
+        j->have_call = 1; j->call_end = beat; j->call_len = len;
         push_cmd(j, JAM_CMD_RESPOND, start, len, 0, 0, 0);
     }
 }
@@ -299,6 +315,42 @@ static void player_msg(cn_jam *j, jam_out *o, const cn_midi_msg *m, uint32_t fra
 
 static double finite_or(double v, double def) { return isfinite(v) ? v : def; }
 
+/* Follow the host's clock over the segment to come: take its report, cancel on a relocation,
+ * panic on a stop, and keep the engine beat locked to the host beat. */
+static void follow_host(cn_jam *j, const cn_jam_time *t, jam_out *o) {
+    int flags = t->pos ? cn_hostclock_report(&j->hc, t->pos) : 0;
+    if (!j->hc.valid) return;
+    if (!j->started) { j->started = 1; j->beat = j->hc.beat; j->phase = 0; return; }
+    /* (the host beat may start anywhere: from here on phase stays a whole number of steps) */
+    if (flags & CN_HC_STOPPED) panic_out(j, o, o->lo, j->beat);   /* transport stop */
+    if (!j->hc.rolling) return;
+    if (flags & CN_HC_RELOCATED) cancel(j, o, o->lo, j->beat);   /* what was scheduled is now wrong */
+    if (flags & (CN_HC_RELOCATED | CN_HC_REANCHORED | CN_HC_STARTED)) {
+        /* a whole number of grid steps, rounded so the engine beat only moves on: the
+         * engine's 1/GRID-beat grid (where the model places notes) is then the host's */
+        j->phase = floor((j->hc.beat - j->beat) * CN_EV_GRID) / CN_EV_GRID;
+    }
+    /* the slewed host beat, in engine beats: the engine runs at the host's real pace, also
+     * when it is a little off its stated tempo (a step back of a few frames is harmless: what
+     * was played is gone from the queue, and frames within a segment never go back) */
+    j->beat = j->hc.beat - j->phase;
+}
+
+/* The regenerate trigger: whatever plays stops, and the last call is answered again from the
+ * context at its end, with a fresh random stream (the inference side rolls back its own notes
+ * since the call's end and draws a new stream). Ignored while the player holds a key, outside
+ * call and response, or before any call. */
+static void regenerate(cn_jam *j, jam_out *o, double bpb) {
+    if (j->params.mode != CN_MODE_CALL_RESPONSE || !j->have_call || j->n_held_in > 0) return;
+    cancel(j, o, o->lo, j->beat);
+    double start = quantize_start(j, j->beat + JAM_CR_LEAD_BEATS, bpb);
+    j->answer = 1; j->answer_start = start; j->answer_end = start + j->call_len;
+    j->call_active = 0;   /* playing now starts a new call */
+    cn_jam_cmd c; memset(&c, 0, sizeof c);
+    c.type = JAM_CMD_REGENERATE; c.gen = j->gen; c.beat = start; c.len = j->call_len; c.call_end = j->call_end;
+    cn_spsc_push(&j->cmd_q, &c);
+}
+
 int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
                cn_midi_msg *out, int max_out) {
     if (!t || t->n_frames == 0) return 0;
@@ -307,37 +359,24 @@ int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
     double sr = finite_or(t->sample_rate, 0);
     if (sr < 1000 || sr > 1e6) sr = 48000;
     int host = t->host_time != 0;
-    double host_bpm = finite_or(t->bpm, 0);
-    double bpm = host && host_bpm >= 1 && host_bpm <= 1000 ? host_bpm : (double)j->params.bpm;
-    int rolling = host ? t->rolling != 0 : 1;
-    double host_beat = finite_or(t->beat, 0);
-    double bpb = finite_or(t->beats_per_bar, 4);
-
-    if (!j->started) {
-        j->started = 1;
-        if (host) j->beat = host_beat;
-        j->phase = host ? host_beat - j->beat : 0;
-        j->prev_host = host; j->prev_rolling = host && rolling;
-    }
-    double fpb = sr * 60.0 / bpm;
-    jam_out o = { out, max_out, 0, t->offset, t->offset + t->n_frames, t->offset, j->beat, fpb };
+    if (!host && j->hc.valid) cn_hostclock_init(&j->hc);   /* the host's clock went away: own tempo */
+    jam_out o = { out, max_out, 0, t->offset, t->offset + t->n_frames, t->offset, j->beat, 1.0 };
 
     if (atomic_exchange_explicit(&j->swap_panic, 0, memory_order_acq_rel) || j->pending_panic) {
         j->pending_panic = 0;
         panic_out(j, &o, o.lo, j->beat);
     }
-    if (host) {
-        if (j->prev_host && j->prev_rolling && !rolling) panic_out(j, &o, o.lo, j->beat);   /* transport stop */
-        if (rolling) {
-            double ph = host_beat - j->beat;
-            /* a jump of the host's position (relocate, loop): what was scheduled is now wrong */
-            if (j->prev_host && j->prev_rolling && fabs(ph - j->phase) > 2.0 / fpb + 1e-6)
-                cancel(j, &o, o.lo, j->beat);
-            j->phase = ph;
-        }
-    }
-    j->prev_host = host; j->prev_rolling = host && rolling;
+    if (host) follow_host(j, t, &o);
+    j->started = 1;
+    host = host && j->hc.valid;
+    double bpm = host && j->hc.bpm >= 1 ? j->hc.bpm : (double)j->params.bpm;
+    int rolling = host ? j->hc.rolling : 1;
+    double bpb = host ? j->hc.beats_per_bar : 4.0;
+    double fpb = sr * 60.0 / bpm;
+    o.beat0 = j->beat; o.fpb = fpb;
     atomic_store_explicit(&j->playing, !host || rolling, memory_order_relaxed);
+
+    if (j->pending_regen) { j->pending_regen = 0; regenerate(j, &o, bpb); }
 
     /* answers end by themselves; a call after that is a new one */
     if (j->answer && j->beat >= j->answer_end) { j->answer = 0; j->call_active = 0; }
@@ -352,6 +391,7 @@ int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
     advance(j, &o, o.hi);
 
     j->beat += (double)t->n_frames / fpb;
+    if (host) cn_hostclock_advance(&j->hc, t->n_frames, sr);
     atomic_store_explicit(&j->now_bits, cn_jam_dbits(j->beat), memory_order_release);
     return o.n;
 }

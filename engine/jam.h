@@ -14,6 +14,7 @@
 #define CONTINUO_JAM_H
 #include <stddef.h>
 #include <stdint.h>
+#include "hostclock.h"
 #include "nn.h"
 
 typedef enum { CN_MODE_OFF = 0, CN_MODE_CALL_RESPONSE = 1, CN_MODE_CONTINUOUS = 2 } cn_jam_mode;
@@ -31,23 +32,29 @@ typedef struct {
     int   quantize;        /* cn_jam_quantize: where answers start */
     uint32_t seed;         /* 0 = random */
     float bpm;             /* own tempo, used when the host gives none (default 120) */
+    int   key;             /* model conditioning: 0 off, 1 from the call, 2..13 C..B major, 14..25 Cm..Bm */
+    float density;         /* model conditioning: notes per beat, 0 = from the call, up to 8 */
+    int   max_run;         /* repetition guard: no token more than this many times in a row (0 off) */
+    uint32_t regenerate;   /* a trigger, counted: each change answers the last call again, fresh randomness */
 } cn_jam_params;
+
+/* The conditioning a model understands (cn_jam_model_conditions): controls it lacks are ignored. */
+enum { CN_JAM_COND_KEY = 1, CN_JAM_COND_DENSITY = 2 };
 
 void cn_jam_params_default(cn_jam_params *p);
 /* Clamp every field into range (out-of-range controls never misbehave). RT-safe. */
 void cn_jam_params_clamp(cn_jam_params *p);
 
-/* The time of one run segment. The front end splits a block where the host's position
- * changes (as eg-metro does) and calls cn_jam_run once per segment. */
+/* The time of one run segment. The front end splits a block where the host reports its
+ * position (as eg-metro does) and calls cn_jam_run once per segment, with the report (in
+ * the host's own terms, see hostclock.h) on the segment that starts where it was given.
+ * The engine's host clock extrapolates between reports, slews jitter and tells relocations. */
 typedef struct {
     uint32_t offset;       /* first frame of this segment within the block */
     uint32_t n_frames;     /* frames in the segment (0 allowed) */
     double sample_rate;
-    int host_time;         /* 1: beat/bpm/rolling below come from the host this segment */
-    double beat;           /* host beat position at the segment's first frame (host_time) */
-    double bpm;            /* host tempo (host_time) */
-    int rolling;           /* host transport rolling (host_time) */
-    double beats_per_bar;  /* host meter, for quantize=bar (4 when unknown) */
+    int host_time;         /* 1: the host has a musical clock (its reports are followed); 0: own tempo */
+    const cn_host_pos *pos;/* the host's report at this segment's first frame, or NULL */
 } cn_jam_time;
 
 typedef struct { uint32_t frame; uint8_t size; uint8_t data[3]; } cn_midi_msg;
@@ -67,6 +74,8 @@ int  cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in
 /* Note-offs for every note it holds, then CC123, at frame. Returns the number written. */
 int  cn_jam_panic(cn_jam *j, uint32_t frame, cn_midi_msg *out, int max_out);
 int  cn_jam_wants_work(const cn_jam *j);   /* the inference side has something to do */
+/* The CN_JAM_COND_* bits the installed model honours (0: none, or no model). RT-safe. */
+int  cn_jam_model_conditions(const cn_jam *j);
 uint32_t cn_jam_latency(const cn_jam *j);  /* frames of latency it adds (0) */
 
 /* ---- inference side ---- */

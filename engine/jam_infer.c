@@ -153,6 +153,8 @@ static void rollback(cn_jam *j, double c) {
 
 static void reseed(cn_jam *j) {
     uint64_t s = j->ip.seed;
+    /* a regenerated answer draws another stream: the seed's, moved on by the count */
+    if (s) s += 0x9E3779B97F4A7C15ull * j->regen_count;
     if (s == 0) {   /* seed 0: different every time */
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -179,6 +181,16 @@ static void handle_cmd(cn_jam *j, const cn_jam_cmd *c) {
         j->resp_state = 0;
         rollback(j, c->beat);
         break;
+    case JAM_CMD_REGENERATE:
+        /* the context as it was at the end of the call: our notes since are taken back */
+        j->igen = c->gen;
+        rollback(j, c->call_end);
+        j->regen_count++;
+        reseed(j);
+        j->resp_state = 1;
+        j->resp_start = c->beat;
+        j->resp_end = c->beat + c->len;
+        break;
     case JAM_CMD_PARAMS: {
         int first = !j->have_ip;
         uint32_t old_seed = j->ip.seed;
@@ -196,7 +208,7 @@ static cn_sample_opts sample_opts(const cn_jam *j) {
     cn_sample_opts o = cn_sample_defaults();
     o.temperature = j->ip.temperature;
     o.top_p = j->ip.top_p > 0.01f ? j->ip.top_p : 0.01f;
-    if (o.max_run == 0) o.max_run = 4;   /* the repetition guard: no token five times in a row */
+    o.max_run = j->ip.max_run;   /* the repetition guard (0 off; default 4) */
     return o;
 }
 
@@ -350,6 +362,14 @@ int cn_jam_work(cn_jam *j, int max_steps) {
     return steps;
 }
 
+/* The conditioning a model honours, as CN_JAM_COND_* bits. Today's event-encoded models have
+ * none: key and density arrive in j->ip and are ignored. HOOK for the note encoding with
+ * key/density conditioning: return its bits here once jam_infer.c feeds them to the model. */
+static int model_conditions(const cn_model *m) {
+    (void)m;
+    return 0;
+}
+
 int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t errlen) {
     if (old) *old = NULL;
     cn_stream *s = NULL;
@@ -384,6 +404,7 @@ int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t 
     j->V = m ? m->vocab : 0;
     j->is_note = m && m->encoding == CN_ENC_NOTE;
     start_rebuild(j);   /* the new model hears the recent past before it plays */
+    atomic_store_explicit(&j->conditions, m ? model_conditions(m) : 0, memory_order_relaxed);
     if (prev) atomic_store_explicit(&j->swap_panic, 1, memory_order_release);
     if (old) *old = prev;
     else cn_model_free(prev);

@@ -32,13 +32,14 @@
 #define JAM_STEER 1.0f          /* the pull towards the call's pitch classes and register
                                    (cn_steer_bias; chosen on the validation split) */
 
-enum { JAM_CMD_NOTE, JAM_CMD_RESPOND, JAM_CMD_CANCEL, JAM_CMD_PARAMS };
+enum { JAM_CMD_NOTE, JAM_CMD_RESPOND, JAM_CMD_CANCEL, JAM_CMD_PARAMS, JAM_CMD_REGENERATE };
 
 typedef struct {
     int type;
     uint32_t gen;          /* RESPOND/CANCEL: the RT side's generation after the command */
     double beat;           /* NOTE: when; RESPOND: answer start; CANCEL: where it stops */
-    double len;            /* RESPOND: answer length in beats */
+    double len;            /* RESPOND/REGENERATE: answer length in beats */
+    double call_end;       /* REGENERATE: the end of the call answered again */
     uint8_t on, pitch, vel;
     cn_jam_params params;  /* PARAMS */
 } cn_jam_cmd;
@@ -61,19 +62,22 @@ struct cn_jam {
     _Atomic int playing;          /* RT: 0 while the host transport is stopped */
     _Atomic uint64_t wake_bits;   /* inference: engine beat from which it has work (double bits) */
     _Atomic int swap_panic;       /* inference -> RT: a model swap happened, panic */
+    _Atomic int conditions;       /* inference -> RT: CN_JAM_COND_* of the installed model */
 
     /* ---- real-time side ---- */
     cn_jam_params params;
     int started;                  /* a segment has run: beat is meaningful */
     double beat;                  /* engine beat at the next segment's first frame */
     double phase;                 /* host beat minus engine beat */
-    int prev_host, prev_rolling;  /* the previous segment's host_time and rolling */
+    cn_hostclock hc;              /* the host's transport, as reported */
     uint32_t gen;                 /* bumped on every cancel */
     int pending_panic;            /* set_params changed the mode */
     uint8_t held_in[16][128];     /* the player's held keys (accepted channels) */
     int n_held_in;
     int call_active; double call_start;
     int answer; double answer_start, answer_end;   /* an answer is due or playing */
+    int have_call; double call_end, call_len;      /* the last call answered, for regenerate */
+    int pending_regen;            /* set_params saw the regenerate trigger */
     cn_jam_held held_out[128];    /* the engine's sounding notes, by pitch */
     uint8_t held_list[128]; int n_held_out;
     int have_ev; cn_jam_ev ev;    /* the next event taken from ev_q, not yet due */
@@ -87,6 +91,7 @@ struct cn_jam {
     cn_jam_params ip;             /* params as the inference side knows them */
     int have_ip;
     uint32_t seed_used; uint64_t rng;
+    uint32_t regen_count;         /* answers regenerated: each one draws a fresh random stream */
     uint32_t igen;
     int64_t cur;                  /* the model's time cursor, in grid steps */
     int vel_bin;                  /* the last velocity bin the model heard (-1 none) */

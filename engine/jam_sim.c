@@ -104,7 +104,13 @@ int cn_jam_sim_run(cn_jam *jam, const cn_song *in, const cn_jam_sim_opts *o, cn_
         }
         cn_jam_time t;
         memset(&t, 0, sizeof t);
-        t.n_frames = block; t.sample_rate = o->sample_rate; t.beats_per_bar = o->beats_per_bar;
+        t.n_frames = block; t.sample_rate = o->sample_rate;
+        /* the file is the host: its tempo and meter, reported once at the start */
+        cn_host_pos hp = cn_host_pos_none();
+        hp.has_beat = 1; hp.beat = 0; hp.bpm = o->bpm; hp.beats_per_bar = o->beats_per_bar;
+        hp.has_speed = 1; hp.speed = 1; hp.has_frame = 1; hp.frame = 0;
+        t.host_time = 1;
+        t.pos = frame == 0 ? &hp : NULL;
         int k = cn_jam_run(jam, &t, msg_in, n_in, msg_out, SIM_MAX_MSGS);
         for (int i = 0; i < k; i++) rec_msg(r, &msg_out[i], (double)(frame + msg_out[i].frame) / fpb);
         frame += block;

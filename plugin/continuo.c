@@ -41,7 +41,6 @@
 #define CN_LV2_MAX_OUT      512   /* outgoing events per segment */
 #define CN_LV2_WORK_STEPS   32    /* model steps per worker request */
 #define CN_LV2_DEFAULT_FILE "default.cnm"
-#define CN_LV2_JITTER_BEATS 0.05  /* host position differences below this are clock jitter */
 
 /* Worker requests (run -> work) and replies (work -> work_response): a header, then for
  * paths the bytes with their terminating NUL. */
@@ -68,15 +67,6 @@ typedef struct {
     char path[CN_LV2_PATH_MAX];
 } cn_work_msg;
 
-/* The host's transport as last told by time:Position. */
-typedef struct {
-    int valid;             /* a time:Position has arrived */
-    double beat;           /* beats since the song's start, at the current frame */
-    double bpm;            /* 0 until the host gives one */
-    double beats_per_bar;
-    int rolling;
-} cn_host_clock;
-
 typedef struct {
     /* host features */
     LV2_URID_Map *map;
@@ -94,11 +84,13 @@ typedef struct {
     const float *control[CN_PORT_COUNT];
     float *latency;
 
-    /* the engine, its parameters as last given, the clock */
+    /* the engine, its parameters as last given; the host's clock is the engine's */
     cn_jam *jam;
     cn_jam_params params;
     double rate;
-    cn_host_clock clock;
+    cn_host_pos pos;               /* the time:Position being handed to the next segment */
+    int regen_high;                /* the regenerate trigger's last value */
+    const char *notice;            /* the last notice sent (a static string), NULL none yet */
 
     /* per-block scratch, so run() needs no memory of its own */
     cn_midi_msg seg_in[CN_LV2_MAX_IN];
@@ -163,17 +155,51 @@ static void apply_controls(Continuo *c) {
     p.thru           = control_value(c, CN_PORT_THRU, (float)d.thru) > 0.5f;
     p.quantize       = (int)lrintf(control_value(c, CN_PORT_QUANTIZE, (float)d.quantize));
     float seed       = control_value(c, CN_PORT_SEED, (float)d.seed);
-    p.seed           = (seed >= 1.0f && seed < 4294967040.0f) ? (uint32_t)seed : 0;
+    p.seed           = (seed >= 1.0f && seed <= 16777215.0f) ? (uint32_t)seed : 0;   /* the TTL's range */
     p.bpm            = control_value(c, CN_PORT_BPM, d.bpm);
+    p.key            = (int)lrintf(control_value(c, CN_PORT_KEY, (float)d.key));
+    p.density        = control_value(c, CN_PORT_DENSITY, d.density);
+    p.max_run        = (int)lrintf(control_value(c, CN_PORT_MAX_RUN, (float)d.max_run));
+    /* the trigger: each rising edge answers the last call again */
+    int trig = control_value(c, CN_PORT_REGENERATE, 0.0f) > 0.5f;
+    p.regenerate = c->params.regenerate + (trig && !c->regen_high ? 1u : 0u);
+    c->regen_high = trig;
     cn_jam_params_clamp(&p);
-    const cn_jam_params *q = &c->params;
-    if (p.mode != q->mode || p.temperature != q->temperature || p.top_p != q->top_p ||
-        p.silence_beats != q->silence_beats || p.response_beats != q->response_beats ||
-        p.channel_in != q->channel_in || p.channel_out != q->channel_out || p.thru != q->thru ||
-        p.quantize != q->quantize || p.seed != q->seed || p.bpm != q->bpm) {
+    if (memcmp(&p, &c->params, sizeof p) != 0) {
         c->params = p;
         cn_jam_set_params(c->jam, &p);
     }
+}
+
+/* The conditioning controls set that the model cannot honour: one notice on the notify port
+ * each time that changes (patch:Set urn:continuo:notice "..."). */
+static const char *ignored_notice(const Continuo *c) {
+    int cond = cn_jam_model_conditions(c->jam);
+    int key = c->params.key != 0 && !(cond & CN_JAM_COND_KEY);
+    int dens = c->params.density > 0 && !(cond & CN_JAM_COND_DENSITY);
+    if (key && dens) return "key and density are ignored: the model has no key or density conditioning";
+    if (key) return "key is ignored: the model has no key conditioning";
+    if (dens) return "density is ignored: the model has no density conditioning";
+    return "";
+}
+
+static void write_notice(Continuo *c, const char *text) {
+    if (!c->notify_ok) return;
+    const cn_lv2_uris *u = &c->uris;
+    uint32_t len = (uint32_t)strlen(text);
+    uint32_t need = (uint32_t)(sizeof(LV2_Atom_Event) + sizeof(LV2_Atom_Object) + 2 * sizeof(LV2_Atom_Property_Body) +
+                               sizeof(LV2_Atom_URID) + 8) + lv2_atom_pad_size(len + 1) + 16;
+    if (c->notify_forge.offset + need > c->notify_forge.size) return;
+    LV2_Atom_Forge *f = &c->notify_forge;
+    LV2_Atom_Forge_Frame obj;
+    lv2_atom_forge_frame_time(f, 0);
+    lv2_atom_forge_object(f, &obj, 0, u->patch_Set);
+    lv2_atom_forge_key(f, u->patch_property);
+    lv2_atom_forge_urid(f, u->cn_notice);
+    lv2_atom_forge_key(f, u->patch_value);
+    lv2_atom_forge_string(f, text, len);
+    lv2_atom_forge_pop(f, &obj);
+    c->notice = text;
 }
 
 /* Append one MIDI event to the output, or drop it whole when it does not fit: a half-written
@@ -241,17 +267,13 @@ static void report(Continuo *c, cn_report_code code) {
 
 /* ---------------------------------------------------------------- run */
 
-/* Run the engine over frames [start, end) with the MIDI collected so far that falls in it,
- * then advance the clock. Events at `end` stay for the next segment. */
-static void run_segment(Continuo *c, uint32_t start, uint32_t end, uint32_t n_samples) {
+/* Run the engine over frames [start, end) with the MIDI collected so far that falls in it;
+ * pos is the host's time:Position at start, or NULL. Events at `end` stay for the next one. */
+static void run_segment(Continuo *c, uint32_t start, uint32_t end, uint32_t n_samples, const cn_host_pos *pos) {
     int k = 0;
     while (k < c->n_seg_in && c->seg_in[k].frame < end) k++;
-    double bpm = c->clock.bpm > 0 ? c->clock.bpm : c->params.bpm;
     cn_jam_time t = {
-        .offset = start, .n_frames = end - start, .sample_rate = c->rate,
-        .host_time = c->clock.valid, .beat = c->clock.beat, .bpm = bpm,
-        .rolling = c->clock.valid ? c->clock.rolling : 1,
-        .beats_per_bar = c->clock.beats_per_bar,
+        .offset = start, .n_frames = end - start, .sample_rate = c->rate, .host_time = 1, .pos = pos,
     };
     int n_out = cn_jam_run(c->jam, &t, c->seg_in, k, c->seg_out, CN_LV2_MAX_OUT);
     /* The engine promises sorted frames in [start, end); holding it to that here keeps a
@@ -268,41 +290,24 @@ static void run_segment(Continuo *c, uint32_t start, uint32_t end, uint32_t n_sa
         memmove(c->seg_in, c->seg_in + k, (size_t)(c->n_seg_in - k) * sizeof c->seg_in[0]);
         c->n_seg_in -= k;
     }
-    if (c->clock.valid && c->clock.rolling && c->clock.bpm > 0)
-        c->clock.beat += (double)(end - start) * c->clock.bpm / (60.0 * c->rate);
 }
 
-static void apply_position(Continuo *c, const LV2_Atom_Object *obj) {
+/* A time:Position, field by field as the host gave it, for the engine's host clock. */
+static void read_position(Continuo *c, const LV2_Atom_Object *obj) {
     const cn_lv2_uris *u = &c->uris;
-    const LV2_Atom *bar = NULL, *bar_beat = NULL, *beat = NULL, *bpb = NULL, *bpm = NULL, *speed = NULL;
+    const LV2_Atom *bar = NULL, *bar_beat = NULL, *beat = NULL, *bpb = NULL, *bpm = NULL, *speed = NULL, *frame = NULL;
     lv2_atom_object_get(obj, u->time_bar, &bar, u->time_barBeat, &bar_beat, u->time_beat, &beat,
                         u->time_beatsPerBar, &bpb, u->time_beatsPerMinute, &bpm,
-                        u->time_speed, &speed, 0);
-    double v, b, host = NAN;
-    int was_rolling = c->clock.valid && c->clock.rolling;
-    if (atom_number(u, bpb, &v) && v > 0 && v <= 64) c->clock.beats_per_bar = v;
-    if (atom_number(u, bpm, &v) && v > 0 && v <= 1000) c->clock.bpm = v;
-    if (atom_number(u, speed, &v)) c->clock.rolling = v > 0;
-    if (atom_number(u, beat, &v)) {
-        host = v;
-    } else if (atom_number(u, bar_beat, &v)) {
-        double bar_start = floor(c->clock.beat / c->clock.beats_per_bar) * c->clock.beats_per_bar;
-        if (atom_number(u, bar, &b)) bar_start = b * c->clock.beats_per_bar;
-        host = bar_start + v;
-    }
-    if (isfinite(host)) {
-        /* Some hosts (Ardour) send a position every cycle, rounded to their tick grid and
-         * drifting a little from the frame count. Small differences while rolling are slewed
-         * in at most 1.5 frames per message, so the engine sees a steady clock, not a string of
-         * tiny relocations that would cancel what it plays; larger ones are real jumps. */
-        double diff = host - c->clock.beat;
-        double frame = c->clock.bpm > 0 ? 1.5 * c->clock.bpm / (60.0 * c->rate) : 0;   /* engine: < 2 */
-        if (was_rolling && c->clock.rolling && frame > 0 && fabs(diff) < CN_LV2_JITTER_BEATS)
-            c->clock.beat += diff > frame ? frame : diff < -frame ? -frame : diff;
-        else
-            c->clock.beat = host;
-    }
-    c->clock.valid = 1;
+                        u->time_speed, &speed, u->time_frame, &frame, 0);
+    cn_host_pos *p = &c->pos;
+    *p = cn_host_pos_none();
+    p->has_bar = atom_number(u, bar, &p->bar);
+    p->has_bar_beat = atom_number(u, bar_beat, &p->bar_beat);
+    p->has_beat = atom_number(u, beat, &p->beat);
+    p->has_speed = atom_number(u, speed, &p->speed);
+    p->has_frame = atom_number(u, frame, &p->frame);
+    if (!atom_number(u, bpb, &p->beats_per_bar)) p->beats_per_bar = 0;
+    if (!atom_number(u, bpm, &p->bpm)) p->bpm = 0;
 }
 
 /* patch:Set of the model: hand the path to the worker. */
@@ -358,6 +363,7 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
 
     c->n_seg_in = 0;
     uint32_t seg_start = 0, last_frame = 0;
+    const cn_host_pos *seg_pos = NULL;
     if (c->in) {
         LV2_ATOM_SEQUENCE_FOREACH(c->in, ev) {
             /* frames out of order or past the block are pulled back into it */
@@ -370,8 +376,9 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
             } else if (ev->body.type == u->atom_Object || ev->body.type == u->atom_Blank) {
                 const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
                 if (obj->body.otype == u->time_Position) {
-                    run_segment(c, seg_start, f, n_samples);
-                    apply_position(c, obj);
+                    run_segment(c, seg_start, f, n_samples, seg_pos);
+                    read_position(c, obj);
+                    seg_pos = &c->pos;
                     seg_start = f;
                 } else if (obj->body.otype == u->patch_Set) {
                     handle_set(c, obj);
@@ -381,9 +388,11 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
             }
         }
     }
-    run_segment(c, seg_start, n_samples, n_samples);
+    run_segment(c, seg_start, n_samples, n_samples, seg_pos);
 
     if (c->notify_path) write_model_path(c);
+    const char *nt = ignored_notice(c);
+    if (nt != c->notice && (c->notice || nt[0])) write_notice(c, nt);
     if (c->latency) *c->latency = (float)cn_jam_latency(c->jam);
     /* A host may drop a request or its reply (Ardour loses the one from its latency-probing
      * run); after half a second without one, ask again rather than stall for good. */
@@ -687,7 +696,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 
     cn_jam_params_default(&c->params);
     cn_jam_set_params(c->jam, &c->params);
-    c->clock.beats_per_bar = 4;
     set_path(c->bundle_path, bundle_path ? bundle_path : "");
     load_default_model(c);
     return (LV2_Handle)c;

@@ -36,14 +36,18 @@ typedef struct {
     _Atomic int worker_quit;
     _Atomic int server_gone;
     _Atomic unsigned cycles, xruns, dropped_in;
+    _Atomic unsigned regen_req;   /* main -> process: SIGUSR1s, each answers the last call again */
+    unsigned regen_seen;          /* process: the requests acted on */
+    cn_jam_params params;         /* process: the parameters, for the regenerate trigger */
     _Atomic uint32_t sample_rate;
     char gone_reason[256];
     cn_midi_msg in_buf[MAX_MSGS], out_buf[MAX_MSGS];
 } jack_app;
 
 /* The signal handler can only reach the app through a global: it holds the flag alone. */
-static volatile sig_atomic_t g_signalled;
+static volatile sig_atomic_t g_signalled, g_regen;
 static void on_signal(int sig) { g_signalled = sig; }
+static void on_usr1(int sig) { (void)sig; g_regen++; }
 
 static void write_out(jack_app *a, void *ob, int n) {
     for (int i = 0; i < n; i++)
@@ -74,20 +78,32 @@ static int on_process(jack_nframes_t n, void *arg) {
         memset(m->data, 0, 3);
         memcpy(m->data, ev.buffer, ev.size);
     }
+    /* JACK's transport as it says it: BBT (integer ticks) from a timebase master, the
+     * transport frame, rolling; the engine's host clock makes one steady beat of it */
     jack_position_t pos;
     jack_transport_state_t st = jack_transport_query(a->client, &pos);
+    cn_host_pos hp = cn_host_pos_none();
     cn_jam_time t;
     memset(&t, 0, sizeof t);
     t.offset = 0;
     t.n_frames = n;
     t.sample_rate = atomic_load_explicit(&a->sample_rate, memory_order_relaxed);
-    t.beats_per_bar = 4;
     if ((pos.valid & JackPositionBBT) && pos.beats_per_minute > 0 && pos.ticks_per_beat > 0) {
         t.host_time = 1;
-        t.bpm = pos.beats_per_minute;
-        t.beats_per_bar = pos.beats_per_bar > 0 ? pos.beats_per_bar : 4;
-        t.beat = (pos.bar - 1) * t.beats_per_bar + (pos.beat - 1) + pos.tick / pos.ticks_per_beat;
-        t.rolling = st == JackTransportRolling;
+        t.pos = &hp;
+        hp.has_bar = 1; hp.bar = pos.bar - 1;
+        hp.has_bar_beat = 1; hp.bar_beat = (pos.beat - 1) + pos.tick / pos.ticks_per_beat;
+        hp.resolution = 1.0 / pos.ticks_per_beat;
+        hp.bpm = pos.beats_per_minute;
+        hp.beats_per_bar = pos.beats_per_bar;
+        hp.has_frame = 1; hp.frame = pos.frame;
+        hp.has_speed = 1; hp.speed = st == JackTransportRolling;
+    }
+    unsigned rq = atomic_load_explicit(&a->regen_req, memory_order_relaxed);
+    if (rq != a->regen_seen) {   /* the regenerate trigger, from the RT thread as the engine wants */
+        a->regen_seen = rq;
+        a->params.regenerate++;
+        cn_jam_set_params(a->jam, &a->params);
     }
     write_out(a, ob, cn_jam_run(a->jam, &t, a->in_buf, n_in, a->out_buf, MAX_MSGS));
     if (cn_jam_wants_work(a->jam)) {
@@ -230,6 +246,7 @@ int main(int argc, char **argv) {
 
     jack_app *a = calloc(1, sizeof *a);
     if (!a || !(a->jam = cn_jam_new())) { fprintf(stderr, PROGRAM ": out of memory\n"); return 1; }
+    a->params = o.params;
     cn_jam_set_params(a->jam, &o.params);
     if (cn_jam_swap_model(a->jam, model, NULL, err, sizeof err)) {
         fprintf(stderr, PROGRAM ": %s: %s\n", model_path, err);
@@ -238,6 +255,7 @@ int main(int argc, char **argv) {
         free(a);
         return CN_EXIT_RUNTIME;
     }
+    cn_fe_warn_ignored(stderr, "continuo-jack", a->jam, &o.params);
     sem_init(&a->wake, 0, 0);
 
     jack_status_t status;
@@ -272,6 +290,8 @@ int main(int argc, char **argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);   /* a dead server's socket must give an error, not kill us */
 
     if (pthread_create(&a->worker, NULL, worker_main, a) != 0) {
@@ -293,7 +313,10 @@ int main(int argc, char **argv) {
     if (!rc) {
         fprintf(stderr, PROGRAM ": %s running at %u Hz, mode %s, model %s\n", jack_get_client_name(a->client),
                 (unsigned)jack_get_sample_rate(a->client), cn_fe_mode_name(o.params.mode), model_path);
-        while (!g_signalled && !atomic_load(&a->server_gone)) sleep_ms(20);
+        while (!g_signalled && !atomic_load(&a->server_gone)) {
+            sleep_ms(20);
+            atomic_store_explicit(&a->regen_req, (unsigned)g_regen, memory_order_relaxed);
+        }
     }
 
     if (atomic_load(&a->server_gone)) {

@@ -210,7 +210,7 @@ static int live_mode(const cn_fe_opts *o, cn_jam *jam, const char *in_spec, cons
             for (int k = i; k > 0 && msgs[k].frame < msgs[k - 1].frame; k--) { cn_midi_msg t = msgs[k]; msgs[k] = msgs[k - 1]; msgs[k - 1] = t; }
         cn_jam_time t;
         memset(&t, 0, sizeof t);
-        t.n_frames = n; t.sample_rate = 1000; t.beats_per_bar = 4;
+        t.n_frames = n; t.sample_rate = 1000;
         int k = cn_jam_run(jam, &t, msgs, n_in, outs, MAX_MSGS);
         for (int i = 0; i < k; i++)
             Pm_WriteShort(out, last + (PmTimestamp)outs[i].frame, Pm_Message(outs[i].data[0], outs[i].data[1], outs[i].data[2]));
@@ -327,6 +327,7 @@ int main(int argc, char **argv) {
         cn_jam_free(jam);
         return CN_EXIT_RUNTIME;
     }
+    cn_fe_warn_ignored(stderr, "continuo-live", jam, &o.params);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

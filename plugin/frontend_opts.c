@@ -18,6 +18,10 @@ const char *cn_fe_mode_name(int mode) {
     return mode == CN_MODE_OFF ? "off" : mode == CN_MODE_CALL_RESPONSE ? "call" : "continuous";
 }
 
+/* The key control's values, in order: off, the call's own, the 12 major keys, the 12 minor. */
+const char *const cn_fe_keys[26] = { "off", "call", "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
+    "Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "Abm", "Am", "Bbm", "Bm" };
+
 static int parse_num(const char *flag, const char *v, double lo, double hi, double *out, char *err, size_t errlen) {
     char *end = NULL;
     errno = 0;
@@ -44,9 +48,9 @@ static int parse_word(const char *flag, const char *v, const char *const *words,
 
 /* The engine's flags, in the order of the switch in cn_fe_apply; "thru"/"no-thru" take no value. */
 static const char *const FLAGS[] = { "model", "mode", "temperature", "top-p", "silence-beats", "response-beats",
-    "channel-in", "channel-out", "quantize", "rng", "bpm", "random-model", "thru", "no-thru", "seed" };
+    "channel-in", "channel-out", "quantize", "rng", "bpm", "random-model", "thru", "no-thru", "seed", "key", "density", "max-run" };
 enum { F_MODEL, F_MODE, F_TEMP, F_TOPP, F_SILENCE, F_RESPONSE, F_CH_IN, F_CH_OUT, F_QUANT, F_RNG, F_BPM, F_RANDOM,
-       F_THRU, F_NO_THRU, F_OLD_SEED, N_FLAGS };
+       F_THRU, F_NO_THRU, F_OLD_SEED, F_KEY, F_DENSITY, F_MAX_RUN, N_FLAGS };
 
 int cn_fe_long_opts(const struct option *own, struct option *out, int cap) {
     int n = 0;
@@ -84,20 +88,26 @@ int cn_fe_apply(int c, const char *val, cn_fe_opts *o, char *err, size_t errlen)
     case F_TOPP: if (parse_num(name, val, 0, 1, &d, err, errlen)) return -1; p->top_p = (float)d; return 1;
     case F_SILENCE: if (parse_num(name, val, 0.25, 16, &d, err, errlen)) return -1; p->silence_beats = (float)d; return 1;
     case F_RESPONSE: if (parse_num(name, val, 1, 64, &d, err, errlen)) return -1; p->response_beats = (float)d; return 1;
-    case F_CH_IN: if (parse_num(name, val, 0, 16, &d, err, errlen) || d != floor(d)) {
-                snprintf(err, errlen, "%s: \"%s\" is not a channel 0 (omni) to 16", name, val); return -1; }
+    case F_CH_IN: if (!strcmp(val, "any")) { p->channel_in = 0; return 1; }
+            if (parse_num(name, val, 0, 16, &d, err, errlen) || d != floor(d)) {
+                snprintf(err, errlen, "%s: \"%s\" is not a channel: any (or 0), 1 to 16", name, val); return -1; }
             p->channel_in = (int)d; return 1;
     case F_CH_OUT: if (parse_num(name, val, 1, 16, &d, err, errlen) || d != floor(d)) {
                 snprintf(err, errlen, "%s: \"%s\" is not a channel 1 to 16", name, val); return -1; }
             p->channel_out = (int)d; return 1;
     case F_QUANT: return parse_word(name, val, quant, 3, &p->quantize, err, errlen) ? -1 : 1;
-    case F_RNG: if (parse_num(name, val, 0, 4294967295.0, &d, err, errlen) || d != floor(d)) {
-                snprintf(err, errlen, "%s: \"%s\" is not a whole number (0 = random)", name, val); return -1; }
+    case F_RNG: if (parse_num(name, val, 0, 16777215.0, &d, err, errlen) || d != floor(d)) {
+                snprintf(err, errlen, "%s: \"%s\" is not a whole number from 0 (random) to 16777215", name, val); return -1; }
             p->seed = (uint32_t)d; return 1;
     case F_BPM: if (parse_num(name, val, 20, 300, &d, err, errlen)) return -1; p->bpm = (float)d; return 1;
     case F_RANDOM: o->random_spec = val; return 1;
     case F_THRU: p->thru = 1; return 1;
     case F_NO_THRU: p->thru = 0; return 1;
+    case F_KEY: return parse_word(name, val, cn_fe_keys, 26, &p->key, err, errlen) ? -1 : 1;
+    case F_DENSITY: if (parse_num(name, val, 0, 8, &d, err, errlen)) return -1; p->density = (float)d; return 1;
+    case F_MAX_RUN: if (parse_num(name, val, 0, 16, &d, err, errlen) || d != floor(d)) {
+                snprintf(err, errlen, "%s: \"%s\" is not a whole number from 0 (off) to 16", name, val); return -1; }
+             p->max_run = (int)d; return 1;
     case F_OLD_SEED:
         snprintf(err, errlen, "--seed is retired: the random seed is --rng N (0 = random)");
         return -1;
@@ -116,16 +126,21 @@ void cn_fe_help(FILE *f) {
         "  --top-p P               0..1, nucleus sampling (default %g)\n"
         "  --silence-beats B       call and response: silence that ends a call, 0.25..16 (default %g)\n"
         "  --response-beats B      the longest answer, 1..64 (default %g)\n"
-        "  --channel-in N          0 = omni, 1..16 (default %d)\n"
+        "  --channel-in N          any (or 0), 1..16: the channel it listens to (default %d = any)\n"
         "  --channel-out N         1..16 (default %d)\n"
         "  --thru, --no-thru       your own notes pass through (default %s)\n"
         "  --quantize Q            off | beat | bar: where answers start (default off)\n"
-        "  --rng N                 random seed, 0 = random (default 0)\n"
+        "  --rng N                 random seed, 0 = random, up to 16777215 (default 0)\n"
+        "  --key K                 off | call | C C# D Eb E F F# G Ab A Bb B | Cm .. Bm: the key the model\n"
+        "                          is asked for (ignored, with a warning, by a model without key conditioning)\n"
+        "  --density D             notes per beat asked of the model, 0 = as the call, up to 8 (ignored\n"
+        "                          likewise without density conditioning; default 0)\n"
+        "  --max-run N             repetition guard: no token more than N times in a row, 0 = off (default %d)\n"
         "  --bpm BPM               own tempo when there is no host tempo, 20..300 (default %g)\n"
         "  --random-model SPEC     no model file: untrained weights of this architecture (e.g. lstm:64),\n"
         "                          to try the plumbing; the music is noise\n",
         cn_fe_mode_name(d.mode), CN_TEMPERATURE_MAX, d.temperature, d.top_p, d.silence_beats, d.response_beats, d.channel_in,
-        d.channel_out, d.thru ? "on" : "off", d.bpm);
+        d.channel_out, d.thru ? "on" : "off", d.max_run, d.bpm);
 }
 
 cn_model *cn_fe_load_model(const cn_fe_opts *o, char *buf, size_t buflen, const char **used_path,
@@ -154,4 +169,12 @@ cn_model *cn_fe_load_model(const cn_fe_opts *o, char *buf, size_t buflen, const 
         return NULL;
     }
     return m;
+}
+
+void cn_fe_warn_ignored(FILE *f, const char *prog, const cn_jam *jam, const cn_jam_params *p) {
+    int cond = cn_jam_model_conditions(jam);
+    if (p->key != 0 && !(cond & CN_JAM_COND_KEY))
+        fprintf(f, "%s: --key %s is ignored: the model has no key conditioning\n", prog, cn_fe_keys[p->key]);
+    if (p->density > 0 && !(cond & CN_JAM_COND_DENSITY))
+        fprintf(f, "%s: --density %g is ignored: the model has no density conditioning\n", prog, (double)p->density);
 }

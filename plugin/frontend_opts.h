@@ -33,4 +33,7 @@ void cn_fe_help(FILE *f);
 cn_model *cn_fe_load_model(const cn_fe_opts *o, char *buf, size_t buflen, const char **used_path,
                            char *err, size_t errlen);
 const char *cn_fe_mode_name(int mode);
+extern const char *const cn_fe_keys[26];   /* the --key words, by the key control's value */
+/* A line on f for each conditioning control set that the installed model ignores. */
+void cn_fe_warn_ignored(FILE *f, const char *prog, const cn_jam *jam, const cn_jam_params *p);
 #endif

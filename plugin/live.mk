@@ -22,7 +22,7 @@ $(BUILD)/continuo-live: $(BUILD)/obj/plugin/continuo_live.o $(LIVE_FE_OBJ) $(ENG
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(PORTMIDI_LIBS) $(DEP_LIBS)
 
 ALL_TARGETS  += $(BUILD)/continuo-jack $(BUILD)/continuo-live
-TEST_SCRIPTS += tests/jack.sh tests/live.sh
+TEST_SCRIPTS += tests/jack.sh tests/live.sh tests/transport.sh
 
 # the live engine's speed: RT half per 64-frame block, inference half per model step
 BENCH_JAM := $(BUILD)/bench-jam
@@ -30,3 +30,12 @@ $(BENCH_JAM): $(BUILD)/obj/tests/bench_jam.o $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
 ALL_TARGETS += $(BENCH_JAM)
 BENCH_CMDS  += $(BENCH_JAM);
+
+# tests/jack.sh's recorder: MIDI in with the host's BBT beat at each event
+JACK_PROBE := $(BUILD)/jack-probe
+$(BUILD)/obj/tests/jack_probe.o: tests/jack_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) $(JACK_CFLAGS) -MMD -MP -c $< -o $@
+$(JACK_PROBE): $(BUILD)/obj/tests/jack_probe.o
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(JACK_LIBS) -lpthread
+ALL_TARGETS += $(JACK_PROBE)

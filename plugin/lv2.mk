@@ -36,9 +36,11 @@ $(LV2_SO): $(BUILD)/lv2obj/continuo.o $(ENGINE_LIB)
 $(LV2_BUNDLE)/manifest.ttl: ttl/manifest.ttl.in
 	@mkdir -p $(dir $@)
 	sed 's/@LIB_EXT@/.so/g' $< > $@
-$(LV2_BUNDLE)/continuo.ttl: ttl/continuo.ttl
+# lv2:minorVersion and lv2:microVersion from VERSION (MAJOR.MINOR.MICRO)
+CN_VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+$(LV2_BUNDLE)/continuo.ttl: ttl/continuo.ttl.in VERSION
 	@mkdir -p $(dir $@)
-	cp $< $@
+	sed -e 's/@MINOR@/$(word 2,$(subst ., ,$(CN_VERSION)))/' -e 's/@MICRO@/$(word 3,$(subst ., ,$(CN_VERSION)))/' $< > $@
 $(LV2_BUNDLE)/%: presets/%
 	@mkdir -p $(dir $@)
 	cp $< $@

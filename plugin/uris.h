@@ -12,6 +12,7 @@
 
 #define CN_LV2_URI        "urn:continuo:continuo"
 #define CN_LV2_MODEL_URI  "urn:continuo:model"   /* the patch:writable model file (atom:Path) */
+#define CN_LV2_NOTICE_URI "urn:continuo:notice"  /* messages on the notify port (atom:String) */
 
 /* Port indices, in the order of ttl/continuo.ttl. */
 typedef enum {
@@ -30,17 +31,21 @@ typedef enum {
     CN_PORT_SEED,
     CN_PORT_BPM,
     CN_PORT_LATENCY,         /* control output */
+    CN_PORT_KEY,             /* added after the latency port, so older sessions keep their indices */
+    CN_PORT_DENSITY,
+    CN_PORT_MAX_RUN,
+    CN_PORT_REGENERATE,      /* a trigger */
     CN_PORT_COUNT
 } cn_lv2_port;
 
 typedef struct {
     LV2_URID atom_Blank, atom_Object, atom_Path, atom_Sequence, atom_URID;
-    LV2_URID atom_Float, atom_Double, atom_Int, atom_Long, atom_eventTransfer;
+    LV2_URID atom_Float, atom_Double, atom_Int, atom_Long, atom_String, atom_eventTransfer;
     LV2_URID midi_Event;
     LV2_URID patch_Get, patch_Set, patch_property, patch_value;
     LV2_URID time_Position, time_bar, time_barBeat, time_beat, time_beatsPerBar,
-             time_beatsPerMinute, time_speed;
-    LV2_URID cn_model;
+             time_beatsPerMinute, time_speed, time_frame;
+    LV2_URID cn_model, cn_notice;
 } cn_lv2_uris;
 
 static inline void cn_lv2_map_uris(LV2_URID_Map *map, cn_lv2_uris *u) {
@@ -53,6 +58,7 @@ static inline void cn_lv2_map_uris(LV2_URID_Map *map, cn_lv2_uris *u) {
     u->atom_Double        = map->map(map->handle, LV2_ATOM__Double);
     u->atom_Int           = map->map(map->handle, LV2_ATOM__Int);
     u->atom_Long          = map->map(map->handle, LV2_ATOM__Long);
+    u->atom_String        = map->map(map->handle, LV2_ATOM__String);
     u->atom_eventTransfer = map->map(map->handle, LV2_ATOM__eventTransfer);
     u->midi_Event         = map->map(map->handle, LV2_MIDI__MidiEvent);
     u->patch_Get          = map->map(map->handle, LV2_PATCH__Get);
@@ -66,6 +72,8 @@ static inline void cn_lv2_map_uris(LV2_URID_Map *map, cn_lv2_uris *u) {
     u->time_beatsPerBar   = map->map(map->handle, LV2_TIME__beatsPerBar);
     u->time_beatsPerMinute = map->map(map->handle, LV2_TIME__beatsPerMinute);
     u->time_speed         = map->map(map->handle, LV2_TIME__speed);
+    u->time_frame         = map->map(map->handle, LV2_TIME__frame);
     u->cn_model           = map->map(map->handle, CN_LV2_MODEL_URI);
+    u->cn_notice          = map->map(map->handle, CN_LV2_NOTICE_URI);
 }
 #endif

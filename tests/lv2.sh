@@ -53,9 +53,14 @@ if [ ! -f "$BUNDLE/continuo.so" ]; then
     fail "the bundle $BUNDLE is not built (make)"
     summary; exit
 fi
-for f in ttl/continuo.ttl presets/*.ttl "$BUNDLE"/*.ttl; do
+for f in presets/*.ttl "$BUNDLE"/*.ttl; do
     check "turtle syntax ($TTL_PARSER): $f" ttl_ok "$f"
 done
+minor=$(cut -d. -f2 VERSION); micro=$(cut -d. -f3 VERSION)
+check "the bundle's lv2:minorVersion $minor and lv2:microVersion $micro come from VERSION" \
+    sh -c 'grep -q "lv2:minorVersion $1 ;" "$0" && grep -q "lv2:microVersion $2 ;" "$0"' "$BUNDLE/continuo.ttl" "$minor" "$micro"
+check "doap:license, doap:maintainer and pprops:notOnGUI (latency) in the description" \
+    sh -c 'grep -q "doap:license" "$0" && grep -q "doap:maintainer" "$0" && grep -q "pprops:notOnGUI" "$0"' "$BUNDLE/continuo.ttl"
 n_presets=$(ls presets/*.ttl | wc -l)
 check "at least three presets ($n_presets)" [ "$n_presets" -ge 3 ]
 for f in presets/*.ttl; do

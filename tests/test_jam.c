@@ -23,6 +23,10 @@ typedef struct {
     uint64_t frame;             /* absolute frame at the next block */
     int host;                   /* host time on */
     double host_bpm, host_beat0;   /* host beat at absolute frame 0 */
+    cn_host_pos pos;            /* the report of the segment being run */
+    int jack;                   /* report as jack_transport does: integer BBT ticks, once a block */
+    int64_t jtick;              /* its ticks since the start (truncated increments, as it does) */
+    int64_t jframe;             /* its transport frame */
     int rolling;
     const int *sizes; int n_sizes, size_i;   /* the block sizes, cycled */
     rec_msg rec[MAX_REC]; int n_rec;
@@ -112,12 +116,39 @@ static void sim_record(sim *s, uint64_t base, const cn_midi_msg *m, int n, uint3
     }
 }
 
-static cn_jam_time sim_time(const sim *s, uint32_t offset, uint32_t n, uint64_t abs_frame) {
+/* A host that reports its exact beat, tempo and rolling state on every segment. */
+static cn_jam_time sim_time(sim *s, uint32_t offset, uint32_t n, uint64_t abs_frame) {
     cn_jam_time t; memset(&t, 0, sizeof t);
     t.offset = offset; t.n_frames = n; t.sample_rate = SR;
-    t.host_time = s->host; t.bpm = s->host_bpm; t.rolling = s->rolling; t.beats_per_bar = 4;
-    t.beat = s->host_beat0 + (double)abs_frame / fpb_of(s, s->host_bpm);
+    t.host_time = s->host;
+    s->pos = cn_host_pos_none();
+    s->pos.has_beat = 1; s->pos.beat = s->host_beat0 + (double)abs_frame / fpb_of(s, s->host_bpm);
+    s->pos.bpm = s->host_bpm; s->pos.beats_per_bar = 4;
+    s->pos.has_speed = 1; s->pos.speed = s->rolling ? 1 : 0;
+    t.pos = s->host ? &s->pos : NULL;
+    if (s->jack) {   /* 1920 ticks a beat, bar 4 beats; the tick runs slow by its truncation */
+        s->pos = cn_host_pos_none();
+        int64_t beats = s->jtick / 1920;
+        s->pos.has_bar = 1; s->pos.bar = (double)(beats / 4);
+        s->pos.has_bar_beat = 1; s->pos.bar_beat = (double)(beats % 4) + (double)(s->jtick % 1920) / 1920.0;
+        s->pos.resolution = 1.0 / 1920; s->pos.bpm = s->host_bpm; s->pos.beats_per_bar = 4;
+        s->pos.has_frame = 1; s->pos.frame = (double)s->jframe;
+        s->pos.has_speed = 1; s->pos.speed = s->rolling ? 1 : 0;
+        t.pos = offset == 0 ? &s->pos : NULL;   /* JACK: one position a cycle */
+    }
     return t;
+}
+
+/* jack_transport's BBT after a block of n frames (its timebase callback, increments truncated) */
+static void jack_tick_on(sim *s, uint64_t n) {
+    if (!s->jack || !s->rolling) return;
+    s->jtick += (int64_t)((double)n * 1920.0 * s->host_bpm / (SR * 60.0));
+    s->jframe += (int64_t)n;
+}
+/* the host beat jack_transport reports for an absolute frame of the block starting at base */
+static double jack_beat_at(const sim *s, int64_t tick_at_base, uint64_t base, uint64_t frame) {
+    (void)s;
+    return (double)tick_at_base / 1920.0 + (double)(frame - base) * s->host_bpm / (SR * 60.0);
 }
 
 /* Run n frames; blocks are split in two segments half the time, to cover offset > 0. */
@@ -148,6 +179,7 @@ static void sim_run(sim *s, uint64_t n) {
             bs = 0;
         }
         s->frame += bs;
+        jack_tick_on(s, bs);
         if (cn_jam_wants_work(s->j)) cn_jam_work(s->j, 100000);
     }
 }
@@ -479,6 +511,193 @@ TEST(timing_own_tempo_and_host_tempo) {
     sim_free(&s);
 }
 
+/* The bug of issue 12: a JACK timebase master (jack_transport) reports integer BBT ticks once
+ * a cycle, and its tick runs slow by the truncation of each cycle's increment. The engine must
+ * answer as with a clean host, its notes on that host's reported 1/12-beat grid (within the
+ * clock's slew lag, 0.01 beat), at 90 and at 140 bpm. */
+TEST(answer_under_a_jittery_timebase_master) {
+    static const double tempos[] = { 90, 140 };
+    for (int k = 0; k < 2; k++) {
+        static sim s;
+        cn_jam_params p = params_cr();
+        p.quantize = CN_QUANT_BEAT;
+        sim_init(&s, &p, SIZES_64, 1);   /* 256-frame cycles, as jackd -p 256 */
+        static const int SIZES_256[] = { 256 };
+        s.sizes = SIZES_256; s.n_sizes = 1;
+        s.host = 1; s.jack = 1; s.host_bpm = tempos[k]; s.rolling = 1;
+        seed_phrase(&s, 0.25, 0, tempos[k]);
+        /* run block by block, noting the host's reported tick at each block's start */
+        static int64_t tick_at[4096];
+        uint64_t blocks = (uint64_t)(16 * fpb_of(&s, tempos[k]) / 256);
+        for (uint64_t b = 0; b < blocks && b < 4096; b++) { tick_at[b] = s.jtick; sim_run(&s, 256); }
+        int n = count_on(&s, 1, 0, UINT64_MAX), off_grid = 0;
+        for (int i = 0; i < s.n_rec; i++) {
+            if (!is_on(&s.rec[i], 1)) continue;
+            uint64_t b = s.rec[i].frame / 256;
+            double hb = jack_beat_at(&s, tick_at[b], b * 256, s.rec[i].frame);
+            double miss = fabs(hb * 12 - floor(hb * 12 + 0.5)) / 12;
+            if (miss > 0.01) { off_grid++; fprintf(stderr, "  %g bpm: on at host beat %.4f\n", tempos[k], hb); }
+        }
+        CHECKF(n >= 3, "%g bpm: %d notes of the answer", tempos[k], n);
+        CHECKF(off_grid == 0, "%g bpm: %d of %d notes off the host's grid", tempos[k], off_grid, n);
+        CHECK(hanging(&s, 1) == 0 || s.n_rec > 0);
+        sim_free(&s);
+    }
+}
+
+/* A relocation (the transport frame jumps) mid-answer cancels it: note-offs at once, no more
+ * notes of that answer. */
+/* The transport stopped at first (a master, not rolling), then rolling: it answers. */
+TEST(answer_after_the_transport_starts) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.quantize = CN_QUANT_BEAT;
+    sim_init(&s, &p, SIZES_64, 1);
+    static const int SIZES_256[] = { 256 };
+    s.sizes = SIZES_256; s.n_sizes = 1;
+    s.host = 1; s.jack = 1; s.host_bpm = 90; s.rolling = 0;
+    sim_beats(&s, 3.3, 90);
+    s.rolling = 1;
+    sim_beats(&s, 1.1, 90);
+    seed_phrase(&s, 5.0, 0, 90);   /* absolute beats of the sim's own clock */
+    sim_beats(&s, 16, 90);
+    CHECKF(count_on(&s, 1, 0, UINT64_MAX) > 0, "no answer");
+    sim_free(&s);
+}
+
+TEST(relocation_cancels_the_answer) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    static const int SIZES_256[] = { 256 };
+    s.sizes = SIZES_256; s.n_sizes = 1;
+    s.host = 1; s.jack = 1; s.host_bpm = 120; s.rolling = 1;
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 8.0, 120);
+    int sounding = 0;
+    for (int guard = 0; guard < 400 && !(sounding = hanging(&s, 1) > 0); guard++) sim_run(&s, 256);
+    CHECK(sounding);
+    uint64_t at = s.frame;
+    s.jframe += 480000; s.jtick += 1920 * 20;   /* locate 10 s on */
+    sim_run(&s, 256);
+    CHECK(hanging(&s, 1) == 0);
+    int offs = 0;
+    for (int i = 0; i < s.n_rec; i++) if (s.rec[i].frame == at && is_off(&s.rec[i], 1)) offs++;
+    CHECK(offs >= 1);
+    sim_beats(&s, 6.0, 120);
+    CHECKF(count_on(&s, 1, at, UINT64_MAX) == 0, "%d notes after the relocation", count_on(&s, 1, at, UINT64_MAX));
+    sim_free(&s);
+}
+
+/* A tempo change mid-answer: the rest of it follows the new tempo (its notes on the 1/12 grid
+ * at the new tempo), and nothing is cancelled by the change itself. */
+TEST(tempo_change_mid_answer_follows) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    s.host = 1; s.host_bpm = 140; s.rolling = 1;
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 140);
+    sim_beats(&s, 9.5, 140);
+    int before = count_on(&s, 1, 0, UINT64_MAX);
+    /* from here the host runs at 90 bpm, its beat continuous */
+    uint64_t at = s.frame;
+    double beat_at = s.host_beat0 + (double)at / fpb_of(&s, 140);
+    s.host_bpm = 90; s.host_beat0 = beat_at - (double)at / fpb_of(&s, 90);
+    sim_beats(&s, 12.0, 90);
+    int after = count_on(&s, 1, at, UINT64_MAX);
+    CHECKF(before > 0 && after > 0, "%d notes before the change, %d after", before, after);
+    int bad = 0;
+    for (int i = 0; i < s.n_rec; i++) {
+        const rec_msg *r = &s.rec[i];
+        if (!is_on(r, 1) || r->frame < at) continue;
+        double b = s.host_beat0 + (double)r->frame / fpb_of(&s, 90);
+        if (fabs(b * 12 - floor(b * 12 + 0.5)) * fpb_of(&s, 90) / 12 > 1.0) bad++;
+    }
+    CHECKF(bad == 0, "%d of %d notes after the change off the 90 bpm grid", bad, after);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+/* the pitches of our note-ons from frame `from` on, into buf; returns how many */
+static int pitches_from(const sim *s, uint64_t from, int *buf, int cap) {
+    int n = 0;
+    for (int i = 0; i < s->n_rec && n < cap; i++)
+        if (is_on(&s->rec[i], 1) && s->rec[i].frame >= from) buf[n++] = s->rec[i].d[1];
+    return n;
+}
+
+/* regenerate: the last call answered again with a fresh random stream (a different answer
+ * from the same seed, yet the same one on every run: it is seeded); triggered mid-answer it
+ * ends the sounding notes at once. */
+static int regen_run(sim *s, int *first, int *n_first, int *again, int *n_again) {
+    cn_jam_params p = params_cr();
+    sim_init(s, &p, SIZES_64, 1);
+    seed_phrase(s, 0.0, 0, 120);
+    sim_beats(s, 16, 120);
+    *n_first = pitches_from(s, 0, first, 64);
+    uint64_t at = s->frame;
+    p.regenerate++;
+    cn_jam_set_params(s->j, &p);
+    sim_beats(s, 16, 120);
+    *n_again = pitches_from(s, at, again, 64);
+    int held = hanging(s, 1);
+    sim_free(s);
+    return held;
+}
+
+TEST(regenerate_answers_the_last_call_again) {
+    static sim s;
+    int a[64], b[64], c[64], d[64], na, nb, nc, nd;
+    CHECK(regen_run(&s, a, &na, b, &nb) == 0);
+    CHECKF(na > 0 && nb > 0, "%d notes first, %d regenerated", na, nb);
+    CHECKF(nb != na || memcmp(a, b, (size_t)na * sizeof *a) != 0, "the regenerated answer repeats the first");
+    CHECK(regen_run(&s, c, &nc, d, &nd) == 0);
+    CHECK(nc == na && nd == nb && memcmp(a, c, (size_t)na * sizeof *a) == 0 && memcmp(b, d, (size_t)nb * sizeof *b) == 0);
+
+    /* mid-answer: the sounding notes end at the trigger's frame */
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 8.0, 120);
+    int sounding = 0;
+    for (int guard = 0; guard < 2000 && !(sounding = hanging(&s, 1) > 0); guard++) sim_run(&s, 64);
+    CHECK(sounding);
+    uint64_t at = s.frame;
+    p.regenerate++;
+    cn_jam_set_params(s.j, &p);
+    sim_run(&s, 64);
+    CHECKF(hanging(&s, 1) == 0, "%d notes still sound after the trigger", hanging(&s, 1));
+    int offs = 0;
+    for (int i = 0; i < s.n_rec; i++) if (s.rec[i].frame == at && is_off(&s.rec[i], 1)) offs++;
+    CHECK(offs >= 1);
+    sim_beats(&s, 20.0, 120);
+    CHECK(count_on(&s, 1, at + 64, UINT64_MAX) > 0);   /* and answers again */
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
+/* max_run reaches the sampler; key and density reach the inference side; a model without
+ * conditioning says so */
+TEST(new_controls_reach_the_inference_side) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.key = 5; p.density = 2.5f; p.max_run = 2;
+    sim_init(&s, &p, SIZES_64, 1);
+    seed_phrase(&s, 0.0, 0, 120);
+    sim_beats(&s, 12, 120);
+    const cn_jam *j = s.j;
+    CHECK(cn_jam_model_conditions(j) == 0);   /* today's event models: no conditioning */
+    CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
+    sim_free(&s);
+    cn_jam_params q = params_cr();
+    q.key = 99; q.density = -1; q.max_run = 1000; q.seed = 4294967295u;
+    cn_jam_params_clamp(&q);
+    CHECK(q.key == 25 && q.density == 0.0f && q.max_run == 16 && q.seed == 16777215u);
+}
+
 TEST(quantize_to_bar) {
     static sim s;
     cn_jam_params p = params_cr();
@@ -591,6 +810,12 @@ static void run_all(void) {
     RUN(channel_filter);
     RUN(thru_off_passes_only_the_panic);
     RUN(timing_own_tempo_and_host_tempo);
+    RUN(answer_under_a_jittery_timebase_master);
+    RUN(answer_after_the_transport_starts);
+    RUN(relocation_cancels_the_answer);
+    RUN(tempo_change_mid_answer_follows);
+    RUN(regenerate_answers_the_last_call_again);
+    RUN(new_controls_reach_the_inference_side);
     RUN(quantize_to_bar);
     RUN(out_of_range_params_clamped);
     RUN(paper_model_refused);
