@@ -11,8 +11,9 @@
 
 /* The element-wise loops (nn_math.c) in three copies, AVX-512, AVX2 and the baseline, picked
  * by the loader at start (ifunc), so a baseline build still vectorises them 16 wide here.
- * The copies compute the same bits: no contraction (-std=c11) and no reassociation. */
-#if defined(__x86_64__) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__)) && !defined(CN_NO_CLONES)
+ * The copies compute the same bits: no contraction (-std=c11) and no reassociation. GCC only:
+ * clang 14 leaves the clones of these non-static functions unresolved at link time. */
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) && !defined(CN_NO_CLONES)
 #define CN_WIDE __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CN_WIDE
