@@ -27,7 +27,8 @@ typedef struct {
      * < 0 = off */
     int key_control;
     double density_control;
-    /* event and note models: the pull towards the seed's pitch classes (cn_steer_bias), 0 = off */
+    /* event and note models: the pull towards the seed's pitch classes (cn_steer_bias), 0 = off;
+     * 0.5 by default */
     float pc_steer;
 } cn_continue_opts;
 

@@ -34,6 +34,7 @@ void cn_nt_player_mask(const cn_nt_player *p, float *lg, int max_run, int bar_on
     }
     for (int t = CN_NT_DUR; t < CN_NT_SHIFT; t++) lg[t] = BARRED;
     int64_t room = cn_nt_player_room(p);
+    if (__builtin_popcountll(p->group[0]) + __builtin_popcountll(p->group[1]) >= CN_NT_MAX_GROUP) bar_onsets = 1;
     for (int n = 1; n <= CN_NT_MAX_SHIFT; n++)
         if (n > room) lg[CN_NT_SHIFT + n - 1] = BARRED;
     int after_vel = p->last_tok >= CN_NT_VEL && p->last_tok < CN_NT_KEY;

@@ -20,6 +20,10 @@ typedef struct {
     int prev_run;          /* ...and how many times in a row it came */
 } cn_nt_player;
 
+/* The most notes one onset group may start: a pianist's ten fingers, less the rare ones. A
+ * weak model can pile up a wall of notes at one instant; past this, time must move. */
+#define CN_NT_MAX_GROUP 8
+
 /* A note the stream decided: start and length in grid steps. */
 typedef struct { int64_t start, dur; int pitch, velocity; } cn_nt_note;
 
@@ -33,7 +37,8 @@ static inline int cn_nt_player_control_next(const cn_nt_player *p, int key_tok, 
 }
 /* Bars in logits (V = CN_NT_VOCAB) what the grammar forbids next, and, when max_run > 0, the
  * pitch that would complete an onset group already heard max_run times in a row.
- * bar_onsets: no new note may start (only time may move). */
+ * bar_onsets: no new note may start (only time may move); neither may one when the onset group
+ * already holds CN_NT_MAX_GROUP notes. */
 void cn_nt_player_mask(const cn_nt_player *p, float *logits, int max_run, int bar_onsets);
 /* Takes a token into the state (sampled or heard). Returns 1 and fills *note when a DUR
  * completes a note. */

@@ -6,7 +6,7 @@ TEST_SCRIPTS += tests/generate.sh
 DEMO_MODEL ?= presets/default.cnm
 DEMO_SEED  ?= presets/seed.mid
 SOUNDFONT  ?= /usr/share/sounds/sf2/FluidR3_GM.sf2
-DEMO_FLAGS ?= --include-primer --notes 96 --rng 1 --temperature 0.9 --top-p 0.95 --key auto
+DEMO_FLAGS ?= --include-primer --beats 32 --rng 1
 
 # Two jobs unless the caller chose: a fresh clone builds the libraries in about half the time.
 demo:

@@ -41,7 +41,7 @@ static void usage(FILE *f) {
         "  --key K             suppress pitches outside a key: auto (the primer's), off, C, Am, Bb...\n"
         "  --key-control K     note models: the key the model is steered to: auto (the primer's, the\n"
         "                      default), off, C, Am, Bb...; a steer, not a filter\n"
-        "  --steer S           pull towards the primer's pitch classes, 0 (off) to 8 (default 0): a\n"
+        "  --steer S           pull towards the primer's pitch classes, 0 (off) to 8 (default 0.5): a\n"
         "                      steer, not a filter\n"
         "  --density D         note models: onsets a beat to steer to: auto (the primer's, the default),\n"
         "                      off, or a number from 0.1 to 16\n"

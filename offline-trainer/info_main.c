@@ -111,7 +111,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < show; i++) { putchar(' '); print_clean(m->words.names[i]); }
         printf("%s\n", m->words.n > show ? " ..." : "");
     } else {
-        printf("encoding:    event (fixed vocabulary)\n");
+        printf("encoding:    %s (fixed vocabulary)\n", cn_encoding_name(m->encoding));
         printf("vocabulary:  V = %d\n", m->vocab);
     }
     printf("metadata:    %d pairs\n", m->meta.n);

@@ -168,7 +168,26 @@ TEST(continuation_of_a_note_model) {
     cn_song_free(&seed);
 }
 
+TEST(onset_group_size_capped) {
+    cn_nt_player p;
+    cn_nt_player_init(&p, 1);
+    cn_nt_note nt;
+    float lg[CN_NT_VOCAB];
+    for (int k = 0; k < CN_NT_MAX_GROUP; k++) {
+        flat(lg); cn_nt_player_mask(&p, lg, 0, 0);
+        CHECK(allowed(lg, 40 + k));
+        cn_nt_player_feed(&p, 40 + k, &nt); cn_nt_player_feed(&p, CN_NT_DUR, &nt);
+    }
+    flat(lg); cn_nt_player_mask(&p, lg, 0, 0);
+    for (int q = 0; q < 128; q++) CHECK(!allowed(lg, q));
+    CHECK(allowed(lg, CN_NT_SHIFT));
+    cn_nt_player_feed(&p, CN_NT_SHIFT, &nt);
+    flat(lg); cn_nt_player_mask(&p, lg, 0, 0);
+    CHECK(allowed(lg, 40));
+}
+
 int main(void) {
+    RUN(onset_group_size_capped);
     RUN(grammar);
     RUN(onset_group_guard);
     RUN(continuation_of_a_note_model);
