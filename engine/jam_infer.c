@@ -362,12 +362,10 @@ int cn_jam_work(cn_jam *j, int max_steps) {
     return steps;
 }
 
-/* The conditioning a model honours, as CN_JAM_COND_* bits. Today's event-encoded models have
- * none: key and density arrive in j->ip and are ignored. HOOK for the note encoding with
- * key/density conditioning: return its bits here once jam_infer.c feeds them to the model. */
+/* The conditioning a model honours, as CN_JAM_COND_* bits: note models take the key and the
+ * density as their KEY and DENS controls (jam_note.c); event models have none. */
 static int model_conditions(const cn_model *m) {
-    (void)m;
-    return 0;
+    return m->encoding == CN_ENC_NOTE ? CN_JAM_COND_KEY | CN_JAM_COND_DENSITY : 0;
 }
 
 int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t errlen) {

@@ -59,9 +59,14 @@ static void call_controls(cn_jam *j, int *key_tok, int *dens_tok) {
     *dens_tok = n >= 2 ? CN_NT_DENS + cn_nt_dens_bin(n / (span > 1 ? span : 1)) : CN_NT_DENS_NONE;
 }
 
+/* The musician's controls over what the call says: key 0 off, 1 from the call, 2..13 C..B
+ * major, 14..25 Cm..Bm; density 0 from the call, else onsets a beat. */
 static void feed_controls(cn_jam *j) {
     int key_tok, dens_tok;
     call_controls(j, &key_tok, &dens_tok);
+    if (j->ip.key == 0) key_tok = CN_NT_KEY_NONE;
+    else if (j->ip.key >= 2 && j->ip.key <= 25) key_tok = CN_NT_KEY + (j->ip.key - 2);
+    if (j->ip.density > 0) dens_tok = CN_NT_DENS + cn_nt_dens_bin(j->ip.density);
     feed(j, key_tok);
     feed(j, dens_tok);
 }

@@ -689,7 +689,8 @@ TEST(new_controls_reach_the_inference_side) {
     seed_phrase(&s, 0.0, 0, 120);
     sim_beats(&s, 12, 120);
     const cn_jam *j = s.j;
-    CHECK(cn_jam_model_conditions(j) == 0);   /* today's event models: no conditioning */
+    /* event models: no conditioning; note models: key and density */
+    CHECK(cn_jam_model_conditions(j) == (use_note_model ? (CN_JAM_COND_KEY | CN_JAM_COND_DENSITY) : 0));
     CHECK(count_on(&s, 1, 0, UINT64_MAX) > 0);
     sim_free(&s);
     cn_jam_params q = params_cr();
