@@ -162,9 +162,9 @@ cn_model *cn_fe_load_model(const cn_fe_opts *o, char *buf, size_t buflen, const 
     if (used_path) *used_path = path;
     cn_model *m = cn_model_load(path, err, errlen);
     if (!m) return NULL;
-    if (m->encoding != CN_ENC_EVENT || m->vocab != CN_EV_VOCAB) {
-        snprintf(err, errlen, "%s: the model is %s-encoded; only event-encoded models can play live", path,
-                 cn_encoding_name(m->encoding));
+    if (m->encoding == CN_ENC_PAPER) {   /* the engine says the same; saying it here names the file */
+        snprintf(err, errlen, "%s: the model is paper-encoded; its tokens carry no timing, so only event- and "
+                 "note-encoded models can play live", path);
         cn_model_free(m);
         return NULL;
     }
