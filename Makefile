@@ -90,7 +90,7 @@ $(BUILD)/san/test_%: $(BUILD)/san/obj/tests/test_%.o $(TRAINER_LIB_SAN) $(ENGINE
 include $(sort $(wildcard */*.mk))
 
 # Every installed program has a man page, made by help2man from its --help and --version.
-INSTALL_BINS = $(TOOLS) $(BUILD)/continuo-jack $(BUILD)/continuo-live
+INSTALL_BINS = $(TOOLS) $(BUILD)/continuo-jack $(BUILD)/continuo-live $(MPI_INSTALL_BINS)
 MAN_PAGES    = $(patsubst $(BUILD)/%,$(BUILD)/man/%.1,$(INSTALL_BINS))
 MAN_DESC_continuo-train    := train a next-token model on a folder of MIDI files
 MAN_DESC_continuo-generate := continue a MIDI phrase with a continuo model
@@ -100,6 +100,7 @@ MAN_DESC_continuo-tokens   := print the token streams of MIDI files
 MAN_DESC_continuo-makeseed := write continuo's own primer phrase
 MAN_DESC_continuo-jack     := continuo's live engine as a JACK MIDI client
 MAN_DESC_continuo-live     := continuo's live engine over PortMIDI, or on a simulated clock
+MAN_DESC_continuo-train-mpi := continuo-train, data-parallel on Open MPI (run under mpirun)
 $(BUILD)/man/%.1: $(BUILD)/%
 	@mkdir -p $(dir $@)
 	help2man --no-info --section=1 --name="$(MAN_DESC_$*)" --output=$@ $<

@@ -12,19 +12,17 @@ ifeq ($(HAVE_MPI),yes)
 MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(MPI_PC))
 MPI_LIBS   := $(shell $(PKG_CONFIG) --libs $(MPI_PC))
 ALL_TARGETS += $(MPI_TRAIN)
-INSTALL_EXTRA += install-mpi
+MPI_INSTALL_BINS := $(MPI_TRAIN)   # installed, with its man page, by the Makefile's install
 $(BUILD)/mpi/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) $(MPI_CFLAGS) -Ioffline-trainer -MMD -MP -c $< -o $@
 # dist_mpi.o defines cn_dist_start, so the library's single-process one is not linked
 $(MPI_TRAIN): $(BUILD)/mpi/obj/offline-trainer/mpi/dist_mpi.o $(BUILD)/obj/offline-trainer/train_main.o $(TRAINER_LIB) $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(CAIRO_LIBS) $(DEP_LIBS) $(MPI_LIBS)
-install-mpi: $(MPI_TRAIN)
-	install -m 755 $(MPI_TRAIN) $(DESTDIR)$(PREFIX)/bin/
 else
 ALL_TARGETS += mpi-missing
 mpi-missing:
 	@echo "note: $(MPI_TRAIN) (data-parallel training) is not built: Open MPI was not found (pkg-config $(MPI_PC));" \
 	      "install libopenmpi-dev and openmpi-bin (sh tests/deps.sh build), then make" >&2
 endif
-.PHONY: mpi-missing install-mpi
+.PHONY: mpi-missing
