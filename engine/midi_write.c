@@ -2,8 +2,8 @@
  * track (tempo map, time signature) and a note track (program, note on/off pairs). Notes of
  * one pitch and channel that overlap are cut where the next starts, every note lasts at least
  * one tick, and at one tick offs come before ons, so no reader sees a stuck note.
- * The file is written to a temporary name beside the target, read back and checked,
- * fsynced and renamed over the target: a failure (a full disk) never leaves half a file. */
+ * The bytes are made in memory and checked, then written through atomicfile.h: a failure
+ * (a full disk) never leaves half a file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <smf.h>
+#include "atomicfile.h"
 #include "midi.h"
 
 #define WRITE_PPQ 480
@@ -144,82 +146,58 @@ static smf_t *build_smf(const cn_song *s, char *why, size_t whylen) {
     return smf;
 }
 
-/* Reads back what was written and checks it is complete and clean. */
-static int verify_file(const char *tmp, char *why, size_t whylen) {
-    FILE *f = fopen(tmp, "rb");
-    if (!f) { snprintf(why, whylen, "cannot read back the written file: %s", strerror(errno)); return -1; }
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) { free(buf); buf = NULL; break; }
-            buf = nb; cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        if (got == 0) break;
-        len += got;
+/* libsmf saves only to a named file: it writes into an anonymous memory file (memfd, or an
+ * unlinked temporary), whose bytes are then read back whole. */
+static uint8_t *smf_to_bytes(smf_t *smf, size_t *len, char *why, size_t whylen) {
+    int fd = memfd_create("continuo-midi", MFD_CLOEXEC);
+    FILE *tf = NULL;
+    if (fd < 0) { tf = tmpfile(); fd = tf ? fileno(tf) : -1; }
+    if (fd < 0) { snprintf(why, whylen, "cannot make a scratch file: %s", strerror(errno)); return NULL; }
+    char name[64];
+    snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    uint8_t *buf = NULL;
+    errno = 0;
+    if (smf_save(smf, name) != 0) {
+        snprintf(why, whylen, "libsmf could not save%s%s", errno ? ": " : "", errno ? strerror(errno) : "");
+    } else {
+        off_t n = lseek(fd, 0, SEEK_END);
+        buf = n > 0 ? malloc((size_t)n) : NULL;
+        if (!buf) snprintf(why, whylen, n > 0 ? "out of memory" : "libsmf wrote nothing");
+        else if (pread(fd, buf, (size_t)n, 0) != n) { snprintf(why, whylen, "cannot read the scratch file back"); free(buf); buf = NULL; }
+        else *len = (size_t)n;
     }
-    fclose(f);
-    if (!buf) { snprintf(why, whylen, "out of memory"); return -1; }
+    if (tf) fclose(tf); else close(fd);
+    return buf;
+}
+
+/* Checks what libsmf made is complete and clean before it replaces anything. */
+static int verify_bytes(const uint8_t *buf, size_t len, char *why, size_t whylen) {
     uint8_t *clean = NULL; size_t clean_len = 0;
     int repaired = 0;
     char err[256];
     int rc = cn_midi_clean(buf, len, "written file", &clean, &clean_len, &repaired, err, sizeof err);
-    free(buf); free(clean);
+    free(clean);
     if (rc != 0 || repaired) {
-        snprintf(why, whylen, "the written file is incomplete (disk full?)%s%s", rc ? ": " : "", rc ? err : "");
+        snprintf(why, whylen, "the MIDI made is incomplete%s%s", rc ? ": " : "", rc ? err : "");
         return -1;
     }
     return 0;
 }
 
-static int fsync_path(const char *p, int flags) {
-    int fd = open(p, flags);
-    if (fd < 0) return -1;
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
-}
-
 int cn_midi_write(const char *path, const cn_song *song, char *err, size_t errlen) {
     char why[320];
     cn_midi_quiet_libsmf();
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16), *dir = malloc(plen + 2);
-    if (!tmp || !dir) { free(tmp); free(dir); snprintf(err, errlen, "%s: out of memory", path); return -1; }
-    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-    const char *slash = strrchr(path, '/');
-    if (slash) { memcpy(dir, path, (size_t)(slash - path) + 1); dir[slash - path + 1] = 0; }
-    else strcpy(dir, ".");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create a temporary file in %s: %s", path, dir, strerror(errno));
-        free(tmp); free(dir);
+    smf_t *smf = build_smf(song, why, sizeof why);
+    if (!smf) { snprintf(err, errlen, "%s: %s", path, why); return -1; }
+    size_t len = 0;
+    uint8_t *bytes = smf_to_bytes(smf, &len, why, sizeof why);
+    smf_delete(smf);
+    if (!bytes || verify_bytes(bytes, len, why, sizeof why)) {
+        free(bytes);
+        snprintf(err, errlen, "%s: %s", path, why);
         return -1;
     }
-    fchmod(fd, 0644);      /* mkstemp makes 0600; a MIDI file is for sharing */
-    close(fd);
-    int ok = 0;
-    smf_t *smf = build_smf(song, why, sizeof why);
-    if (smf) {
-        errno = 0;
-        int rc = smf_save(smf, tmp);
-        int e = errno;
-        smf_delete(smf);
-        if (rc != 0) snprintf(why, sizeof why, "write failed: %s", e ? strerror(e) : "libsmf could not save");
-        else if (verify_file(tmp, why, sizeof why) == 0) {
-            if (fsync_path(tmp, O_RDONLY) != 0) snprintf(why, sizeof why, "fsync failed: %s", strerror(errno));
-            else if (rename(tmp, path) != 0) snprintf(why, sizeof why, "cannot rename the temporary file: %s", strerror(errno));
-            else { ok = 1; fsync_path(dir, O_RDONLY | O_DIRECTORY); }
-        }
-    }
-    if (!ok) {
-        unlink(tmp);
-        snprintf(err, errlen, "%s: %s", path, why);
-    }
-    free(tmp); free(dir);
-    return ok ? 0 : -1;
+    int rc = cn_afile_write_bytes(path, bytes, len, err, errlen);
+    free(bytes);
+    return rc;
 }

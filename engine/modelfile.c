@@ -24,8 +24,8 @@
  * against the bytes that remain (a crafted file with a valid checksum is still never trusted);
  * the encoding; the spec; then it builds the model from the spec and requires the file's
  * tensors to be exactly the model's, by name and shape, with finite values.
- * Saving writes the whole file to PATH.tmp.<pid>, fsyncs it and renames it over PATH, so
- * PATH is either the old file or the new one, never a half-written one. */
+ * Saving goes through atomicfile.h: PATH is either the old file or the new one, never a
+ * half-written one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "atomicfile.h"
 #include "crc32.h"
 #include "half.h"
 #include "modelfile.h"
@@ -525,45 +526,20 @@ static int serialise(const cn_model *m, int half, writer *w, const char *path, c
     return 0;
 }
 
+int cn_model_to_bytes(const cn_model *m, int half, uint8_t **out, size_t *n, char *err, size_t errlen) {
+    writer w = { NULL, 0, 0, 0 };
+    if (serialise(m, half, &w, "model", err, errlen)) { free(w.p); return -1; }
+    *out = w.p;
+    *n = w.len;
+    return 0;
+}
+
 int cn_model_save(const char *path, const cn_model *m, int half, char *err, size_t errlen) {
     writer w = { NULL, 0, 0, 0 };
     if (serialise(m, half, &w, path, err, errlen)) { free(w.p); return -1; }
-
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
-        set_err(err, errlen, "%s: path too long", path);
-        free(w.p);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        set_err(err, errlen, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-        free(w.p);
-        return -1;
-    }
-    /* Each step reports the first failure; errno is read before anything else can change it. */
-    const char *step = NULL;
-    int e = 0;
-    if (fwrite(w.p, 1, w.len, f) != w.len) { step = "write failed"; e = errno; }
-    else if (fflush(f) != 0) { step = "write failed"; e = errno; }
-    else if (fsync(fileno(f)) != 0) { step = "fsync failed"; e = errno; }
-    if (fclose(f) != 0 && !step) { step = "close failed"; e = errno; }
+    int rc = cn_afile_write_bytes(path, w.p, w.len, err, errlen);
     free(w.p);
-    if (!step && rename(tmp, path) != 0) { step = "rename failed"; e = errno; }
-    if (step) {
-        unlink(tmp);
-        set_err(err, errlen, "%s: %s: %s", path, step, strerror(e ? e : EIO));
-        return -1;
-    }
-    /* Make the rename itself durable; a file system that cannot sync a folder loses nothing
-     * that matters here, so this is best effort. */
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash) { if (slash == dir) slash[1] = 0; else *slash = 0; } else snprintf(dir, sizeof dir, ".");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
-    return 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- default model */

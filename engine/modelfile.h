@@ -16,6 +16,8 @@
 
 /* half = 1 stores weights as float16 (half the size; read back as float32). 0 or -1 with err. */
 int cn_model_save(const char *path, const cn_model *m, int half, char *err, size_t errlen);
+/* The file's bytes in memory (malloc'd, *out freed by the caller): for embedding a model. */
+int cn_model_to_bytes(const cn_model *m, int half, uint8_t **out, size_t *n, char *err, size_t errlen);
 /* NULL with err "PATH: problem" on any defect. */
 cn_model *cn_model_load(const char *path, char *err, size_t errlen);
 cn_model *cn_model_load_mem(const uint8_t *buf, size_t len, const char *name, char *err, size_t errlen);

@@ -63,19 +63,13 @@ int cn_checkpoint_save(const char *path, const cn_model *m, const cn_ckpt_pos *p
                        const char *config, const cn_ckpt_array *arrays, int n_arrays, char *err, size_t errlen) {
     if (!host_is_little_endian()) { snprintf(err, errlen, "%s: checkpoints need a little-endian host", path); return -1; }
     /* the model goes through the model file's own writer, then its bytes are embedded */
-    char mtmp[1200];
-    snprintf(mtmp, sizeof mtmp, "%s.model.tmp.%ld", path, (long)getpid());
     char merr[512];
-    if (cn_model_save(mtmp, m, 0, merr, sizeof merr)) {
-        unlink(mtmp);
+    size_t mlen = 0;
+    uint8_t *mbytes = NULL;
+    if (cn_model_to_bytes(m, 0, &mbytes, &mlen, merr, sizeof merr)) {
         snprintf(err, errlen, "%s: cannot write the checkpoint: %s", path, merr);
         return -1;
     }
-    size_t mlen = 0;
-    uint8_t *mbytes = slurp(mtmp, &mlen, merr, sizeof merr);
-    unlink(mtmp);
-    if (!mbytes) { snprintf(err, errlen, "%s: cannot write the checkpoint: %s", path, merr); return -1; }
-
     cn_afile a;
     if (cn_afile_open(&a, path, err, errlen)) { free(mbytes); return -1; }
     ckpt_writer w = { a.f, 0 };

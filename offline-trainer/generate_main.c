@@ -13,9 +13,13 @@
 #include "midi.h"
 #include "modelfile.h"
 #include "roll.h"
+#include "stdout_check.h"
 #include "sample.h"
 
 #define PROGRAM "continuo-generate"
+/* Past this a run takes minutes and hundreds of MB (the song is kept whole): 34 minutes at
+ * 120 bpm is longer than any answer the model makes well. */
+#define MAX_BEATS 4096
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -122,7 +126,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         case O_INCLUDE: a->include_primer = 1; break;
         case O_NOTES: if (cn_cli_long(PROGRAM, "--notes", v, 1, 100000, &l)) return CN_EXIT_USAGE;
             a->o.n_notes = (int)l; have_notes = 1; break;
-        case O_BEATS: if (cn_cli_double(PROGRAM, "--beats", v, 0.25, 100000, &d)) return CN_EXIT_USAGE;
+        case O_BEATS: if (cn_cli_double(PROGRAM, "--beats", v, 0.25, MAX_BEATS, &d)) return CN_EXIT_USAGE;
             a->o.n_beats = d; have_beats++; break;
         case O_BARS: if (cn_cli_double(PROGRAM, "--bars", v, 0.25, 10000, &d)) return CN_EXIT_USAGE;
             a->bars = d; have_beats++; break;
@@ -275,11 +279,21 @@ static int write_output(const gen_args *a, const cn_model *m, const char *model_
     }
     if (info.gen_notes == 0)
         fprintf(stderr, PROGRAM ": warning: %s: the model generated no notes (try a higher --temperature)\n", out_path);
-    if (cn_midi_write(out_path, result, err, errlen)) goto out_result;
+    /* The roll first: when it fails, nothing was written; when the MIDI then fails, the
+     * message says the roll landed. */
     if (a->roll_path) {
         cn_roll_opts ro = cn_roll_opts_default();
         ro.model_name = base_name(model_path);
-        if (cn_roll_write_opts(roll_path, &full, info.seed_notes, info.cont_start_beat, &ro, err, errlen)) goto out_result;
+        if (cn_roll_write_opts(roll_path, &full, info.seed_notes, info.cont_start_beat, &ro, err, errlen)) {
+            size_t k = strlen(err);
+            snprintf(err + k, errlen - k, " (%s was not written either)", out_path);
+            goto out_result;
+        }
+    }
+    if (cn_midi_write(out_path, result, err, errlen)) {
+        size_t k = strlen(err);
+        if (a->roll_path) snprintf(err + k, errlen - k, " (the piano roll %s was written)", roll_path);
+        goto out_result;
     }
     if (a->quiet) printf("%s\n", out_path);
     else print_summary(a, m, model_path, result, start, &info, o.rng_seed, rng_used, out_path,
@@ -339,5 +353,5 @@ int main(int argc, char **argv) {
         }
     cn_model_free(m);
     cn_song_free(&primer);
-    return rc;
+    return rc != CN_EXIT_OK ? rc : cn_stdout_finish(PROGRAM) ? CN_EXIT_RUNTIME : CN_EXIT_OK;
 }

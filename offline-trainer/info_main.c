@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cli.h"
 #include "modelfile.h"
+#include "stdout_check.h"
 
 #define PROGRAM "continuo-info"
 
@@ -138,5 +139,5 @@ int main(int argc, char **argv) {
     /* what a data-parallel run all-reduces every step (see README, Training on many machines) */
     printf("gradient:    %zu floats, %.2f MB a step to all-reduce\n", m->n_params, (double)m->n_params * 4 / 1e6);
     cn_model_free(m);
-    return 0;
+    return cn_stdout_finish("continuo-info");
 }

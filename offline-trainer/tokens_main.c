@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "stdout_check.h"
 #include "tokcache.h"
 #include "tokens.h"
 
@@ -376,5 +377,5 @@ int main(int argc, char **argv) {
     cn_midi_list_free(paths, (int)n_paths);
     free(songs); free(ok); free(strs); free(n_strs); free(inputs);
     if (t.files == 0) return 1;
-    return rc;
+    return cn_stdout_finish("continuo-tokens") ? 1 : rc;
 }

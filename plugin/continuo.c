@@ -32,6 +32,7 @@
 #include <lv2/state/state.h>
 #include <lv2/worker/worker.h>
 
+#include "atomicfile.h"
 #include "jam.h"
 #include "modelfile.h"
 #include "uris.h"
@@ -544,35 +545,33 @@ static int same_file(const char *a, const char *b) {
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* Copy src to dst through a temporary file and a rename, so dst is never half-written. */
+/* Copy src to dst through atomicfile.h, so dst is never half-written. */
 static int copy_file(Continuo *c, const char *src, const char *dst) {
-    char tmp[CN_LV2_PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
     FILE *in = fopen(src, "rb");
     if (!in) {
         lv2_log_error(&c->logger, "continuo: %s: cannot read the model to save it: %s\n", src, strerror(errno));
         return -1;
     }
-    FILE *out = fopen(tmp, "wb");
-    if (!out) {
-        lv2_log_error(&c->logger, "continuo: %s: cannot write: %s\n", tmp, strerror(errno));
+    char err[CN_LV2_PATH_MAX + 256];
+    cn_afile out;
+    if (cn_afile_open(&out, dst, err, sizeof err)) {
+        lv2_log_error(&c->logger, "continuo: %s\n", err);
         fclose(in);
         return -1;
     }
     char buf[65536];
     size_t n;
-    int bad = 0;
     while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n) { bad = 1; break; }
-    if (ferror(in)) bad = 1;
-    if (fflush(out) != 0 || fsync(fileno(out)) != 0) bad = 1;
-    int err = errno;
+        if (fwrite(buf, 1, n, out.f) != n) break;
+    int bad_in = ferror(in);
     fclose(in);
-    if (fclose(out) != 0) bad = 1;
-    if (bad || rename(tmp, dst) != 0) {
-        lv2_log_error(&c->logger, "continuo: %s: cannot copy the model into the session: %s\n", dst,
-                      strerror(bad ? err : errno));
-        unlink(tmp);
+    if (bad_in) {
+        cn_afile_abort(&out);
+        lv2_log_error(&c->logger, "continuo: %s: cannot read the model to save it\n", src);
+        return -1;
+    }
+    if (cn_afile_commit(&out, err, sizeof err)) {
+        lv2_log_error(&c->logger, "continuo: cannot copy the model into the session: %s\n", err);
         return -1;
     }
     return 0;
