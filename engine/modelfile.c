@@ -282,6 +282,14 @@ static cn_model *load_impl(const uint8_t *buf, size_t len, const char *name, cn_
         set_err(err, errlen, "%s: bad spec '%s': %s", name, shown, why);
         goto fail;
     }
+    /* The weights are believed only as far as the file can hold them: each takes at least
+     * two bytes (float16), so a spec far bigger than the file is refused before allocating. */
+    size_t need = cn_model_spec_elements(spec_text, (int)V);
+    if (need && need > (r.end - r.pos) / 2) {
+        set_err(err, errlen, "%s: spec '%s' with V=%u has %zu weights, but the file holds only %zu bytes of tensors "
+                "(shape mismatch or truncated)", name, shown, V, need, r.end - r.pos);
+        goto fail;
+    }
     if (!(m = cn_model_new(spec_text, (int)V, 0, why, sizeof why))) {
         set_err(err, errlen, "%s: cannot build spec '%s' with V=%u: %s", name, shown, V, why);
         goto fail;
@@ -343,12 +351,18 @@ static cn_model *load_impl(const uint8_t *buf, size_t len, const char *name, cn_
         }
         const uint8_t *src = r.p + r.pos;
         float *dst = m->params + t->offset;
+        size_t nl = strlen(t->name);
+        int is_var = nl >= 12 && strcmp(t->name + nl - 12, ".running_var") == 0;
         for (size_t i = 0; i < t->size; i++) {
             float f;
             if (dtype == DTYPE_F32) { uint32_t u = get_u32(src + 4 * i); memcpy(&f, &u, 4); }
             else f = cn_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
             if (!isfinite(f)) {
                 set_err(err, errlen, "%s: tensor %s holds %s", name, tshown, isnan(f) ? "NaN" : "Inf");
+                goto fail;
+            }
+            if (is_var && f < 0) {   /* a variance is never negative: 1/sqrt(var + eps) would be NaN */
+                set_err(err, errlen, "%s: tensor %s holds a negative variance (%g)", name, tshown, (double)f);
                 goto fail;
             }
             dst[i] = f;

@@ -64,6 +64,9 @@ typedef struct cn_model {
 /* A new model with freshly initialised weights (PyTorch's default init, from seed). */
 cn_model *cn_model_new(const char *spec, int vocab, uint64_t seed, char *err, size_t errlen);
 void cn_model_free(cn_model *m);       /* frees words and meta too */
+/* How many weights (all tensors' elements) the spec makes at this vocabulary, without
+ * allocating them; 0 when it cannot be built. The loader checks it against the file's bytes. */
+size_t cn_model_spec_elements(const char *spec, int vocab);
 const cn_tensor *cn_model_tensor(const cn_model *m, const char *name);  /* NULL if none */
 
 /* ---- training: batched forward and backward ---- */

@@ -21,11 +21,20 @@
 
 /* ---- int8: quantise x to u8 with one scale; returns sx ---- */
 static float quant_x(const cn_mat *W, const float *x) {
+    /* Only finite values set the scale; NaN quantises to 0 and +-Inf to +-127 (converting a
+     * non-finite float to int is undefined behaviour), so any input gives defined output. */
     float mx = 0.0f;
-    for (int c = 0; c < W->cols; c++) mx = fabsf(x[c]) > mx ? fabsf(x[c]) : mx;
+    for (int c = 0; c < W->cols; c++) {
+        float a = fabsf(x[c]);
+        mx = a > mx && a <= 3.4e38f ? a : mx;
+    }
     float sx = mx > 0.0f ? mx / 127.0f : 1.0f, inv = 1.0f / sx;
-    /* x*inv is in [-127, 127]: +128.5 and truncation round to nearest, and vectorise */
-    for (int c = 0; c < W->cols; c++) W->xq[c] = (uint8_t)(int32_t)(x[c] * inv + 128.5f);
+    /* x*inv clamped to [-127, 127]: +128.5 and truncation round to nearest, and vectorise */
+    for (int c = 0; c < W->cols; c++) {
+        float v = x[c] * inv;
+        v = v == v ? fminf(fmaxf(v, -127.0f), 127.0f) : 0.0f;
+        W->xq[c] = (uint8_t)(int32_t)(v + 128.5f);
+    }
     for (int c = W->cols; c < W->ld; c++) W->xq[c] = 128;
     return sx;
 }

@@ -69,7 +69,8 @@ static void fill_normal(float *w, size_t n, uint64_t *rng) {
     }
 }
 
-cn_model *cn_model_new(const char *spec, int vocab, uint64_t seed, char *err, size_t errlen) {
+/* The model's tensor table (names, shapes, offsets, n_params), its weights not allocated. */
+static cn_model *model_table(const char *spec, int vocab, cn_nn_plan *pp, char *err, size_t errlen) {
     cn_spec s;
     if (cn_spec_parse(spec, &s, err, errlen)) return NULL;
     cn_nn_plan p;
@@ -121,6 +122,25 @@ cn_model *cn_model_new(const char *spec, int vocab, uint64_t seed, char *err, si
         }
     }
     m->n_params = off;
+    *pp = p;
+    return m;
+}
+
+size_t cn_model_spec_elements(const char *spec, int vocab) {
+    cn_nn_plan p;
+    cn_model *m = model_table(spec, vocab, &p, NULL, 0);
+    if (!m) return 0;
+    size_t n = 0;
+    for (int i = 0; i < m->n_tensors; i++) n += m->tensors[i].size;
+    free(m);
+    return n;
+}
+
+cn_model *cn_model_new(const char *spec, int vocab, uint64_t seed, char *err, size_t errlen) {
+    cn_nn_plan p;
+    cn_model *m = model_table(spec, vocab, &p, err, errlen);
+    if (!m) return NULL;
+    size_t off = m->n_params;
     m->params = aligned_alloc(64, (off * sizeof(float) + 63) / 64 * 64);
     if (!m->params) {
         if (err && errlen) snprintf(err, errlen, "out of memory for %zu parameters", off);

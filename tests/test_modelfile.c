@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "crc32.h"
 #include "modelfile.h"
+#include "tokens.h"
 #include "test.h"
 
 static char tmpdir[64];
@@ -374,6 +375,62 @@ TEST(spec_disagrees_with_tensors) {
     cn_model_free(m);
 }
 
+/* A file that is only a header: the spec's weights are sized against the bytes that are
+ * there before anything is allocated for them (issue 10.4: lstm:8192,lstm:8192 in 628 bytes
+ * made the loader allocate 3.1 GB first). */
+static size_t bare_file(uint8_t *b, size_t cap, const char *spec) {
+    size_t n = 0, sl = strlen(spec);
+    if (sl + 64 > cap) return 0;
+    memcpy(b, CN_MODEL_MAGIC, 8); n = 8;
+    put_u32(b + n, CN_MODEL_VERSION); n += 4;
+    n += 8;                                        /* total length, below */
+    put_u32(b + n, (uint32_t)sl); n += 4; memcpy(b + n, spec, sl); n += sl;
+    put_u32(b + n, 5); n += 4; memcpy(b + n, "event", 5); n += 5;
+    put_u32(b + n, 0); n += 4;                     /* no words */
+    put_u32(b + n, CN_EV_VOCAB); n += 4;
+    put_u32(b + n, 0); n += 4;                     /* no metadata */
+    put_u32(b + n, 1); n += 4;                     /* one tensor, never there */
+    for (int i = 0; i < 64; i++) b[n++] = 0;       /* a few bytes of "tensors" */
+    n += 4;                                        /* the CRC */
+    for (int i = 0; i < 8; i++) b[12 + i] = (uint8_t)((uint64_t)n >> (8 * i));
+    fix_crc(b, n);
+    return n;
+}
+
+TEST(spec_bigger_than_the_file_refused_before_allocating) {
+    uint8_t b[512];
+    size_t n = bare_file(b, sizeof b, "lstm:2048,lstm:2048");
+    CHECK(n > 0);
+    CHECK(fails_with(b, n, "but the file holds only"));
+    n = bare_file(b, sizeof b, "lstm:8192,lstm:8192");
+    CHECK(fails_with(b, n, "but the file holds only"));
+    CHECK(cn_model_spec_elements("lstm:8", CN_EV_VOCAB) == (size_t)(4 * 8 * CN_EV_VOCAB + 4 * 8 * 8 + 2 * 4 * 8 + CN_EV_VOCAB * 8 + CN_EV_VOCAB));
+    CHECK(cn_model_spec_elements("lstm:99999999", CN_EV_VOCAB) == 0);
+}
+
+/* A BatchNorm running variance below zero makes 1/sqrt(var + eps) NaN: refused by name. */
+TEST(negative_running_variance_refused) {
+    char err[256], p[128];
+    cn_model *m = cn_model_new("lstm:8,batchnorm", CN_EV_VOCAB, 3, err, sizeof err);
+    CHECKF(m != NULL, "%s", err);
+    if (!m) return;
+    const cn_tensor *t = cn_model_tensor(m, "1.batchnorm.running_var");
+    CHECK(t != NULL);
+    if (t) m->params[t->offset + 2] = -1.0f;
+    path_in(p, sizeof p, "negvar.cnm");
+    CHECKF(cn_model_save(p, m, 0, err, sizeof err) == 0, "%s", err);
+    size_t len;
+    uint8_t *b = slurp(p, &len);
+    CHECK(b && fails_with(b, len, "running_var holds a negative variance"));
+    free(b);
+    if (t) m->params[t->offset + 2] = 0.0f;   /* zero is a possible variance */
+    CHECKF(cn_model_save(p, m, 0, err, sizeof err) == 0, "%s", err);
+    cn_model *back = cn_model_load(p, err, sizeof err);
+    CHECKF(back != NULL, "%s", err);
+    cn_model_free(back);
+    cn_model_free(m);
+}
+
 TEST(unknown_encoding) {
     char p[128];
     path_in(p, sizeof p, "f32.cnm");
@@ -414,7 +471,8 @@ static int temp_files_in(const char *dir) {
     return n;
 }
 
-/* A full disk, made with RLIMIT_FSIZE in a child (SIGXFSZ ignored, so write fails with EFBIG):
+/* A full disk, made with RLIMIT_FSIZE in a child (SIGXFSZ left at its default, which kills:
+ * the writer must ignore it itself, so write fails with EFBIG):
  * the save must fail with a clear message, remove its temporary, and keep the old file. */
 TEST(failed_save_keeps_old_file) {
     cn_model *old = paper_model(), *big = event_model(9);
@@ -425,11 +483,11 @@ TEST(failed_save_keeps_old_file) {
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        signal(SIGXFSZ, SIG_IGN);
+        signal(SIGXFSZ, SIG_DFL);
         struct rlimit rl = { 4096, 4096 };
         setrlimit(RLIMIT_FSIZE, &rl);
         int rc = cn_model_save(p, big, 0, err, sizeof err);
-        int ok = rc == -1 && strncmp(err, p, strlen(p)) == 0 && strstr(err, "write failed: File too large");
+        int ok = rc == -1 && strncmp(err, p, strlen(p)) == 0 && strstr(err, "cannot write: file too large") && strstr(err, "previous file is unchanged");
         if (!ok) fprintf(stderr, "  child: rc %d, message '%s'\n", rc, err);
         _exit(ok ? 0 : 1);
     }
@@ -444,7 +502,7 @@ TEST(failed_save_keeps_old_file) {
     char q[160];
     snprintf(q, sizeof q, "%s/no/such/dir/m.cnm", tmpdir);
     CHECK(cn_model_save(q, old, 0, err, sizeof err) == -1);
-    CHECK(strstr(err, "cannot create") && strstr(err, "No such file"));
+    CHECK(strstr(err, "cannot write") && strstr(err, "No such file"));
     cn_model_free(old);
     cn_model_free(big);
 }
@@ -537,6 +595,8 @@ int main(void) {
     RUN(nan_and_inf_weights);
     RUN(nan_in_f16_weights);
     RUN(spec_disagrees_with_tensors);
+    RUN(spec_bigger_than_the_file_refused_before_allocating);
+    RUN(negative_running_variance_refused);
     RUN(unknown_encoding);
     RUN(paper_vocab_checks);
     RUN(failed_save_keeps_old_file);

@@ -9,6 +9,7 @@
  *     steps; the int8 plain C and VNNI paths compute the same integers (1e-6).
  * Each available SIMD level (plain C, AVX2, AVX-512) is checked. */
 #include <stdlib.h>
+#include <string.h>
 #include "nn.h"
 #include "nn_stream_internal.h"
 #include "rng.h"
@@ -152,10 +153,45 @@ TEST(reset_restarts_and_bad_tokens_are_harmless) {
     cn_model_free(m);
 }
 
+/* int8 with a non-finite activation (issue 10.5): converting NaN or Inf to an integer is
+ * undefined, and the old code did it. Now NaN quantises as 0 and +-Inf as the largest finite
+ * value, at every SIMD level, so the products equal those of that finite input. */
+TEST(i8_matvec_defined_for_nan_and_inf) {
+    enum { R = 3, C = 5, LD = 64 };
+    int8_t w[R * LD];
+    float scale[R];
+    int32_t rsum[R];
+    uint8_t xq[LD];
+    memset(w, 0, sizeof w);
+    for (int r = 0; r < R; r++) {
+        rsum[r] = 0;
+        for (int c = 0; c < C; c++) { w[r * LD + c] = (int8_t)((r + 1) * (c - 2) * 7); rsum[r] += w[r * LD + c]; }
+        scale[r] = 0.01f;
+    }
+    cn_mat W = { CN_W_I8, R, C, LD, w, scale, rsum, xq };
+    float nan_x[LD] = { 0 }, zero_x[LD] = { 0 }, inf_x[LD] = { 0 }, big_x[LD] = { 0 };
+    float base[C] = { 0.5f, -1.0f, 2.0f, 0.25f, -3.0f };
+    for (int c = 0; c < C; c++) nan_x[c] = zero_x[c] = inf_x[c] = big_x[c] = base[c];
+    nan_x[1] = NAN; zero_x[1] = 0.0f;
+    inf_x[2] = INFINITY; big_x[2] = 1.0f;         /* the largest finite magnitude left */
+    inf_x[4] = -INFINITY; big_x[4] = -1.0f;
+    for (int simd = 0; simd <= cn_mv_simd_available(); simd++) {
+        float y1[R], y2[R], y3[R], y4[R];
+        cn_mv(&W, nan_x, y1, simd); cn_mv(&W, zero_x, y2, simd);
+        cn_mv(&W, inf_x, y3, simd); cn_mv(&W, big_x, y4, simd);
+        for (int r = 0; r < R; r++) {
+            CHECKF(y1[r] == y2[r], "simd %d row %d: NaN gives %g, 0 gives %g", simd, r, y1[r], y2[r]);
+            CHECKF(y3[r] == y4[r], "simd %d row %d: Inf gives %g, the max gives %g", simd, r, y3[r], y4[r]);
+            CHECK(isfinite(y1[r]) && isfinite(y3[r]));
+        }
+    }
+}
+
 int main(void) {
     RUN(stream_prefix_equals_batched_forward_f32);
     RUN(stream_f16_and_i8_close_to_f32);
     RUN(paper_m1_stream_formats);
     RUN(reset_restarts_and_bad_tokens_are_harmless);
+    RUN(i8_matvec_defined_for_nan_and_inf);
     return test_summary();
 }
