@@ -25,7 +25,7 @@ const char *cn_afile_strerror(int e) {
 
 /* A size limit (ulimit -f) kills with SIGXFSZ by default; ignored, write() fails with EFBIG
  * and the writer reports it. A handler someone else installed is left alone. */
-static void ignore_sigxfsz(void) {
+void cn_afile_ignore_sigxfsz(void) {
     struct sigaction sa;
     if (sigaction(SIGXFSZ, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL && !(sa.sa_flags & SA_SIGINFO)) {
         sa.sa_handler = SIG_IGN;
@@ -105,7 +105,7 @@ static int open_temp(cn_afile *a, const struct stat *st, char *err, size_t errle
 int cn_afile_open(cn_afile *a, const char *path, char *err, size_t errlen) {
     memset(a, 0, sizeof *a);
     a->fd = -1;
-    ignore_sigxfsz();
+    cn_afile_ignore_sigxfsz();
     if (!path || !*path) { snprintf(err, errlen, "no output path"); return -1; }
     if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path) {
         snprintf(err, errlen, "%s: path too long", path); return -1;

@@ -42,6 +42,8 @@ void cn_afile_clean_stale(const char *path);
 /* Whether a file can be created at path (its folder exists and is writable), without
  * touching path itself: for checking an output path before hours of training. */
 int  cn_path_writable(const char *path, char *err, size_t errlen);
+/* SIGXFSZ ignored when its action is the default (done by cn_afile_open; for other writers). */
+void cn_afile_ignore_sigxfsz(void);
 /* errno in words for a message: "no space left on device", "file too large" ... */
 const char *cn_afile_strerror(int e);
 #endif

@@ -159,12 +159,14 @@ int cn_midi_read_mem(const uint8_t *buf, size_t len, const char *name, const cn_
     cn_song_init(out);
     if (!out->tempos) { snprintf(err, errlen, "%s: out of memory", name); return -1; }
     uint8_t *clean; size_t clean_len;
-    if (cn_midi_clean(buf, len, name, &clean, &clean_len, NULL, err, errlen) != 0) return -1;
-    if (clean_len > 0x7fffffff) { free(clean); snprintf(err, errlen, "%s: file too large", name); return -1; }
+    int repairs = 0;
+    if (cn_midi_clean(buf, len, name, &clean, &clean_len, &repairs, err, errlen) != 0) { cn_song_free(out); return -1; }
+    if (clean_len > 0x7fffffff) { free(clean); cn_song_free(out); snprintf(err, errlen, "%s: file too large", name); return -1; }
     cn_midi_quiet_libsmf();
     smf_t *smf = smf_load_from_memory(clean, (int)clean_len);
     free(clean);
-    if (!smf) { snprintf(err, errlen, "%s: libsmf could not load the file", name); return -1; }
+    if (!smf) { cn_song_free(out); snprintf(err, errlen, "%s: libsmf could not load the file", name); return -1; }
+    out->repairs = repairs;
     out->ppq = smf->ppqn > 0 ? smf->ppqn : 480;
     raw_event *ev = NULL; size_t n = 0;
     int rc = collect_events(smf, &ev, &n);
@@ -172,7 +174,7 @@ int cn_midi_read_mem(const uint8_t *buf, size_t len, const char *name, const cn_
     smf_delete(smf);
     if (rc == 0) rc = build_song(ev, n, out->ppq, end_tick, opts, out);
     free(ev);
-    if (rc != 0) { cn_song_free(out); cn_song_init(out); snprintf(err, errlen, "%s: out of memory", name); return -1; }
+    if (rc != 0) { cn_song_free(out); snprintf(err, errlen, "%s: out of memory", name); return -1; }
     double end = out->end_beat;
     cn_song_sort(out);
     if (end > out->end_beat) out->end_beat = end;
@@ -180,7 +182,7 @@ int cn_midi_read_mem(const uint8_t *buf, size_t len, const char *name, const cn_
 }
 
 int cn_midi_read(const char *path, const cn_midi_opts *opts, cn_song *out, char *err, size_t errlen) {
-    cn_song_init(out);
+    memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); return -1; }
     size_t cap = 1 << 16, len = 0;
@@ -200,8 +202,15 @@ int cn_midi_read(const char *path, const cn_midi_opts *opts, cn_song *out, char 
     fclose(f);
     if (!buf) { snprintf(err, errlen, "%s: out of memory", path); return -1; }
     if (rd_err) { free(buf); snprintf(err, errlen, "%s: %s", path, rd_err == EISDIR ? "is a folder" : strerror(rd_err)); return -1; }
-    cn_song_free(out);
     int rc = cn_midi_read_mem(buf, len, path, opts, out, err, errlen);
     free(buf);
+    /* skipped junk and an undercounted header lose nothing: only repairs that may */
+    int lossy = out->repairs & ~(CN_MIDI_FIX_JUNK | CN_MIDI_FIX_MORE_TRACKS);
+    if (rc == 0 && lossy) {
+        char what[400];
+        cn_midi_repairs_text(lossy, what, sizeof what);
+        fprintf(stderr, "%s: warning: %s: repaired: %s: notes may be missing\n", program_invocation_short_name,
+                path, what);
+    }
     return rc;
 }

@@ -27,6 +27,7 @@ typedef struct {
     int ts_num, ts_den; /* first time signature, 4/4 when none */
     int program;        /* first program change, -1 when none */
     double end_beat;    /* last note-off or end of track */
+    int repairs;        /* CN_MIDI_FIX_* bits: what reading had to repair (0 for none) */
 } cn_song;
 
 typedef struct {
@@ -36,9 +37,11 @@ typedef struct {
 
 cn_midi_opts cn_midi_opts_default(void);   /* drums off, sustain on */
 
-/* Read a file. 0 on success; on error -1 and err holds "PATH: problem". */
+/* Read a file. 0 on success; on error -1, err holds "PATH: problem" and *out holds nothing
+ * (no need to free it). What can be read of a damaged file is read: when the file needed a
+ * repair, one warning "PROGRAM: warning: PATH: ...: notes may be missing" goes to stderr. */
 int cn_midi_read(const char *path, const cn_midi_opts *opts, cn_song *out, char *err, size_t errlen);
-/* Same from memory; name is used in messages. */
+/* Same from memory; name is used in messages; out->repairs holds the repairs, silently. */
 int cn_midi_read_mem(const uint8_t *buf, size_t len, const char *name, const cn_midi_opts *opts,
                      cn_song *out, char *err, size_t errlen);
 
@@ -53,6 +56,15 @@ int cn_midi_write(const char *path, const cn_song *song, char *err, size_t errle
  * (missing End-of-Track, chunk length past the end, junk). 0, or -1 with err "NAME: problem". */
 int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **out, size_t *out_len,
                   int *repaired, char *err, size_t errlen);
+/* The repairs, as bits of *repaired (nonzero: something was fixed). */
+#define CN_MIDI_FIX_EOT          1    /* a track without End-of-Track */
+#define CN_MIDI_FIX_CUT          2    /* a track length past the end of the file: truncated */
+#define CN_MIDI_FIX_RESYNC       4    /* a track length that swallowed the next track */
+#define CN_MIDI_FIX_JUNK         8    /* bytes after the declared tracks */
+#define CN_MIDI_FIX_FEWER_TRACKS 16   /* the header claims more tracks than there are */
+#define CN_MIDI_FIX_MORE_TRACKS  32   /* more tracks than the header claims */
+/* The repairs in words, "; " between them ("" for none). */
+void cn_midi_repairs_text(int repaired, char *buf, size_t len);
 
 /* Mutes libsmf's glib messages on stderr (our messages name the file and the problem).
  * Called by the reader and the writer; idempotent and thread-safe. */

@@ -182,7 +182,7 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
         uint32_t clen = be32(buf + pos + 4);
         size_t avail = len - (pos + 8);
         if (memcmp(id, "MTrk", 4) != 0) {
-            if (found >= ntracks && found > 0) { fixed = 1; break; }      /* junk after the tracks */
+            if (found >= ntracks && found > 0) { fixed |= CN_MIDI_FIX_JUNK; break; }   /* junk after the tracks */
             if (!is_chunk_id(id)) {
                 free(o.b);
                 return fail(err, errlen, name, "byte %ld: expected a track chunk (MTrk) but found garbage (track %ld)", NULL, (long)pos, found + 1);
@@ -204,7 +204,8 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
                 return fail(err, errlen, name, "track %ld: wrong chunk length %ld: an event runs past the chunk end", t.why, found + 1, (long)clen);
             return fail(err, errlen, name, "track %ld", t.why, found + 1, 0);
         }
-        if (!t.found_eot || clamped) fixed = 1;
+        if (!t.found_eot) fixed |= CN_MIDI_FIX_EOT;
+        if (clamped) fixed |= CN_MIDI_FIX_CUT;
         if (o.oom) break;
         uint32_t body_len = (uint32_t)(o.n - chunk_at - 8);
         o.b[chunk_at + 4] = (uint8_t)(body_len >> 24); o.b[chunk_at + 5] = (uint8_t)(body_len >> 16);
@@ -214,7 +215,7 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
         /* A length that swallows the next track: resume at the End-of-Track when an MTrk follows it. */
         if (t.found_eot && t.stop < next && t.stop + 4 <= len && memcmp(buf + t.stop, "MTrk", 4) == 0 &&
             (next + 4 > len || memcmp(buf + next, "MTrk", 4) != 0)) {
-            next = t.stop; fixed = 1;
+            next = t.stop; fixed |= CN_MIDI_FIX_RESYNC;
         }
         pos = next;
     }
@@ -223,11 +224,27 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
         free(o.b);
         return fail(err, errlen, name, pos + 8 > len && len > 8 + hlen ? "truncated file: no complete track chunk" : "no track chunk (MTrk)", NULL, 0, 0);
     }
-    if (found != ntracks) fixed = 1;
+    if (found < ntracks) fixed |= CN_MIDI_FIX_FEWER_TRACKS;
+    if (found > ntracks) fixed |= CN_MIDI_FIX_MORE_TRACKS;
     int outfmt = found > 1 ? 1 : format;
     o.b[8] = 0; o.b[9] = (uint8_t)outfmt;
     o.b[10] = (uint8_t)(found >> 8); o.b[11] = (uint8_t)found;
     *out = o.b; *out_len = o.n;
     if (repaired) *repaired = fixed;
     return 0;
+}
+
+void cn_midi_repairs_text(int fixed, char *buf, size_t len) {
+    static const struct { int bit; const char *text; } what[] = {
+        { CN_MIDI_FIX_CUT, "a track runs past the end of the file (cut there: the file is truncated)" },
+        { CN_MIDI_FIX_FEWER_TRACKS, "the header claims more tracks than the file holds" },
+        { CN_MIDI_FIX_MORE_TRACKS, "the file holds more tracks than the header claims" },
+        { CN_MIDI_FIX_RESYNC, "a track length runs into the next track" },
+        { CN_MIDI_FIX_EOT, "a track has no End-of-Track" },
+        { CN_MIDI_FIX_JUNK, "bytes after the last track were skipped" },
+    };
+    size_t k = 0;
+    if (len) buf[0] = 0;
+    for (size_t i = 0; i < sizeof what / sizeof what[0] && k < len; i++)
+        if (fixed & what[i].bit) k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? "; " : "", what[i].text);
 }

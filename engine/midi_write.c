@@ -156,9 +156,10 @@ static uint8_t *smf_to_bytes(smf_t *smf, size_t *len, char *why, size_t whylen) 
     char name[64];
     snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
     uint8_t *buf = NULL;
+    cn_afile_ignore_sigxfsz();   /* a size limit counts this file too */
     errno = 0;
     if (smf_save(smf, name) != 0) {
-        snprintf(why, whylen, "libsmf could not save%s%s", errno ? ": " : "", errno ? strerror(errno) : "");
+        snprintf(why, whylen, "cannot write: %s", errno ? cn_afile_strerror(errno) : "libsmf could not save");
     } else {
         off_t n = lseek(fd, 0, SEEK_END);
         buf = n > 0 ? malloc((size_t)n) : NULL;

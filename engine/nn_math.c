@@ -8,10 +8,13 @@
 #include <string.h>
 #include "nn_internal.h"
 
-/* exp(x) for x clamped to [-87.3, 88.3]: x = n ln2 + r, e^r by Cephes' degree-6 polynomial,
+/* exp(x) for x clamped to [-87.3, 88.3] (NaN as -87.3): x = n ln2 + r, e^r by Cephes' degree-6 polynomial,
  * 2^n put into the exponent bits. */
 static inline float exp_poly(float x) {
-    x = x < -87.3f ? -87.3f : x > 88.3f ? 88.3f : x;
+    /* written so that NaN (false in both tests) clamps to -87.3: converting NaN to an int
+     * below would be undefined; an overflowing model's step stays defined */
+    x = x > -87.3f ? x : -87.3f;
+    x = x < 88.3f ? x : 88.3f;
     /* round to nearest by truncating a positive number (no floorf: it blocks vectorising) */
     int32_t ni = (int32_t)(x * 1.44269504088896341f + 127.5f) - 127;
     float n = (float)ni;

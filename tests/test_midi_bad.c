@@ -235,6 +235,72 @@ TEST(fuzz_truncations_and_flips) {
     CHECK(bad_msgs == 0);
 }
 
+/* Reads path with stderr caught in a file; returns what cn_midi_read printed. */
+static int read_catching_stderr(const char *path, cn_song *s, char *caught, size_t len) {
+    char log[300], err[512];
+    snprintf(log, sizeof log, "%s/stderr.txt", tmpdir);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *f = fopen(log, "w+");
+    if (!f || saved < 0) return -2;
+    dup2(fileno(f), 2);
+    int rc = cn_midi_read(path, NULL, s, err, sizeof err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(f);
+    size_t n = fread(caught, 1, len - 1, f);
+    caught[n] = 0;
+    fclose(f);
+    return rc;
+}
+
+static int count_lines(const char *t) { int n = 0; for (; *t; t++) n += *t == '\n'; return n; }
+
+static void write_file(const char *path, const uint8_t *b, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (f) { fwrite(b, 1, n, f); fclose(f); }
+}
+
+/* A repaired file is read, and said so once on stderr: the file, what was repaired, and
+ * that notes may be missing. A clean file says nothing; so does a repair that loses nothing. */
+TEST(repairs_are_said_once) {
+    char p[300], caught[2048];
+    cn_song s;
+    smf_buf b; good_song(&b);
+    snprintf(p, sizeof p, "%s/cut.mid", tmpdir);
+    write_file(p, b.b, b.n - 16);                     /* the last chunk runs past the end */
+    CHECK(read_catching_stderr(p, &s, caught, sizeof caught) == 0);
+    CHECK(s.n_notes == 3 && (s.repairs & CN_MIDI_FIX_CUT));
+    cn_song_free(&s);
+    CHECKF(count_lines(caught) == 1 && strstr(caught, p) && strstr(caught, "warning") &&
+           strstr(caught, "truncated") && strstr(caught, "notes may be missing"), "stderr: '%s'", caught);
+    good_song(&b);
+    b.b[11] = 3;                                      /* the header claims 3 tracks of 2 */
+    snprintf(p, sizeof p, "%s/tracks.mid", tmpdir);
+    write_file(p, b.b, b.n);
+    CHECK(read_catching_stderr(p, &s, caught, sizeof caught) == 0);
+    CHECK(s.n_notes == 4 && s.repairs == CN_MIDI_FIX_FEWER_TRACKS);
+    cn_song_free(&s);
+    CHECKF(count_lines(caught) == 1 && strstr(caught, p) && strstr(caught, "claims more tracks"), "stderr: '%s'", caught);
+    good_song(&b);
+    snprintf(p, sizeof p, "%s/fine.mid", tmpdir);
+    write_file(p, b.b, b.n);
+    CHECK(read_catching_stderr(p, &s, caught, sizeof caught) == 0 && s.repairs == 0);
+    cn_song_free(&s);
+    CHECKF(caught[0] == 0, "stderr: '%s'", caught);
+}
+
+/* A read that fails leaves nothing allocated in the song (the tools used to leak it). */
+TEST(failed_read_holds_nothing) {
+    cn_song s;
+    char err[256];
+    CHECK(cn_midi_read_mem((const uint8_t *)"MThd", 4, "bad.mid", NULL, &s, err, sizeof err) == -1);
+    CHECK(s.tempos == NULL && s.notes == NULL && s.n_tempos == 0);
+    CHECK(cn_midi_read("/nonexistent/x.mid", NULL, &s, err, sizeof err) == -1);
+    CHECK(s.tempos == NULL && s.notes == NULL);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/continuo-test-midibad-XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
@@ -249,6 +315,8 @@ int main(void) {
     RUN(garbage_inside_tracks);
     RUN(folder_with_files_that_are_not_midi);
     RUN(fuzz_truncations_and_flips);
+    RUN(repairs_are_said_once);
+    RUN(failed_read_holds_nothing);
     char cmd[300]; snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
     return test_summary();
