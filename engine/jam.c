@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jam_internal.h"
+#include "midi.h"
 
 void cn_jam_params_default(cn_jam_params *p) {
     memset(p, 0, sizeof *p);
@@ -175,8 +176,26 @@ static void cancel(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
     push_cmd(j, JAM_CMD_CANCEL, beat, 0, 0, 0, 0);
 }
 
+/* The notes thru passed on are the player's, but a panic ends them too: a note-off each
+ * while there is room, then CC123 on each of their channels (which covers the rest). */
+static void thru_notes_off(cn_jam *j, jam_out *o, uint32_t frame) {
+    for (int ch = 0; ch < 16 && j->n_thru_held > 0; ch++) {
+        int had = 0;
+        for (int p = 0; p < 128; p++) {
+            if (!j->thru_held[ch][p]) continue;
+            had = 1;
+            emit(o, frame, 3, (uint8_t)(0x80 | ch), (uint8_t)p, 0);
+            j->n_thru_held -= j->thru_held[ch][p];
+            j->thru_held[ch][p] = 0;
+        }
+        if (had && ch != j->params.channel_out - 1) emit(o, frame, 3, (uint8_t)(0xB0 | ch), 123, 0);
+    }
+    j->n_thru_held = 0;
+}
+
 static void panic_out(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
     cancel(j, o, frame, beat);
+    thru_notes_off(j, o, frame);
     emit(o, frame, 3, (uint8_t)(0xB0 | (j->params.channel_out - 1)), 123, 0);
     j->call_active = 0;
 }
@@ -250,9 +269,18 @@ static void advance(cn_jam *j, jam_out *o, uint32_t limit) {
 /* ---- the player's MIDI ---- */
 static int channel_ok(const cn_jam *j, int ch) { return j->params.channel_in == 0 || j->params.channel_in == ch + 1; }
 
+/* Thru: only well-formed messages; a note-off is passed even when the room kept for the
+ * engine's own note-offs is reached (it ends a note, never starts one). What it passes is
+ * counted, so that a panic can end it. */
 static void pass_on(cn_jam *j, jam_out *o, const cn_midi_msg *m, uint32_t frame) {
-    if (spare(j, o) < 1) return;
-    emit(o, frame, m->size, m->data[0], m->size > 1 ? m->data[1] : 0, m->size > 2 ? m->data[2] : 0);
+    if (m->size > 3 || !cn_midi_msg_ok(m->data, m->size)) return;
+    int st = m->data[0] & 0xF0, ch = m->data[0] & 0x0F;
+    int on = st == 0x90 && m->data[2] > 0, off = st == 0x80 || (st == 0x90 && m->data[2] == 0);
+    if (off ? o->n >= o->max : spare(j, o) < 1) return;
+    if (!emit(o, frame, m->size, m->data[0], m->size > 1 ? m->data[1] : 0, m->size > 2 ? m->data[2] : 0)) return;
+    uint8_t *h = &j->thru_held[ch][m->data[1] & 0x7F];
+    if (on && *h < 255) { (*h)++; j->n_thru_held++; }
+    if (off && *h > 0) { (*h)--; j->n_thru_held--; }
 }
 
 static double quantize_start(const cn_jam *j, double start, double beats_per_bar) {

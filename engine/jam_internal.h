@@ -78,6 +78,8 @@ struct cn_jam {
     int answer; double answer_start, answer_end;   /* an answer is due or playing */
     int have_call; double call_end, call_len;      /* the last call answered, for regenerate */
     int pending_regen;            /* set_params saw the regenerate trigger */
+    uint8_t thru_held[16][128];   /* notes passed through and not yet ended, by channel and pitch */
+    int n_thru_held;
     cn_jam_held held_out[128];    /* the engine's sounding notes, by pitch */
     uint8_t held_list[128]; int n_held_out;
     int have_ev; cn_jam_ev ev;    /* the next event taken from ev_q, not yet due */

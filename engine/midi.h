@@ -70,6 +70,9 @@ void cn_midi_repairs_text(int repaired, char *buf, size_t len);
  * Called by the reader and the writer; idempotent and thread-safe. */
 void cn_midi_quiet_libsmf(void);
 
+/* A live message d[0..n) is well formed: a status byte and exactly its data bytes (< 0x80);
+ * sysex only whole (F0 ... F7); undefined system statuses refused. 1 or 0. Real-time safe. */
+int cn_midi_msg_ok(const uint8_t *d, size_t n);
 void cn_song_init(cn_song *s);            /* empty song, 120 bpm, 4/4, ppq 480 */
 void cn_song_free(cn_song *s);
 /* Appends a note (velocity clamped to 1..127); the notes array grows in powers of two, so only

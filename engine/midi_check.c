@@ -54,8 +54,10 @@ static int read_varlen(const uint8_t *b, size_t end, size_t *pos, uint32_t *val)
     return RD_BAD;
 }
 
-/* The largest absolute tick a track may reach: libsmf keeps pulses in an int. */
-#define MAX_TRACK_TICKS 0x3fffffffu
+/* The largest absolute tick a track may reach: the largest delta a 4-byte variable-length
+ * quantity holds, so that a delta carried over dropped events is written exactly (libsmf
+ * keeps pulses in an int, which this also fits). */
+#define MAX_TRACK_TICKS 0x0fffffffu
 
 typedef struct {
     const uint8_t *b;

@@ -38,7 +38,8 @@
 #include "uris.h"
 
 #define CN_LV2_PATH_MAX     1024  /* longest model path; fits any host's worker ring */
-#define CN_LV2_MAX_IN       512   /* incoming MIDI events kept per block; more are dropped */
+#define CN_LV2_MAX_IN       512   /* incoming MIDI events per engine segment; a block with more
+                                     is run in chunks, none dropped */
 #define CN_LV2_MAX_OUT      512   /* outgoing events per segment */
 #define CN_LV2_WORK_STEPS   32    /* model steps per worker request */
 #define CN_LV2_DEFAULT_FILE "default.cnm"
@@ -99,7 +100,7 @@ typedef struct {
     cn_midi_msg seg_out[CN_LV2_MAX_OUT];
     cn_midi_msg pending[CN_LV2_MAX_OUT];  /* the panic of deactivate(), sent on the next run */
     int n_pending;
-    uint32_t dropped_in;                  /* incoming events past CN_LV2_MAX_IN */
+    uint32_t dropped_in;                  /* incoming events that could not be kept (see add_input) */
     cn_work_msg rt_msg;                   /* a request being built in run() */
 
     /* real-time side view of the model */
@@ -271,6 +272,7 @@ static void report(Continuo *c, cn_report_code code) {
 /* Run the engine over frames [start, end) with the MIDI collected so far that falls in it;
  * pos is the host's time:Position at start, or NULL. Events at `end` stay for the next one. */
 static void run_segment(Continuo *c, uint32_t start, uint32_t end, uint32_t n_samples, const cn_host_pos *pos) {
+    if (end <= start) return;   /* nothing to run; events wait for a segment with frames */
     int k = 0;
     while (k < c->n_seg_in && c->seg_in[k].frame < end) k++;
     cn_jam_time t = {
@@ -340,14 +342,44 @@ static void handle_get(Continuo *c, const LV2_Atom_Object *obj) {
         c->notify_path = 1;
 }
 
-static void add_input(Continuo *c, uint32_t frame, const LV2_Atom *midi) {
-    if (midi->size < 1 || midi->size > 3) return;   /* sysex and oddities are not the engine's */
-    if (c->n_seg_in >= CN_LV2_MAX_IN) { c->dropped_in++; return; }
+static int is_note_off(const cn_midi_msg *m) {
+    int st = m->data[0] & 0xF0;
+    return m->size == 3 && (st == 0x80 || (st == 0x90 && m->data[2] == 0));
+}
+
+/* Keeps one incoming message for the engine. Only well-formed messages of three bytes or
+ * fewer are the engine's (longer sysex is not passed, rather than passed in part). When the
+ * buffer is full, what came before runs now as a segment ending just after this frame, so a
+ * flood of any size is taken in chunks. Only at the block's last frame, with the buffer full
+ * of events of that one frame, is something dropped: never a note-off, which takes the
+ * place of the latest event that is not one. */
+static void add_input(Continuo *c, uint32_t frame, const LV2_Atom *midi, uint32_t *seg_start,
+                      const cn_host_pos **seg_pos, uint32_t n_samples) {
+    if (midi->size < 1 || midi->size > 3) return;
+    const uint8_t *b = (const uint8_t *)LV2_ATOM_BODY_CONST(midi);
+    if (!cn_midi_msg_ok(b, midi->size)) return;
+    if (c->n_seg_in >= CN_LV2_MAX_IN && frame + 1 > *seg_start) {
+        run_segment(c, *seg_start, frame + 1, n_samples, *seg_pos);
+        *seg_start = frame + 1;
+        *seg_pos = NULL;   /* the host's position was for the chunk's start: the clock runs on */
+    }
+    cn_midi_msg in;
+    memset(&in, 0, sizeof in);
+    in.frame = frame < *seg_start ? *seg_start : frame;
+    in.size = (uint8_t)midi->size;
+    memcpy(in.data, b, midi->size);
+    if (c->n_seg_in >= CN_LV2_MAX_IN) {
+        c->dropped_in++;
+        if (!is_note_off(&in)) return;
+        int k = c->n_seg_in - 1;
+        while (k >= 0 && is_note_off(&c->seg_in[k])) k--;
+        if (k < 0) return;   /* 512 note-offs at one frame, all kept */
+        memmove(c->seg_in + k, c->seg_in + k + 1, (size_t)(c->n_seg_in - k - 1) * sizeof c->seg_in[0]);
+        c->n_seg_in--;
+    }
     cn_midi_msg *m = &c->seg_in[c->n_seg_in++];
     memset(m, 0, sizeof *m);
-    m->frame = frame;
-    m->size = (uint8_t)midi->size;
-    memcpy(m->data, LV2_ATOM_BODY_CONST(midi), midi->size);
+    *m = in;
 }
 
 static void run(LV2_Handle instance, uint32_t n_samples) {
@@ -362,7 +394,8 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
         c->n_pending = 0;
     }
 
-    c->n_seg_in = 0;
+    /* events a flood left past the last block's end (see add_input) open this one */
+    for (int i = 0; i < c->n_seg_in; i++) c->seg_in[i].frame = 0;
     uint32_t seg_start = 0, last_frame = 0;
     const cn_host_pos *seg_pos = NULL;
     if (c->in) {
@@ -373,14 +406,14 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
             if (f < last_frame) f = last_frame;
             last_frame = f;
             if (ev->body.type == u->midi_Event) {
-                if (n_samples > 0) add_input(c, f, &ev->body);
+                if (n_samples > 0) add_input(c, f, &ev->body, &seg_start, &seg_pos, n_samples);
             } else if (ev->body.type == u->atom_Object || ev->body.type == u->atom_Blank) {
                 const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
                 if (obj->body.otype == u->time_Position) {
                     run_segment(c, seg_start, f, n_samples, seg_pos);
                     read_position(c, obj);
                     seg_pos = &c->pos;
-                    seg_start = f;
+                    if (f > seg_start) seg_start = f;   /* a flood's chunk may have run past f */
                 } else if (obj->body.otype == u->patch_Set) {
                     handle_set(c, obj);
                 } else if (obj->body.otype == u->patch_Get) {
@@ -716,6 +749,7 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data) {
 static void activate(LV2_Handle instance) {
     Continuo *c = (Continuo *)instance;
     c->infer_outstanding = 0;
+    c->n_seg_in = 0;   /* input carried over from before deactivate() is stale */
 }
 
 /* The notes it holds are ended now; their note-offs go out first in the next run(). */

@@ -54,7 +54,7 @@ extern volatile const char *cn_guard_what;
 #endif
 
 #define RATE        48000.0
-#define IN_CAP      16384
+#define IN_CAP      65536
 #define OUT_CAP     32768
 #define MAX_URIS    256
 #define MAX_WORK    64
@@ -239,11 +239,11 @@ static int make_models(host *h) {
 
 typedef struct { uint64_t frame; uint8_t size, b[3]; } rec_event;
 
-typedef enum { IN_MIDI, IN_POS, IN_SET_PATH, IN_SET_STRING, IN_GET } in_kind;
+typedef enum { IN_MIDI, IN_RAW, IN_POS, IN_SET_PATH, IN_SET_STRING, IN_GET } in_kind;
 typedef struct {
     uint64_t frame;
     in_kind kind;
-    uint8_t midi[3];
+    uint8_t midi[8]; uint8_t raw_size;   /* IN_RAW: raw_size bytes as they are, valid or not */
     float bpm, speed;
     double beat;
     const char *text;
@@ -328,6 +328,10 @@ static void forge_input(dut *d, uint32_t n) {
             lv2_atom_forge_write(f, e->midi, size);
             break;
         }
+        case IN_RAW:
+            lv2_atom_forge_atom(f, e->raw_size, h->u.midi_Event);
+            lv2_atom_forge_write(f, e->midi, e->raw_size);
+            break;
         case IN_POS: {   /* as jalv sends it */
             double bar = floor(e->beat / 4.0);
             lv2_atom_forge_object(f, &obj, 0, h->u.time_Position);
@@ -440,6 +444,11 @@ static void script(dut *d, in_event *ev, int n) { d->script = ev; d->n_script = 
 static in_event midi_ev(uint64_t frame, uint8_t s, uint8_t a, uint8_t b) {
     in_event e; memset(&e, 0, sizeof e);
     e.frame = frame; e.kind = IN_MIDI; e.midi[0] = s; e.midi[1] = a; e.midi[2] = b;
+    return e;
+}
+static in_event raw_ev(uint64_t frame, const char *bytes, uint8_t n) {
+    in_event e; memset(&e, 0, sizeof e);
+    e.frame = frame; e.kind = IN_RAW; e.raw_size = n; memcpy(e.midi, bytes, n);
     return e;
 }
 static in_event pos_ev(uint64_t frame, float bpm, float speed, double beat) {
@@ -630,6 +639,91 @@ static void test_interrupt_and_panics(host *h) {
     CHECK(held_at(d, 0, d->frame) == 0);
     CHECK(stream_ok(d));
     dut_free(d);
+}
+
+/* Issue 10.2: 300 note-ons then 300 note-offs in one block, five times, with thru on: the
+ * input is taken in chunks, so nothing hangs on the thru channels, the engine's count of
+ * held keys comes back to zero (a call after the flood is answered), and a panic and
+ * deactivate end what thru passed on. */
+static void test_flood_of_notes(host *h) {
+    dut *d = dut_new(h, 1);
+    CHECK(d != NULL);
+    if (!d) return;
+    d->controls[CN_PORT_MODE] = 1; d->controls[CN_PORT_THRU] = 1; d->controls[CN_PORT_CHANNEL_OUT] = 16;
+    d->controls[CN_PORT_SILENCE_BEATS] = 1; d->controls[CN_PORT_SEED] = 5; d->controls[CN_PORT_BPM] = 120;
+    double fpb = FPB(120);
+    static in_event ev[3200];
+    int n = 0;
+    for (int rep = 0; rep < 5; rep++) {
+        uint64_t at = 4096 * (uint64_t)rep + 100;
+        for (int i = 0; i < 300; i++) ev[n++] = midi_ev(at + (uint64_t)i / 8, (uint8_t)(0x90 | (i / 100)), (uint8_t)(i % 100 + 20), 80);
+        for (int i = 0; i < 300; i++) ev[n++] = midi_ev(at + 40 + (uint64_t)i / 8, (uint8_t)(0x80 | (i / 100)), (uint8_t)(i % 100 + 20), 0);
+    }
+    script(d, ev, n);
+    run_until(d, 5 * 4096, (const uint32_t[]){ 4096 }, 1);
+    int thru_ons = 0;
+    for (int ch = 0; ch < 3; ch++) thru_ons += count_ons(d, ch, 0, NULL);
+    CHECKF(thru_ons == 1500, "%d of 1500 note-ons passed through", thru_ons);
+    for (int ch = 0; ch < 3; ch++) CHECKF(held_at(d, ch, d->frame) == 0, "channel %d: %d notes hang", ch + 1, held_at(d, ch, d->frame));
+    /* the held-key count did not stick: a phrase after the flood gets an answer */
+    uint64_t t = d->frame + 1000;
+    n = phrase(ev, t, fpb);
+    script(d, ev, n);
+    uint64_t first = 0;
+    while (d->frame < t + (uint64_t)(20 * fpb) && !count_ons(d, 15, t, &first)) run_block(d, 512);
+    CHECKF(count_ons(d, 15, t, NULL) > 0, "no answer after the flood: the engine thinks keys are held");
+    /* thru notes that are still down: a mode change (panic) ends them, and so does deactivate */
+    ev[0] = midi_ev(d->frame + 5, 0x93, 50, 90);
+    ev[1] = midi_ev(d->frame + 6, 0x93, 51, 90);
+    script(d, ev, 2);
+    run_block(d, 64);
+    CHECK(held_at(d, 3, d->frame) == 2);
+    d->controls[CN_PORT_MODE] = 2;
+    run_block(d, 64);
+    CHECKF(held_at(d, 3, d->frame) == 0, "the panic left %d thru notes sounding", held_at(d, 3, d->frame));
+    CHECK(has_cc(d, 3, 123, d->frame - 64));
+    ev[0] = midi_ev(d->frame + 5, 0x94, 52, 90);
+    script(d, ev, 1);
+    run_block(d, 64);
+    CHECK(held_at(d, 4, d->frame) == 1);
+    lilv_instance_deactivate(d->inst);
+    lilv_instance_activate(d->inst);
+    run_block(d, 64);
+    CHECKF(held_at(d, 4, d->frame) == 0, "deactivate left a thru note sounding");
+    CHECK(stream_ok(d));
+    dut_free(d);
+}
+
+/* Issue 10.3: in pass-through (mode off) and with thru on, only well-formed messages go out:
+ * a data byte as status, data bytes >= 0x80, wrong lengths, undefined statuses and sysex
+ * that is not whole are dropped; the good ones pass unchanged. */
+static void test_thru_passes_only_valid_midi(host *h) {
+    for (int mode = 0; mode < 2; mode++) {
+        dut *d = dut_new(h, 1);
+        CHECK(d != NULL);
+        if (!d) return;
+        d->controls[CN_PORT_MODE] = (float)mode; d->controls[CN_PORT_THRU] = 1; d->controls[CN_PORT_CHANNEL_OUT] = 16;
+        in_event ev[32];
+        int n = 0;
+        static const struct { const char *b; uint8_t n; int good; } cases[] = {
+            { "\x6a\xf0\x37", 3, 0 }, { "\xe1\x1e\xc6", 3, 0 }, { "\x91\x3c", 2, 0 }, { "\xc1\x05\x06", 3, 0 },
+            { "\xf4", 1, 0 }, { "\xf0\x7e", 2, 0 }, { "\xf7", 1, 0 }, { "\xf0\x01\x02\x03\xf7", 5, 0 },
+            { "\x91\x40\x50", 3, 1 }, { "\xc1\x05", 2, 1 }, { "\xe1\x00\x40", 3, 1 }, { "\xf8", 1, 1 },
+            { "\x81\x40\x00", 3, 1 },
+        };
+        int n_cases = (int)(sizeof cases / sizeof cases[0]), n_good = 0;
+        for (int i = 0; i < n_cases; i++) { ev[n++] = raw_ev(100 + (uint64_t)i * 10, cases[i].b, cases[i].n); n_good += cases[i].good; }
+        script(d, ev, n);
+        run_until(d, 1024, (const uint32_t[]){ 256 }, 1);
+        CHECKF(d->bad_midi == 0, "mode %d: %d malformed messages went out", mode, d->bad_midi);
+        int good_out = 0;
+        for (int r = 0; r < d->n_rec; r++)
+            for (int i = 0; i < n_cases; i++)
+                if (cases[i].good && d->rec[r].size == cases[i].n && !memcmp(d->rec[r].b, cases[i].b, cases[i].n)) good_out++;
+        CHECKF(good_out == n_good, "mode %d: %d of %d good messages passed", mode, good_out, n_good);
+        CHECK(stream_ok(d));
+        dut_free(d);
+    }
 }
 
 /* The host's tempo governs the silence: at 60 bpm a one-beat silence is 48000 frames. */
@@ -1082,6 +1176,8 @@ int main(int argc, char **argv) {
         RUN_WITH(test_host_tempo, &h);
         RUN_WITH(test_host_jitter, &h);
         RUN_WITH(test_deactivate, &h);
+        RUN_WITH(test_flood_of_notes, &h);
+        RUN_WITH(test_thru_passes_only_valid_midi, &h);
         RUN_WITH(test_model_parameter, &h);
         RUN_WITH(test_state_round_trip, &h);
         RUN_WITH(test_presets, &h);

@@ -301,6 +301,18 @@ TEST(failed_read_holds_nothing) {
     CHECK(s.tempos == NULL && s.notes == NULL);
 }
 
+/* Deltas of dropped events add up into the next kept one: past 28 bits it would not fit a
+ * variable-length quantity and the clean copy's times would be wrong (found by fuzz-midi). */
+TEST(track_longer_than_a_delta_can_say) {
+    smf_buf b;
+    sb_header(&b, 0, 1, 96);
+    sb_track_begin(&b);
+    sb_bytes(&b, "\xff\xff\xff\x7f\xb0\x07\x64", 7);        /* 2^28 - 1 ticks, then a dropped CC7 */
+    sb_ev3(&b, 1, 0x90, 60, 100); sb_ev3(&b, 96, 0x80, 60, 0);
+    sb_eot(&b, 0); sb_track_end(&b);
+    CHECK(fails_with(b.b, b.n, "track longer than"));
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/continuo-test-midibad-XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
@@ -315,6 +327,7 @@ int main(void) {
     RUN(garbage_inside_tracks);
     RUN(folder_with_files_that_are_not_midi);
     RUN(fuzz_truncations_and_flips);
+    RUN(track_longer_than_a_delta_can_say);
     RUN(repairs_are_said_once);
     RUN(failed_read_holds_nothing);
     char cmd[300]; snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
