@@ -7,7 +7,8 @@
 #   sh tests/fuzz.sh --hunt S   (make fuzz FUZZ_SECONDS=S) each target in turn for S seconds on
 #                               its growing corpus build/fuzz/corpus/TARGET; crashes are written
 #                               to build/fuzz/crashes/ (keep them under tests/fuzz/TARGET/).
-#                               Prints "fuzz-TARGET: N execs, cov C, ft F" a target.
+#                               Prints "fuzz-TARGET: N execs, cov C, ft F" a target;
+#                               FUZZ_ONLY="midi" hunts with one target.
 . "$(dirname "$0")/lib.sh"
 FZ=$BUILD/fuzz
 RUNS=${FUZZ_RUNS:-4000}
@@ -21,7 +22,7 @@ max_len() { case $1 in model) echo 8192 ;; *) echo 4096 ;; esac; }
 if [ "${1:-}" = --hunt ]; then
     secs=${2:-60}
     mkdir -p "$FZ/crashes"
-    for t in midi model tokens; do
+    for t in ${FUZZ_ONLY:-midi model tokens}; do
         mkdir -p "$FZ/corpus/$t"
         cp "$SEEDS/$t"/* "$FZ/corpus/$t"/
         log=$FZ/hunt-$t.log
