@@ -286,13 +286,13 @@ static int write_output(const gen_args *a, const cn_model *m, const char *model_
         ro.model_name = base_name(model_path);
         if (cn_roll_write_opts(roll_path, &full, info.seed_notes, info.cont_start_beat, &ro, err, errlen)) {
             size_t k = strlen(err);
-            snprintf(err + k, errlen - k, " (%s was not written either)", out_path);
+            snprintf(err + k, errlen - k, " (%.200s was not written either)", out_path);
             goto out_result;
         }
     }
     if (cn_midi_write(out_path, result, err, errlen)) {
         size_t k = strlen(err);
-        if (a->roll_path) snprintf(err + k, errlen - k, " (the piano roll %s was written)", roll_path);
+        if (a->roll_path) snprintf(err + k, errlen - k, " (the piano roll %.200s was written)", roll_path);
         goto out_result;
     }
     if (a->quiet) printf("%s\n", out_path);
