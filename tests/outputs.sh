@@ -103,6 +103,6 @@ check "a failed --roll: exit 1, out.mid not left behind, the message says it was
     sh -c "[ $r -eq 1 ] && ! test -e '$W/r.mid' && grep -q 'r.mid was not written' '$W/out.txt'"
 
 # ---- --beats is bounded (10.6) ----
-timeout 300 "$GEN" -m "$MODEL" --seed "$SEED" --rng 1 -o "$W/b.mid" --beats 100000 >"$W/out.txt" 2>&1; r=$?   # the timeout only ends a hang
+timeout 300 "$GEN" -m "$MODEL" --primer "$SEED" --rng 1 -o "$W/b.mid" --beats 100000 >"$W/out.txt" 2>&1; r=$?   # the timeout only ends a hang
 check "--beats 100000: refused at once with the bound" sh -c "[ $r -eq 2 ] && grep -q -- '--beats' '$W/out.txt'"
 summary
