@@ -22,7 +22,7 @@ $(FUZZ_SEEDER): $(BUILD)/obj/fuzz/make_seeds.o $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
 
 TEST_SCRIPTS += tests/fuzz.sh
-run-tests: $(FUZZ_BINS) $(FUZZ_SEEDER)
+run-tests build-tests: $(FUZZ_BINS) $(FUZZ_SEEDER)   # make test builds build-tests
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDER)
