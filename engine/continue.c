@@ -13,6 +13,7 @@
 #include "continue.h"
 #include "note_player.h"
 #include "rng.h"
+#include "sample.h"
 #include "tokens.h"
 
 #define RECENT_DEFAULT   32
@@ -34,6 +35,28 @@ cn_continue_opts cn_continue_defaults(void) {
     o.density_control = 0;
     o.pc_steer = 0.5f;      /* chosen on the validation split with the listening yardstick */
     return o;
+}
+
+int cn_continue_parse_key_control(const char *s, int *out, char *err, size_t errlen) {
+    int tonic, minor;
+    if (!strcmp(s, "auto")) *out = CN_CTRL_FROM_SEED;
+    else if (!strcmp(s, "off") || !strcmp(s, "none")) *out = CN_CTRL_OFF;
+    else if (!cn_key_parse_tonic(s, &tonic, &minor)) *out = tonic + 12 * minor;
+    else { snprintf(err, errlen, "'%s' is not a key (auto, off, C, Am, F#, Bbm...)", s); return -1; }
+    return 0;
+}
+
+int cn_continue_parse_density(const char *s, double *out, char *err, size_t errlen) {
+    if (!strcmp(s, "auto")) { *out = 0; return 0; }
+    if (!strcmp(s, "off") || !strcmp(s, "none")) { *out = -1; return 0; }
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end || !(d >= 0.1 && d <= 16)) {
+        snprintf(err, errlen, "'%s' is not auto, off, or onsets a beat from 0.1 to 16", s);
+        return -1;
+    }
+    *out = d;
+    return 0;
 }
 
 void cn_continue_info_free(cn_continue_info *info) {

@@ -35,6 +35,11 @@ typedef struct {
 #define CN_CTRL_FROM_SEED (-1)
 #define CN_CTRL_OFF       (-2)
 
+/* The controls as a user spells them: key "auto" | "off" | a key name ("C", "F#m"...),
+ * density "auto" | "off" | onsets a beat from 0.1 to 16. 0, or -1 with err saying which. */
+int cn_continue_parse_key_control(const char *s, int *out, char *err, size_t errlen);
+int cn_continue_parse_density(const char *s, double *out, char *err, size_t errlen);
+
 typedef struct {
     size_t seed_tokens;     /* tokens the seed encoded to (with padding to its end) */
     size_t seed_unknown;    /* paper: seed tokens outside the model's vocabulary */

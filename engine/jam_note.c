@@ -91,8 +91,7 @@ void cn_jam_nt_advance(cn_jam *j, int64_t target) {
     if (target - j->cur > 4 * CN_NT_SLOT) {   /* a long gap is heard as four slots */
         offs_until(j, target);
         j->cur = target - 4 * CN_NT_SLOT;
-        j->nt.step = j->cur;
-        j->nt.next_slot = (j->cur + CN_NT_SLOT - 1) / CN_NT_SLOT * CN_NT_SLOT;
+        cn_nt_player_jump(&j->nt, j->cur);
     }
     for (;;) {
         if (cn_nt_player_controls_due(&j->nt)) feed_controls(j);

@@ -19,6 +19,11 @@ void cn_nt_player_init(cn_nt_player *p, int64_t step) {
     p->prev_run = 0;
 }
 
+void cn_nt_player_jump(cn_nt_player *p, int64_t step) {
+    p->step = step < 0 ? 0 : step;
+    p->next_slot = slot_at_or_after(p->step);
+}
+
 int cn_nt_player_controls_due(const cn_nt_player *p) {
     return p->pending_pitch < 0 && p->step == p->next_slot;
 }

@@ -29,6 +29,9 @@ typedef struct { int64_t start, dur; int pitch, velocity; } cn_nt_note;
 
 /* The clock at `step`; controls are due at once when step is on a slot boundary. */
 void cn_nt_player_init(cn_nt_player *p, int64_t step);
+/* The clock moved to `step` without tokens (a long silence cut short): controls are due at the
+ * next slot boundary from there. */
+void cn_nt_player_jump(cn_nt_player *p, int64_t step);
 /* 1 when the next tokens must be the KEY and DENS controls (the caller feeds both). */
 int  cn_nt_player_controls_due(const cn_nt_player *p);
 /* Which control to feed now that they are due: the KEY first, then the DENS. */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "tokbuf.h"
 #include "tokens.h"
 
 int cn_ev_vel_bin(int velocity) {
@@ -49,17 +50,6 @@ static int cmp_grid_event(const void *x, const void *y) {
     return a->pitch - b->pitch;
 }
 
-typedef struct { int *t; size_t n, cap; int oom; } tok_buf;
-static void tb_put(tok_buf *b, int tok) {
-    if (b->oom) return;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        int *nt = realloc(b->t, cap * sizeof *nt);
-        if (!nt) { b->oom = 1; return; }
-        b->t = nt; b->cap = cap;
-    }
-    b->t[b->n++] = tok;
-}
 
 int cn_ev_encode_grid(const cn_song *s, int transpose, int grid, int max_shift, int **out, size_t *n_out) {
     *out = NULL; *n_out = 0;
@@ -95,22 +85,22 @@ int cn_ev_encode_grid(const cn_song *s, int transpose, int grid, int max_shift, 
     }
     free(gn);
     qsort(ev, m, sizeof *ev, cmp_grid_event);
-    tok_buf tb = { 0 };
+    cn_tokbuf tb = { 0 };
     int64_t cur = 0;
     int bin = -1;
     for (size_t i = 0; i < m; i++) {
         int64_t delta = ev[i].step - cur;
         while (delta > 0) {
             int64_t sh = delta < max_shift ? delta : max_shift;
-            tb_put(&tb, CN_EV_SHIFT + (int)sh - 1);
+            cn_tokbuf_put(&tb, CN_EV_SHIFT + (int)sh - 1);
             delta -= sh;
         }
         cur = ev[i].step;
         if (ev[i].kind == 1) {
-            if (ev[i].bin != bin) { tb_put(&tb, vel_base + ev[i].bin); bin = ev[i].bin; }
-            tb_put(&tb, CN_EV_NOTE_ON + ev[i].pitch);
+            if (ev[i].bin != bin) { cn_tokbuf_put(&tb, vel_base + ev[i].bin); bin = ev[i].bin; }
+            cn_tokbuf_put(&tb, CN_EV_NOTE_ON + ev[i].pitch);
         } else {
-            tb_put(&tb, CN_EV_NOTE_OFF + ev[i].pitch);
+            cn_tokbuf_put(&tb, CN_EV_NOTE_OFF + ev[i].pitch);
         }
     }
     free(ev);

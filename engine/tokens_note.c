@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sample.h"
+#include "tokbuf.h"
 #include "tokens.h"
 
 /* Every step to 12 (a beat) exactly, then coarser: what piano music holds. */
@@ -109,18 +110,6 @@ int cn_nt_dens_label(const cn_note *notes, size_t n, double beat, double end_bea
 /* ---- whole song ---- */
 
 typedef struct { int64_t on, dur; int pitch, bin; } nt_note;
-typedef struct { int *t; size_t n, cap; int oom; } nt_buf;
-
-static void put(nt_buf *b, int tok) {
-    if (b->oom) return;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        int *nt = realloc(b->t, cap * sizeof *nt);
-        if (!nt) { b->oom = 1; return; }
-        b->t = nt; b->cap = cap;
-    }
-    b->t[b->n++] = tok;
-}
 
 static int cmp_nt_note(const void *x, const void *y) {
     const nt_note *a = x, *b = y;
@@ -130,15 +119,15 @@ static int cmp_nt_note(const void *x, const void *y) {
 }
 
 /* The control pair at the slot starting at `step`. */
-static void put_controls(nt_buf *b, const cn_song *s, int transpose, int key_tok, int dens_tok, int64_t step) {
+static void put_controls(cn_tokbuf *b, const cn_song *s, int transpose, int key_tok, int dens_tok, int64_t step) {
     double beat = (double)step / CN_NT_GRID;
-    put(b, key_tok >= 0 ? key_tok : cn_nt_key_label(s->notes, s->n_notes, transpose, beat));
-    put(b, dens_tok >= 0 ? dens_tok : cn_nt_dens_label(s->notes, s->n_notes, beat, s->end_beat));
+    cn_tokbuf_put(b, key_tok >= 0 ? key_tok : cn_nt_key_label(s->notes, s->n_notes, transpose, beat));
+    cn_tokbuf_put(b, dens_tok >= 0 ? dens_tok : cn_nt_dens_label(s->notes, s->n_notes, beat, s->end_beat));
 }
 
 /* Time from *cur to target, with the controls at every slot boundary on the way (and at
  * target itself when it is one). */
-static void advance(nt_buf *b, const cn_song *s, int transpose, int key_tok, int dens_tok,
+static void advance(cn_tokbuf *b, const cn_song *s, int transpose, int key_tok, int dens_tok,
                     int64_t *cur, int64_t target, int64_t *next_slot) {
     for (;;) {
         if (*cur == *next_slot) {
@@ -147,7 +136,7 @@ static void advance(nt_buf *b, const cn_song *s, int transpose, int key_tok, int
         }
         if (*cur >= target) return;
         int64_t to = target < *next_slot ? target : *next_slot;
-        put(b, CN_NT_SHIFT + (int)(to - *cur) - 1);    /* <= CN_NT_SLOT = CN_NT_MAX_SHIFT steps */
+        cn_tokbuf_put(b, CN_NT_SHIFT + (int)(to - *cur) - 1);    /* <= CN_NT_SLOT = CN_NT_MAX_SHIFT steps */
         *cur = to;
     }
 }
@@ -164,15 +153,15 @@ int cn_nt_encode(const cn_song *s, int transpose, int key_tok, int dens_tok, int
         nn[n++] = (nt_note){ on < 0 ? 0 : on, d < 1 ? 1 : d, p, cn_ev_vel_bin(s->notes[i].velocity) };
     }
     qsort(nn, n, sizeof *nn, cmp_nt_note);
-    nt_buf b = { 0 };
+    cn_tokbuf b = { 0 };
     int64_t cur = 0, next_slot = 0;
     int bin = -1;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && nn[i].on == nn[i - 1].on && nn[i].pitch == nn[i - 1].pitch) continue;   /* one strike */
         advance(&b, s, transpose, key_tok, dens_tok, &cur, nn[i].on, &next_slot);
-        if (nn[i].bin != bin) { put(&b, CN_NT_VEL + nn[i].bin); bin = nn[i].bin; }
-        put(&b, CN_NT_PITCH + nn[i].pitch);
-        put(&b, CN_NT_DUR + cn_nt_dur_bin(nn[i].dur));
+        if (nn[i].bin != bin) { cn_tokbuf_put(&b, CN_NT_VEL + nn[i].bin); bin = nn[i].bin; }
+        cn_tokbuf_put(&b, CN_NT_PITCH + nn[i].pitch);
+        cn_tokbuf_put(&b, CN_NT_DUR + cn_nt_dur_bin(nn[i].dur));
     }
     /* up to the song's end, so that a continuation starts where the seed ends */
     int64_t end = llround(s->end_beat * CN_NT_GRID);

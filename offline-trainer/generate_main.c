@@ -170,19 +170,14 @@ static int parse_args(int argc, char **argv, gen_args *a) {
             return CN_EXIT_USAGE;
         }
     }
-    if (!strcmp(a->key_control, "off") || !strcmp(a->key_control, "none")) a->o.key_control = CN_CTRL_OFF;
-    else if (strcmp(a->key_control, "auto")) {
-        int tonic, minor;
-        if (cn_key_parse_tonic(a->key_control, &tonic, &minor)) {
-            fprintf(stderr, PROGRAM ": --key-control: '%s' is not a key (auto, off, C, Am, F#, Bbm...)\n", a->key_control);
-            return CN_EXIT_USAGE;
-        }
-        a->o.key_control = tonic + 12 * minor;
+    char why[160];
+    if (cn_continue_parse_key_control(a->key_control, &a->o.key_control, why, sizeof why)) {
+        fprintf(stderr, PROGRAM ": --key-control: %s\n", why);
+        return CN_EXIT_USAGE;
     }
-    if (!strcmp(a->density, "off") || !strcmp(a->density, "none")) a->o.density_control = -1;
-    else if (strcmp(a->density, "auto")) {
-        if (cn_cli_double(PROGRAM, "--density", a->density, 0.1, 16, &d)) return CN_EXIT_USAGE;
-        a->o.density_control = d;
+    if (cn_continue_parse_density(a->density, &a->o.density_control, why, sizeof why)) {
+        fprintf(stderr, PROGRAM ": --density: %s\n", why);
+        return CN_EXIT_USAGE;
     }
     if (!a->have_rng) a->o.rng_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     return -1;

@@ -106,16 +106,11 @@ static int parse_value(listen_args *a, const char *o, const char *v) {
         else if (!strcmp(o, "--repeat-penalty")) { if (num(o, v, 1, 100, 0, &d)) return -1; s->repeat_penalty = (float)d; }
         else if (!strcmp(o, "--max-run")) { if (num(o, v, 0, 1e6, 1, &d)) return -1; s->max_run = (int)d; }
         else if (!strcmp(o, "--steer")) { if (num(o, v, 0, 8, 0, &d)) return -1; a->lo.cont.pc_steer = (float)d; }
-        else if (!strcmp(o, "--key-control")) {
-            int tonic, minor;
-            if (!strcmp(v, "off")) a->lo.cont.key_control = CN_CTRL_OFF;
-            else if (!strcmp(v, "auto")) a->lo.cont.key_control = CN_CTRL_FROM_SEED;
-            else if (!cn_key_parse_tonic(v, &tonic, &minor)) a->lo.cont.key_control = tonic + 12 * minor;
-            else { fprintf(stderr, PROGRAM ": --key-control: '%s' is not a key (auto, off, C, Am...)\n", v); return -1; }
-        } else if (!strcmp(o, "--density")) {
-            if (!strcmp(v, "off")) a->lo.cont.density_control = -1;
-            else if (!strcmp(v, "auto")) a->lo.cont.density_control = 0;
-            else { if (num(o, v, 0.1, 16, 0, &d)) return -1; a->lo.cont.density_control = d; }
+        else if (!strcmp(o, "--key-control") || !strcmp(o, "--density")) {
+            char why[160];
+            int bad = !strcmp(o, "--density") ? cn_continue_parse_density(v, &a->lo.cont.density_control, why, sizeof why)
+                                              : cn_continue_parse_key_control(v, &a->lo.cont.key_control, why, sizeof why);
+            if (bad) { fprintf(stderr, PROGRAM ": %s: %s\n", o, why); return -1; }
         } else if (!strcmp(o, "--key")) {
             a->lo.cont.key_auto = !strcmp(v, "auto");
             s->key_mask = a->lo.cont.key_auto || !strcmp(v, "off") ? 0 : cn_key_parse(v);
