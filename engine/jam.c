@@ -9,47 +9,7 @@
 #include "jam_internal.h"
 #include "midi.h"
 
-void cn_jam_params_default(cn_jam_params *p) {
-    memset(p, 0, sizeof *p);
-    p->mode = CN_MODE_CALL_RESPONSE;
-    p->temperature = 1.0f;
-    p->top_p = 0.95f;
-    p->silence_beats = 1.0f;
-    p->response_beats = 8.0f;
-    p->channel_in = 0;
-    p->channel_out = 1;
-    p->thru = 1;
-    p->quantize = CN_QUANT_OFF;
-    p->seed = 0;
-    p->bpm = 120.0f;
-    p->key = 0;
-    p->density = 0.0f;
-    p->max_run = 4;
-    p->regenerate = 0;
-}
-
-static float clampf(float v, float lo, float hi, float def) {
-    if (!(v == v)) return def;   /* NaN */
-    return v < lo ? lo : v > hi ? hi : v;
-}
-static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
-
-void cn_jam_params_clamp(cn_jam_params *p) {
-    p->mode = clampi(p->mode, CN_MODE_OFF, CN_MODE_CONTINUOUS);
-    p->temperature = clampf(p->temperature, 0.0f, 2.0f, 1.0f);
-    p->top_p = clampf(p->top_p, 0.0f, 1.0f, 0.95f);
-    p->silence_beats = clampf(p->silence_beats, 0.25f, 16.0f, 1.0f);
-    p->response_beats = clampf(p->response_beats, 1.0f, 64.0f, 8.0f);
-    p->channel_in = clampi(p->channel_in, 0, 16);
-    p->channel_out = clampi(p->channel_out, 1, 16);
-    p->thru = p->thru ? 1 : 0;
-    p->quantize = clampi(p->quantize, CN_QUANT_OFF, CN_QUANT_BAR);
-    p->bpm = clampf(p->bpm, 20.0f, 300.0f, 120.0f);
-    if (p->seed > 16777215u) p->seed = 16777215u;   /* a float control holds integers exactly up to 2^24 */
-    p->key = clampi(p->key, 0, 25);
-    p->density = clampf(p->density, 0.0f, 8.0f, 0.0f);
-    p->max_run = clampi(p->max_run, 0, 16);
-}
+/* cn_jam_params_default and cn_jam_params_clamp come from the control table (jam_controls.c). */
 
 /* Write every page now, so that the RT thread never takes the page fault of a first touch
  * (calloc's zero pages are mapped lazily). Volatile: the writes must not be optimised away. */

@@ -34,6 +34,7 @@
 
 #include "atomicfile.h"
 #include "jam.h"
+#include "jam_controls.h"
 #include "modelfile.h"
 #include "uris.h"
 
@@ -142,26 +143,17 @@ static float control_value(const Continuo *c, cn_lv2_port port, float fallback) 
     return (p && isfinite(*p)) ? *p : fallback;
 }
 
-/* Controls -> engine parameters; the engine clamps, and panics on a mode change. */
+/* Controls -> engine parameters, through the control table (engine/jam_controls.c): a port
+ * not connected, or not finite, keeps the default; the table clamps and rounds; the engine
+ * panics on a mode change. Audio thread. */
 static void apply_controls(Continuo *c) {
-    cn_jam_params d, p;
-    cn_jam_params_default(&d);
-    p = d;
-    p.mode           = (int)lrintf(control_value(c, CN_PORT_MODE, (float)d.mode));
-    p.temperature    = control_value(c, CN_PORT_TEMPERATURE, d.temperature);
-    p.top_p          = control_value(c, CN_PORT_TOP_P, d.top_p);
-    p.silence_beats  = control_value(c, CN_PORT_SILENCE_BEATS, d.silence_beats);
-    p.response_beats = control_value(c, CN_PORT_RESPONSE_BEATS, d.response_beats);
-    p.channel_in     = (int)lrintf(control_value(c, CN_PORT_CHANNEL_IN, (float)d.channel_in));
-    p.channel_out    = (int)lrintf(control_value(c, CN_PORT_CHANNEL_OUT, (float)d.channel_out));
-    p.thru           = control_value(c, CN_PORT_THRU, (float)d.thru) > 0.5f;
-    p.quantize       = (int)lrintf(control_value(c, CN_PORT_QUANTIZE, (float)d.quantize));
-    float seed       = control_value(c, CN_PORT_SEED, (float)d.seed);
-    p.seed           = (seed >= 1.0f && seed <= 16777215.0f) ? (uint32_t)seed : 0;   /* the TTL's range */
-    p.bpm            = control_value(c, CN_PORT_BPM, d.bpm);
-    p.key            = (int)lrintf(control_value(c, CN_PORT_KEY, (float)d.key));
-    p.density        = control_value(c, CN_PORT_DENSITY, d.density);
-    p.max_run        = (int)lrintf(control_value(c, CN_PORT_MAX_RUN, (float)d.max_run));
+    cn_jam_params p;
+    cn_jam_params_default(&p);
+    for (int i = 0; i < cn_jam_n_controls; i++) {
+        const cn_jam_control *ct = &cn_jam_controls[i];
+        if (ct->kind == CN_CT_TRIGGER) continue;
+        cn_jam_control_set(&p, ct, control_value(c, (cn_lv2_port)ct->port, (float)ct->def));
+    }
     /* the trigger: each rising edge answers the last call again */
     int trig = control_value(c, CN_PORT_REGENERATE, 0.0f) > 0.5f;
     p.regenerate = c->params.regenerate + (trig && !c->regen_high ? 1u : 0u);

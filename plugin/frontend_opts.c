@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "frontend_opts.h"
+#include "jam_controls.h"
 #include "cli.h"
 #include "modelfile.h"
 
@@ -17,10 +18,6 @@ void cn_fe_opts_default(cn_fe_opts *o) {
 const char *cn_fe_mode_name(int mode) {
     return mode == CN_MODE_OFF ? "off" : mode == CN_MODE_CALL_RESPONSE ? "call" : "continuous";
 }
-
-/* The key control's values, in order: off, the call's own, the 12 major keys, the 12 minor. */
-const char *const cn_fe_keys[26] = { "off", "call", "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
-    "Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "Abm", "Am", "Bbm", "Bm" };
 
 static int parse_num(const char *flag, const char *v, double lo, double hi, double *out, char *err, size_t errlen) {
     char *end = NULL;
@@ -46,19 +43,34 @@ static int parse_word(const char *flag, const char *v, const char *const *words,
     return -1;
 }
 
-/* The engine's flags, in the order of the switch in cn_fe_apply; "thru"/"no-thru" take no value. */
-static const char *const FLAGS[] = { "model", "mode", "temperature", "top-p", "silence-beats", "response-beats",
-    "channel-in", "channel-out", "quantize", "rng", "bpm", "random-model", "thru", "no-thru", "seed", "key", "density", "max-run" };
-enum { F_MODEL, F_MODE, F_TEMP, F_TOPP, F_SILENCE, F_RESPONSE, F_CH_IN, F_CH_OUT, F_QUANT, F_RNG, F_BPM, F_RANDOM,
-       F_THRU, F_NO_THRU, F_OLD_SEED, F_KEY, F_DENSITY, F_MAX_RUN, N_FLAGS };
+/* The flags that are not controls; the controls' flags follow them, in the table's order. */
+static const char *const OWN_FLAGS[] = { "model", "random-model", "no-thru", "seed" };
+enum { F_MODEL, F_RANDOM, F_NO_THRU, F_OLD_SEED, N_OWN };
+
+/* The table row of flag number f (past the own flags), or NULL. */
+static const cn_jam_control *flag_control(int f) {
+    int k = f - N_OWN;
+    for (int i = 0; i < cn_jam_n_controls; i++) {
+        if (!cn_jam_controls[i].flag) continue;
+        if (k-- == 0) return &cn_jam_controls[i];
+    }
+    return NULL;
+}
+
+static const char *flag_name(int f) {
+    if (f >= 0 && f < N_OWN) return OWN_FLAGS[f];
+    const cn_jam_control *c = flag_control(f);
+    return c ? c->flag : NULL;
+}
 
 int cn_fe_long_opts(const struct option *own, struct option *out, int cap) {
     int n = 0;
     for (; own && own[n].name; n++) { if (n + 1 >= cap) return -1; out[n] = own[n]; }
-    for (int k = 0; k < N_FLAGS; k++) {
+    for (int k = 0; flag_name(k); k++) {
         if (n + 1 >= cap) return -1;
-        out[n].name = FLAGS[k];
-        out[n].has_arg = k == F_THRU || k == F_NO_THRU ? no_argument : required_argument;
+        const cn_jam_control *c = flag_control(k);
+        out[n].name = flag_name(k);
+        out[n].has_arg = k == F_NO_THRU || (c && c->kind == CN_CT_TOGGLE) ? no_argument : required_argument;
         out[n].flag = NULL;
         out[n].val = k == F_MODEL ? 'm' : CN_FE_OPT + k;
         n++;
@@ -68,79 +80,89 @@ int cn_fe_long_opts(const struct option *own, struct option *out, int cap) {
 }
 
 int cn_fe_is(int c, const char *name) {
-    int f = c == 'm' ? F_MODEL : c - CN_FE_OPT;
-    return f >= 0 && f < N_FLAGS && strcmp(FLAGS[f], name) == 0;
+    const char *f = flag_name(c == 'm' ? F_MODEL : c - CN_FE_OPT);
+    return f && strcmp(f, name) == 0;
 }
 
-int cn_fe_apply(int c, const char *val, cn_fe_opts *o, char *err, size_t errlen) {
-    int f = c == 'm' ? F_MODEL : c - CN_FE_OPT;
-    if (f < 0 || f >= N_FLAGS) return 0;
-    char name[32];
-    snprintf(name, sizeof name, "--%s", FLAGS[f]);
-    cn_jam_params *p = &o->params;
+/* A control's flag: the value checked against the table's range and words. */
+static int apply_control(const cn_jam_control *c, const char *name, const char *val, cn_jam_params *p,
+                         char *err, size_t errlen) {
     double d;
-    static const char *const modes[] = { "off", "call", "continuous" };
-    static const char *const quant[] = { "off", "beat", "bar" };
-    switch (f) {
-    case F_MODEL: o->model_path = val; return 1;
-    case F_MODE: return parse_word(name, val, modes, 3, &p->mode, err, errlen) ? -1 : 1;
-    case F_TEMP: if (parse_num(name, val, 0, CN_TEMPERATURE_MAX, &d, err, errlen)) return -1; p->temperature = (float)d; return 1;
-    case F_TOPP: if (parse_num(name, val, 0, 1, &d, err, errlen)) return -1; p->top_p = (float)d; return 1;
-    case F_SILENCE: if (parse_num(name, val, 0.25, 16, &d, err, errlen)) return -1; p->silence_beats = (float)d; return 1;
-    case F_RESPONSE: if (parse_num(name, val, 1, 64, &d, err, errlen)) return -1; p->response_beats = (float)d; return 1;
-    case F_CH_IN: if (!strcmp(val, "any")) { p->channel_in = 0; return 1; }
-            if (parse_num(name, val, 0, 16, &d, err, errlen) || d != floor(d)) {
-                snprintf(err, errlen, "%s: \"%s\" is not a channel: any (or 0), 1 to 16", name, val); return -1; }
-            p->channel_in = (int)d; return 1;
-    case F_CH_OUT: if (parse_num(name, val, 1, 16, &d, err, errlen) || d != floor(d)) {
-                snprintf(err, errlen, "%s: \"%s\" is not a channel 1 to 16", name, val); return -1; }
-            p->channel_out = (int)d; return 1;
-    case F_QUANT: return parse_word(name, val, quant, 3, &p->quantize, err, errlen) ? -1 : 1;
-    case F_RNG: if (parse_num(name, val, 0, 16777215.0, &d, err, errlen) || d != floor(d)) {
-                snprintf(err, errlen, "%s: \"%s\" is not a whole number from 0 (random) to 16777215", name, val); return -1; }
-            p->seed = (uint32_t)d; return 1;
-    case F_BPM: if (parse_num(name, val, 20, 300, &d, err, errlen)) return -1; p->bpm = (float)d; return 1;
-    case F_RANDOM: o->random_spec = val; return 1;
-    case F_THRU: p->thru = 1; return 1;
-    case F_NO_THRU: p->thru = 0; return 1;
-    case F_KEY: return parse_word(name, val, cn_fe_keys, 26, &p->key, err, errlen) ? -1 : 1;
-    case F_DENSITY: if (parse_num(name, val, 0, 8, &d, err, errlen)) return -1; p->density = (float)d; return 1;
-    case F_MAX_RUN: if (parse_num(name, val, 0, 16, &d, err, errlen) || d != floor(d)) {
-                snprintf(err, errlen, "%s: \"%s\" is not a whole number from 0 (off) to 16", name, val); return -1; }
-             p->max_run = (int)d; return 1;
-    case F_OLD_SEED:
-        snprintf(err, errlen, "--seed is retired: the random seed is --rng N (0 = random)");
-        return -1;
+    int v;
+    if (c->kind == CN_CT_ENUM && c->words) {
+        if (parse_word(name, val, c->words, (int)(c->max - c->min) + 1, &v, err, errlen)) return -1;
+        cn_jam_control_set(p, c, c->min + v);
+        return 1;
+    }
+    switch (c->kind) {
+    case CN_CT_TOGGLE: cn_jam_control_set(p, c, 1); return 1;
+    case CN_CT_ENUM: case CN_CT_INT: case CN_CT_TRIGGER:
+        if (parse_num(name, val, c->min, c->max, &d, err, errlen) || d != floor(d)) {
+            snprintf(err, errlen, "%s: \"%s\" is not a whole number from %.10g to %.10g", name, val, c->min, c->max);
+            return -1;
+        }
+        cn_jam_control_set(p, c, d);
+        return 1;
+    case CN_CT_FLOAT:
+        if (parse_num(name, val, c->min, c->max, &d, err, errlen)) return -1;
+        cn_jam_control_set(p, c, d);
+        return 1;
     }
     return 0;
 }
 
+int cn_fe_apply(int c, const char *val, cn_fe_opts *o, char *err, size_t errlen) {
+    int f = c == 'm' ? F_MODEL : c - CN_FE_OPT;
+    const char *flag = flag_name(f);
+    if (f < 0 || !flag) return 0;
+    char name[32];
+    snprintf(name, sizeof name, "--%s", flag);
+    switch (f) {
+    case F_MODEL: o->model_path = val; return 1;
+    case F_RANDOM: o->random_spec = val; return 1;
+    case F_NO_THRU: o->params.thru = 0; return 1;
+    case F_OLD_SEED:
+        snprintf(err, errlen, "--seed is retired: the random seed is --rng N (0 = random)");
+        return -1;
+    }
+    return apply_control(flag_control(f), name, val, &o->params, err, errlen);
+}
+
+/* The value a control's flag takes, for --help. */
+static const char *metavar(const cn_jam_control *c) {
+    if (c->kind == CN_CT_ENUM) return c->words ? "WORD" : "N";
+    if (c->kind == CN_CT_INT) return "N";
+    if (c->unit && !strcmp(c->unit, "beat")) return "B";
+    if (c->unit && !strcmp(c->unit, "bpm")) return "BPM";
+    return "X";
+}
+
+/* One control's --help entry: the flag, its comment, its words or range, its default. */
+static void help_control(FILE *f, const cn_jam_control *c) {
+    char head[48];
+    if (c->kind == CN_CT_TOGGLE) snprintf(head, sizeof head, "--%s, --no-%s", c->flag, c->flag);
+    else snprintf(head, sizeof head, "--%s %s", c->flag, metavar(c));
+    fprintf(f, "  %-23s %s\n", head, c->comment);
+    fprintf(f, "  %-23s ", "");
+    if (c->kind == CN_CT_ENUM && c->words) {
+        int n = (int)(c->max - c->min) + 1;
+        for (int k = 0; k < n; k++) fprintf(f, "%s%s", k ? (n > 4 ? " " : " | ") : "", c->words[k]);
+        fprintf(f, " (default %s)\n", c->words[(int)(c->def - c->min)]);
+    } else if (c->kind == CN_CT_TOGGLE) {
+        fprintf(f, "(default %s)\n", c->def != 0 ? "on" : "off");
+    } else {
+        fprintf(f, "%.10g..%.10g (default %.10g)\n", c->min, c->max, c->def);
+    }
+}
+
 void cn_fe_help(FILE *f) {
-    cn_jam_params d;
-    cn_jam_params_default(&d);
     fprintf(f,
-        "engine options:\n"
+        "engine options (the LV2 plugin's controls, with the same ranges and defaults):\n"
         "  -m, --model FILE        the model (.cnm); default: the shipped model\n"
-        "  --mode MODE             off | call | continuous (default %s)\n"
-        "  --temperature T         0..%g, 0 = always the likeliest (default %g)\n"
-        "  --top-p P               0..1, nucleus sampling (default %g)\n"
-        "  --silence-beats B       call and response: silence that ends a call, 0.25..16 (default %g)\n"
-        "  --response-beats B      the longest answer, 1..64 (default %g)\n"
-        "  --channel-in N          any (or 0), 1..16: the channel it listens to (default %d = any)\n"
-        "  --channel-out N         1..16 (default %d)\n"
-        "  --thru, --no-thru       your own notes pass through (default %s)\n"
-        "  --quantize Q            off | beat | bar: where answers start (default off)\n"
-        "  --rng N                 random seed, 0 = random, up to 16777215 (default 0)\n"
-        "  --key K                 off | call | C C# D Eb E F F# G Ab A Bb B | Cm .. Bm: the key the model\n"
-        "                          is asked for (ignored, with a warning, by a model without key conditioning)\n"
-        "  --density D             notes per beat asked of the model, 0 = as the call, up to 8 (ignored\n"
-        "                          likewise without density conditioning; default 0)\n"
-        "  --max-run N             repetition guard: no token more than N times in a row, 0 = off (default %d)\n"
-        "  --bpm BPM               own tempo when there is no host tempo, 20..300 (default %g)\n"
         "  --random-model SPEC     no model file: untrained weights of this architecture (e.g. lstm:64),\n"
-        "                          to try the plumbing; the music is noise\n",
-        cn_fe_mode_name(d.mode), CN_TEMPERATURE_MAX, d.temperature, d.top_p, d.silence_beats, d.response_beats, d.channel_in,
-        d.channel_out, d.thru ? "on" : "off", d.max_run, d.bpm);
+        "                          to try the plumbing; the music is noise\n");
+    for (int i = 0; i < cn_jam_n_controls; i++)
+        if (cn_jam_controls[i].flag) help_control(f, &cn_jam_controls[i]);
 }
 
 cn_model *cn_fe_load_model(const cn_fe_opts *o, char *buf, size_t buflen, const char **used_path,
@@ -174,7 +196,8 @@ cn_model *cn_fe_load_model(const cn_fe_opts *o, char *buf, size_t buflen, const 
 void cn_fe_warn_ignored(FILE *f, const char *prog, const cn_jam *jam, const cn_jam_params *p) {
     int cond = cn_jam_model_conditions(jam);
     if (p->key != 0 && !(cond & CN_JAM_COND_KEY))
-        fprintf(f, "%s: --key %s is ignored: the model has no key conditioning\n", prog, cn_fe_keys[p->key]);
+        fprintf(f, "%s: --key %s is ignored: the model has no key conditioning\n", prog,
+                cn_jam_control_word(cn_jam_control_find("key"), p->key));
     if (p->density > 0 && !(cond & CN_JAM_COND_DENSITY))
         fprintf(f, "%s: --density %g is ignored: the model has no density conditioning\n", prog, (double)p->density);
 }

@@ -1,6 +1,7 @@
 /* frontend_opts.h: the command-line flags of the live engine's parameters and its model,
- * shared by continuo-jack and continuo-live so that both take the same options, with the
- * same names, ranges and messages as the LV2 plugin's controls. */
+ * shared by continuo-jack and continuo-live so that both take the same options. The controls'
+ * flags, ranges, words, defaults and help come from the engine's control table
+ * (engine/jam_controls.h), the same that the LV2 plugin's ports come from. */
 #ifndef CONTINUO_FRONTEND_OPTS_H
 #define CONTINUO_FRONTEND_OPTS_H
 #include <getopt.h>
@@ -33,7 +34,6 @@ void cn_fe_help(FILE *f);
 cn_model *cn_fe_load_model(const cn_fe_opts *o, char *buf, size_t buflen, const char **used_path,
                            char *err, size_t errlen);
 const char *cn_fe_mode_name(int mode);
-extern const char *const cn_fe_keys[26];   /* the --key words, by the key control's value */
 /* A line on f for each conditioning control set that the installed model ignores. */
 void cn_fe_warn_ignored(FILE *f, const char *prog, const cn_jam *jam, const cn_jam_params *p);
 #endif

@@ -38,9 +38,19 @@ $(LV2_BUNDLE)/manifest.ttl: ttl/manifest.ttl.in
 	sed 's/@LIB_EXT@/.so/g' $< > $@
 # lv2:minorVersion and lv2:microVersion from VERSION (MAJOR.MINOR.MICRO)
 CN_VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-$(LV2_BUNDLE)/continuo.ttl: ttl/continuo.ttl.in VERSION
+# The control ports come from the engine's control table, printed by a build tool.
+TTL_PORTS := $(BUILD)/continuo-ttl-ports
+$(BUILD)/obj/plugin/ttl_ports.o: plugin/ttl_ports.c
 	@mkdir -p $(dir $@)
-	sed -e 's/@MINOR@/$(word 2,$(subst ., ,$(CN_VERSION)))/' -e 's/@MICRO@/$(word 3,$(subst ., ,$(CN_VERSION)))/' $< > $@
+	$(CC) $(CFLAGS_RELEASE) -MMD -MP -c $< -o $@
+$(TTL_PORTS): $(BUILD)/obj/plugin/ttl_ports.o $(ENGINE_LIB)
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
+$(BUILD)/continuo-ports.ttl: $(TTL_PORTS)
+	$(TTL_PORTS) > $@.tmp && mv $@.tmp $@
+$(LV2_BUNDLE)/continuo.ttl: ttl/continuo.ttl.in VERSION $(BUILD)/continuo-ports.ttl
+	@mkdir -p $(dir $@)
+	sed -e 's/@MINOR@/$(word 2,$(subst ., ,$(CN_VERSION)))/' -e 's/@MICRO@/$(word 3,$(subst ., ,$(CN_VERSION)))/' \
+	    -e '/^@CONTROL_PORTS@$$/{r $(BUILD)/continuo-ports.ttl' -e 'd;}' $< > $@.tmp && mv $@.tmp $@
 $(LV2_BUNDLE)/%: presets/%
 	@mkdir -p $(dir $@)
 	cp $< $@

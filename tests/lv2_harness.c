@@ -35,6 +35,7 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "jam_controls.h"
 #include "modelfile.h"
 #include "nn.h"
 #include "tokens.h"
@@ -65,6 +66,10 @@ extern volatile const char *cn_guard_what;
 #define RUN_WITH(name, ctx) do { test_cur_failed_ = 0; name(ctx); \
     if (test_cur_failed_) { test_failed_++; printf("FAIL %s\n", #name); } \
     else { test_passed_++; printf("ok   %s\n", #name); } fflush(stdout); } while (0)
+
+/* A control input port: every port from mode on, but the latency output. */
+static int is_control_in(uint32_t i) { return i >= CN_PORT_MODE && i < CN_PORT_COUNT && i != CN_PORT_LATENCY; }
+#define N_CONTROL_IN (CN_PORT_COUNT - CN_PORT_MODE - 1)
 
 /* ---------------------------------------------------------------- the host */
 
@@ -863,7 +868,7 @@ static const void *get_port_value(const char *symbol, void *user, uint32_t *size
     lilv_node_free(sym);
     if (!port) return NULL;
     uint32_t i = lilv_port_get_index(p, port);
-    if (i < CN_PORT_MODE || i >= CN_PORT_LATENCY) return NULL;
+    if (!is_control_in(i)) return NULL;
     *size = sizeof(float);
     *type = d->h->map.map(d->h->map.handle, LV2_ATOM__Float);
     return &d->controls[i];
@@ -878,7 +883,7 @@ static void set_port_value(const char *symbol, void *user, const void *value, ui
     const LilvPort *port = lilv_plugin_get_port_by_symbol(h->plugin, sym);
     lilv_node_free(sym);
     uint32_t i = port ? lilv_port_get_index(h->plugin, port) : 0;
-    if (!port || i < CN_PORT_MODE || i >= CN_PORT_LATENCY) {
+    if (!port || !is_control_in(i)) {
         fprintf(stderr, "  state/preset names an unknown control port '%s'\n", symbol);
         s->n_unknown++;
         return;
@@ -938,7 +943,7 @@ static void test_state_round_trip(host *h) {
     dut *e = dut_new(h, 1);
     CHECK(e != NULL);
     if (!e) return;
-    for (int i = CN_PORT_MODE; i < CN_PORT_LATENCY; i++) e->controls[i] = 0;
+    for (uint32_t i = CN_PORT_MODE; i < CN_PORT_COUNT; i++) if (is_control_in(i)) e->controls[i] = 0;
     LilvState *back = lilv_state_new_from_file(h->world, &h->map, NULL, file);
     CHECK(back != NULL);
     if (back) {
@@ -946,7 +951,7 @@ static void test_state_round_trip(host *h) {
         lilv_state_restore(back, e->inst, set_port_value, &s, 0, NULL);
         lilv_state_free(back);
         CHECK(s.n_unknown == 0);
-        CHECK(s.n_set == CN_PORT_LATENCY - CN_PORT_MODE);
+        CHECKF(s.n_set == N_CONTROL_IN, "the state restored %d of %d controls", s.n_set, N_CONTROL_IN);
     }
     CHECK(e->controls[CN_PORT_MODE] == 2 && fabsf(e->controls[CN_PORT_TEMPERATURE] - 0.7f) < 1e-6f);
     CHECK(e->controls[CN_PORT_SEED] == 77 && e->controls[CN_PORT_CHANNEL_OUT] == 5 && e->controls[CN_PORT_QUANTIZE] == 2);
@@ -974,13 +979,16 @@ static void test_presets(host *h) {
         if (!st) continue;
         n_presets++;
         dut *d = dut_new(h, 1);
-        for (int i = CN_PORT_MODE; i < CN_PORT_LATENCY; i++) d->controls[i] = -1;
+        /* every control but the trigger, which a preset has no business pressing */
+        for (uint32_t i = CN_PORT_MODE; i < CN_PORT_COUNT; i++) if (is_control_in(i)) d->controls[i] = -1;
         setter s = { d, 0, 0 };
         lilv_state_restore(st, d->inst, set_port_value, &s, 0, NULL);
-        CHECKF(s.n_unknown == 0 && s.n_set == CN_PORT_LATENCY - CN_PORT_MODE, "preset %s set %d ports, %d unknown",
+        CHECKF(s.n_unknown == 0 && s.n_set == N_CONTROL_IN - 1, "preset %s set %d ports, %d unknown",
                lilv_node_as_uri(preset), s.n_set, s.n_unknown);
         CHECK(lilv_state_get_label(st) != NULL);
-        for (int i = CN_PORT_MODE; i < CN_PORT_LATENCY; i++) CHECK(d->controls[i] >= 0);
+        for (uint32_t i = CN_PORT_MODE; i < CN_PORT_COUNT; i++)
+            if (is_control_in(i) && i != CN_PORT_REGENERATE) CHECKF(d->controls[i] >= 0, "preset %s: port %u unset", lilv_node_as_uri(preset), i);
+        d->controls[CN_PORT_REGENERATE] = 0;
         d->controls[CN_PORT_SEED] = 1;   /* the presets' seed is 0, random; the test must repeat */
         in_event ev[16];
         int n = phrase(ev, 300, FPB(120));
@@ -999,6 +1007,56 @@ static void test_presets(host *h) {
     lilv_nodes_free(presets);
     lilv_node_free(pset);
     CHECKF(n_presets >= 3, "%d presets", n_presets);
+}
+
+/* The TTL the bundle holds agrees with the engine's control table: each control a port at
+ * its index with the table's range and default (the TTL is generated from the table; this
+ * checks the generation and the hand-written ports around it). The "Call and response"
+ * preset is the plugin's defaults, but for the controls its rdfs:comment names. */
+static void test_ports_match_the_control_table(host *h) {
+    CHECK(cn_jam_n_controls == N_CONTROL_IN);
+    for (int k = 0; k < cn_jam_n_controls; k++) {
+        const cn_jam_control *c = &cn_jam_controls[k];
+        LilvNode *sym = lilv_new_string(h->world, c->symbol);
+        const LilvPort *port = lilv_plugin_get_port_by_symbol(h->plugin, sym);
+        lilv_node_free(sym);
+        CHECKF(port != NULL, "no port %s", c->symbol);
+        if (!port) continue;
+        CHECKF(lilv_port_get_index(h->plugin, port) == (uint32_t)c->port, "%s at %u, not %d", c->symbol,
+               lilv_port_get_index(h->plugin, port), c->port);
+        LilvNode *def = NULL, *min = NULL, *max = NULL;
+        lilv_port_get_range(h->plugin, port, &def, &min, &max);
+        CHECKF(def && min && max, "%s: no range", c->symbol);
+        if (def && min && max) {
+            CHECKF(fabs(lilv_node_as_float(def) - c->def) < 1e-6 && fabs(lilv_node_as_float(min) - c->min) < 1e-6 &&
+                   fabs(lilv_node_as_float(max) - c->max) < 1e-6, "%s: %g [%g, %g] in the TTL, %g [%g, %g] in the table",
+                   c->symbol, lilv_node_as_float(def), lilv_node_as_float(min), lilv_node_as_float(max), c->def, c->min, c->max);
+        }
+        lilv_node_free(def); lilv_node_free(min); lilv_node_free(max);
+    }
+    LilvNode *uri = lilv_new_uri(h->world, "urn:continuo:preset:call-and-response");
+    LilvNode *comment_p = lilv_new_uri(h->world, "http://www.w3.org/2000/01/rdf-schema#comment");
+    lilv_world_load_resource(h->world, uri);
+    LilvState *st = lilv_state_new_from_world(h->world, &h->map, uri);
+    LilvNode *comment = lilv_world_get(h->world, uri, comment_p, NULL);
+    const char *why = comment ? lilv_node_as_string(comment) : "";
+    CHECK(st != NULL);
+    if (st) {
+        dut *d = dut_new(h, 1);
+        setter s = { d, 0, 0 };
+        lilv_state_restore(st, d->inst, set_port_value, &s, 0, NULL);
+        for (int k = 0; k < cn_jam_n_controls; k++) {
+            const cn_jam_control *c = &cn_jam_controls[k];
+            if (c->kind == CN_CT_TRIGGER || fabs(d->controls[c->port] - c->def) < 1e-6) continue;
+            char word[64];
+            snprintf(word, sizeof word, "%s ", c->symbol);
+            CHECKF(strstr(why, word) != NULL, "the call-and-response preset sets %s to %g, not the default %g, "
+                   "and its rdfs:comment does not say why", c->symbol, d->controls[c->port], c->def);
+        }
+        dut_free(d);
+        lilv_state_free(st);
+    }
+    lilv_node_free(comment); lilv_node_free(comment_p); lilv_node_free(uri);
 }
 
 /* With no model set and no $CONTINUO_MODEL, the bundle's default.cnm is the model; a bundle
@@ -1181,6 +1239,7 @@ int main(int argc, char **argv) {
         RUN_WITH(test_model_parameter, &h);
         RUN_WITH(test_state_round_trip, &h);
         RUN_WITH(test_presets, &h);
+        RUN_WITH(test_ports_match_the_control_table, &h);
         rc = test_summary();
     }
     host_free(&h);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jam.h"
+#include "jam_controls.h"
 #include "nn.h"
 #include "rng.h"
 #include "test.h"
@@ -713,6 +714,43 @@ TEST(quantize_to_bar) {
     sim_free(&s);
 }
 
+/* The control table: each symbol, port and flag once; the ports 3..18 but the latency
+ * output (14); a default inside its range; the words of an enumeration one a value; and the
+ * engine's defaults and clamping are the table's. */
+TEST(control_table_defines_each_control_once) {
+    int seen_port[32] = { 0 };
+    for (int i = 0; i < cn_jam_n_controls; i++) {
+        const cn_jam_control *c = &cn_jam_controls[i];
+        CHECKF(c->port >= 3 && c->port <= 18 && c->port != 14, "%s at port %d", c->symbol, c->port);
+        if (c->port >= 0 && c->port < 32) CHECKF(seen_port[c->port]++ == 0, "port %d twice", c->port);
+        CHECKF(c->min <= c->def && c->def <= c->max, "%s: default %g outside %g..%g", c->symbol, c->def, c->min, c->max);
+        CHECKF(c->label && c->comment && *c->comment, "%s: no label or comment", c->symbol);
+        CHECK(cn_jam_control_find(c->symbol) == c);
+        for (int j = 0; j < i; j++) {
+            CHECKF(strcmp(c->symbol, cn_jam_controls[j].symbol) != 0, "symbol %s twice", c->symbol);
+            if (c->flag && cn_jam_controls[j].flag) CHECKF(strcmp(c->flag, cn_jam_controls[j].flag) != 0, "--%s twice", c->flag);
+        }
+        if (c->kind == CN_CT_ENUM) {
+            CHECKF(c->labels != NULL, "%s: an enumeration without labels", c->symbol);
+            for (int v = (int)c->min; c->words && v <= (int)c->max; v++) CHECK(cn_jam_control_word(c, v) != NULL);
+        }
+    }
+    CHECK(cn_jam_n_controls == 15);
+    cn_jam_params p;
+    cn_jam_params_default(&p);
+    for (int i = 0; i < cn_jam_n_controls; i++)
+        CHECK_NEAR(cn_jam_control_get(&p, &cn_jam_controls[i]), cn_jam_controls[i].def, 1e-6);
+    CHECK(p.mode == CN_MODE_CALL_RESPONSE && p.max_run == 4 && p.channel_out == 1 && p.thru == 1);
+    const cn_jam_control *ch = cn_jam_control_find("channel_in"), *key = cn_jam_control_find("key");
+    CHECK(ch && !strcmp(cn_jam_control_word(ch, 0), "any") && !strcmp(cn_jam_control_word(ch, 16), "16"));
+    CHECK(key && !strcmp(cn_jam_control_word(key, 1), "call") && !strcmp(cn_jam_control_word(key, 25), "Bm"));
+    /* whole-number controls are rounded, not truncated */
+    cn_jam_control_set(&p, cn_jam_control_find("max_run"), 6.6);
+    CHECK(p.max_run == 7);
+    cn_jam_control_set(&p, cn_jam_control_find("seed"), 1e12);
+    CHECK(p.seed == 16777215u);
+}
+
 TEST(out_of_range_params_clamped) {
     cn_jam_params p;
     cn_jam_params_default(&p);
@@ -819,6 +857,7 @@ static void run_all(void) {
     RUN(new_controls_reach_the_inference_side);
     RUN(quantize_to_bar);
     RUN(out_of_range_params_clamped);
+    RUN(control_table_defines_each_control_once);
     RUN(paper_model_refused);
     RUN(no_model_passes_through_quietly);
 }
