@@ -187,10 +187,23 @@ static int encode_song(const cn_model *m, const cn_song *s, int **tok, size_t *n
 }
 
 /* ---- the network's score: streamed through each piece ---- */
-typedef struct { uint64_t tokens, hits; double nll; } score;
+#define N_KINDS 4
+typedef struct { uint64_t tokens, hits; double nll; } tally;
+typedef struct { uint64_t tokens, hits; double nll; tally kind[N_KINDS]; } score;
+
+/* What a target token says, so that the score can be read kind by kind: pitch is the part
+ * that carries the key, and a good total can hide a weak pitch. */
+static const char *const KIND_NAMES[2][N_KINDS] = { { "note-on", "note-off", "shift", "velocity" },
+                                                    { "pitch", "duration", "shift", "velocity" } };
+static int token_kind(int enc, int t) {
+    if (enc == CN_ENC_NOTE) return t < CN_NT_DUR ? 0 : t < CN_NT_SHIFT ? 1 : t < CN_NT_VEL ? 2 : 3;
+    if (enc == CN_ENC_EVENT) return t < CN_EV_NOTE_OFF ? 0 : t < CN_EV_SHIFT ? 1 : t < CN_EV_VEL ? 2 : 3;
+    return -1;
+}
 
 /* Targets from score_below up are given, not predicted (a note model's controls). */
-static void score_stream(cn_stream *st, int V, int score_below, const int *tok, size_t n, size_t max, score *sc) {
+static void score_stream(cn_stream *st, int enc, int V, int score_below, const int *tok, size_t n, size_t max,
+                         score *sc) {
     cn_stream_reset(st);
     if (max && n > max) n = max;
     for (size_t i = 0; i + 1 < n; i++) {
@@ -201,9 +214,12 @@ static void score_stream(cn_stream *st, int V, int score_below, const int *tok, 
         for (int w = 1; w < V; w++) if (lg[w] > mx) { mx = lg[w]; best = w; }
         double sum = 0;
         for (int w = 0; w < V; w++) sum += exp((double)lg[w] - mx);
-        sc->nll += log(sum) + mx - lg[t];
+        double nll = log(sum) + mx - lg[t];
+        sc->nll += nll;
         sc->hits += best == t;
         sc->tokens++;
+        int k = token_kind(enc, t);
+        if (k >= 0) { sc->kind[k].nll += nll; sc->kind[k].hits += best == t; sc->kind[k].tokens++; }
     }
 }
 
@@ -353,6 +369,20 @@ static void print_json(const report *r, const eval_args *a) {
     printf(", \"accuracy\": "); json_num(acc);
     printf(", \"perplexity\": "); json_num(exp(ce));
     if (r->m->encoding == CN_ENC_PAPER) printf(", \"unknown_tokens\": %zu", r->unk);
+    else {
+        int e = r->m->encoding == CN_ENC_NOTE ? 1 : 0;
+        printf(", \"by_kind\": {");
+        for (int k = 0; k < N_KINDS; k++) {
+            const tally *t = &r->net.kind[k];
+            printf("%s\"%s\": {\"tokens\": %llu, \"cross_entropy\": ", k ? ", " : "", KIND_NAMES[e][k],
+                   (unsigned long long)t->tokens);
+            json_num(t->tokens ? t->nll / (double)t->tokens : NAN);
+            printf(", \"accuracy\": ");
+            json_num(t->tokens ? (double)t->hits / (double)t->tokens : NAN);
+            printf("}");
+        }
+        printf("}");
+    }
     printf(", \"ngram_cross_entropy\": "); json_num(r->have_ngram ? r->ng.cross_entropy : NAN);
     printf(", \"ngram_accuracy\": "); json_num(r->have_ngram ? r->ng.accuracy : NAN);
     printf(", \"ngram_order\": %d, \"ngram_val_cross_entropy\": ", r->have_ngram ? r->ngram_order : 0);
@@ -396,6 +426,13 @@ static void print_text(const report *r, const eval_args *a) {
     printf("files: %d measured, %d skipped; %llu tokens scored\n", r->files, r->skipped, (unsigned long long)r->net.tokens);
     printf("%-22s %14s %10s\n", "", "cross-entropy", "accuracy");
     printf("%-22s %9.4f nats %9.2f%%\n", "network", ce, 100 * acc);
+    int e = r->m->encoding == CN_ENC_NOTE ? 1 : 0;
+    for (int k = 0; k < N_KINDS && r->m->encoding != CN_ENC_PAPER; k++) {
+        const tally *t = &r->net.kind[k];
+        if (!t->tokens) continue;
+        printf("  %-20s %9.4f nats %9.2f%%  (%.1f%% of the tokens)\n", KIND_NAMES[e][k], t->nll / (double)t->tokens,
+               100.0 * (double)t->hits / (double)t->tokens, 100.0 * (double)t->tokens / (double)r->net.tokens);
+    }
     if (r->have_ngram) {
         char name[64];
         snprintf(name, sizeof name, "Kneser-Ney %d-gram", r->ngram_order);
@@ -514,7 +551,7 @@ int main(int argc, char **argv) {
     if (!st) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out_files; }
     for (int i = 0; i < r.files; i++) {
         if (progress) fprintf(stderr, "\r" PROGRAM ": scoring %d/%d", i + 1, r.files);
-        score_stream(st, m->vocab, m->encoding == CN_ENC_NOTE ? CN_NT_KEY : m->vocab, ef[i].tok, ef[i].n_tok, a.max_tokens, &r.net);
+        score_stream(st, m->encoding, m->vocab, m->encoding == CN_ENC_NOTE ? CN_NT_KEY : m->vocab, ef[i].tok, ef[i].n_tok, a.max_tokens, &r.net);
     }
     if (progress) fprintf(stderr, "\n");
     cn_stream_free(st);

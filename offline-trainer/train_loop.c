@@ -11,6 +11,7 @@
 #include "crc32.h"
 #include "history.h"
 #include "modelfile.h"
+#include "octave_tie.h"
 #include "optim.h"
 #include "progress.h"
 #include "rng.h"
@@ -499,7 +500,7 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             cn_batch_zero_grads(bt);
             float loss = cn_batch_forward(bt, tok, tgt, 1, cn_rng_next(&r.pos.rng));
             if (o->fault_nan_after > 0 && (long)r.pos.step >= o->fault_nan_after) loss = NAN;
-            const float *grads = cn_batch_grads(bt);
+            float *grads = cn_batch_grads(bt);
             if (r.d) {   /* every rank joins the all-reduce, even with a bad loss, and all decide alike */
                 if (isfinite(loss)) cn_batch_backward(bt);
                 double g0 = r.d->grad_sec;   /* the all-reduce call alone */
@@ -523,6 +524,7 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
             if (batches_total > 0) p = (double)((long)r.pos.epoch * nb + b) / (double)batches_total;
             if (budget > 0 && run_clock(&r) / budget > p) p = run_clock(&r) / budget;
             /* the one gradient step, the same on every rank */
+            cn_tie_octaves(m, grads, o->octave_tie);
             if (cn_optim_step(&r.opt, m->params, grads, cn_lr_at(o->schedule, o->lr, p))) loss = NAN;
             if (!isfinite(loss)) {
                 cn_progress_done(&r.prog);

@@ -34,6 +34,7 @@ typedef struct {
     /* optimisation */
     int optimizer;          /* CN_OPT_ADAM or CN_OPT_RMSPROP (optim.h) */
     float lr, clip;
+    float octave_tie;       /* gradient sharing between a pitch class's octaves (octave_tie.h); 0 = off */
     cn_lr_schedule schedule;
     uint64_t seed;
     int threads;

@@ -65,6 +65,9 @@ static void usage(FILE *f) {
         "  --lr-schedule constant|cosine|step  over the --epochs or --minutes budget (cosine decays to 0;\n"
         "                       step halves it every quarter; default cosine)\n"
         "  --clip X             clip the gradient's global norm to X (default 1; 0 = off)\n"
+        "  --octave-tie S       share S times the gradient of a pitch class's octaves between\n"
+        "                       them, so that what is learnt of a pitch holds an octave away\n"
+        "                       (note and event encodings; default 0 = off; 1 ties fully)\n"
         "  --threads N          1 or 2 (default 2); the same --rng and --threads give bit-identical models\n"
         "Control and output\n"
         "  -o MODEL             the model file (written whenever validation improves, and at the end)\n"
@@ -107,7 +110,7 @@ typedef struct {
 
 enum {
     O_ENCODING = 256, O_SPEC, O_SEQ_LEN, O_STRIDE, O_LOSS, O_BATCH, O_EPOCHS, O_MINUTES, O_OPTIMIZER, O_LR,
-    O_SCHEDULE, O_CLIP, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
+    O_SCHEDULE, O_CLIP, O_OCTAVE_TIE, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
     O_RESUME, O_EARLY, O_TEST_DIR, O_CSV, O_PLOT, O_CREDIT, O_ZOO, O_SPLIT, O_EPOCH_WINDOWS, O_VAL_WINDOWS,
     O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED, O_FAULT_DIVERGE
 };
@@ -121,6 +124,7 @@ static const struct option long_opts[] = {
     { "epochs", required_argument, 0, O_EPOCHS }, { "minutes", required_argument, 0, O_MINUTES },
     { "optimizer", required_argument, 0, O_OPTIMIZER }, { "lr", required_argument, 0, O_LR },
     { "lr-schedule", required_argument, 0, O_SCHEDULE }, { "clip", required_argument, 0, O_CLIP },
+    { "octave-tie", required_argument, 0, O_OCTAVE_TIE },
     { "transpose", required_argument, 0, O_TRANSPOSE }, { "rng", required_argument, 0, O_SEED },
     { "threads", required_argument, 0, O_THREADS }, { "val-every", required_argument, 0, O_VAL_EVERY },
     { "checkpoint-every", required_argument, 0, O_CKPT_EVERY }, { "checkpoint", required_argument, 0, O_CKPT },
@@ -228,6 +232,7 @@ static int parse_args(int argc, char **argv, train_args *a, int from) {
             if (cn_lr_schedule_parse(v, &a->t.schedule)) return bad("--lr-schedule", v, "constant, cosine or step");
             break;
         case O_CLIP: if (get_double("--clip", v, 0, 1e30, &d)) return -1; a->t.clip = (float)d; break;
+        case O_OCTAVE_TIE: if (get_double("--octave-tie", v, 0, 4, &d)) return -1; a->t.octave_tie = (float)d; break;
         case O_TRANSPOSE: {
             int lo, hi, used = 0;
             if (sscanf(v, "%d..%d%n", &lo, &hi, &used) != 2 || v[used] || lo > hi || lo < -24 || hi > 24)
@@ -375,6 +380,7 @@ static char *config_text(const train_args *a) {
     add_num(&t, "--lr", "%.9g", o->lr);
     add_line(&t, "--lr-schedule", o->schedule == CN_SCHED_COSINE ? "cosine" : o->schedule == CN_SCHED_STEP ? "step" : "constant");
     add_num(&t, "--clip", "%.9g", o->clip);
+    add_num(&t, "--octave-tie", "%.9g", o->octave_tie);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
     add_line(&t, "--rng", buf);
     add_num(&t, "--threads", "%.0f", o->threads);
@@ -500,11 +506,13 @@ static void set_meta(cn_model *m, const train_args *a, const cn_corpus *c) {
     cn_meta_set(&m->meta, "split", buf);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->t.seed);
     cn_meta_set(&m->meta, "split_seed", buf);
-    snprintf(buf, sizeof buf, "seq_len %d, stride %d, loss %s, batch %d, %s lr %g %s, clip %g, transpose %d..%d, rng %llu, threads %d",
+    char tie[48] = "";
+    if (a->t.octave_tie != 0) snprintf(tie, sizeof tie, ", octave tie %g", (double)a->t.octave_tie);
+    snprintf(buf, sizeof buf, "seq_len %d, stride %d, loss %s, batch %d, %s lr %g %s, clip %g, transpose %d..%d, rng %llu, threads %d%s",
              a->t.seq_len, a->t.stride, a->t.loss_all ? "all" : "last", a->t.batch,
              a->t.optimizer == CN_OPT_ADAM ? "adam" : "rmsprop", (double)a->t.lr,
              a->t.schedule == CN_SCHED_COSINE ? "cosine" : a->t.schedule == CN_SCHED_STEP ? "step" : "constant",
-             (double)a->t.clip, a->t.transpose_lo, a->t.transpose_hi, (unsigned long long)a->t.seed, a->t.threads);
+             (double)a->t.clip, a->t.transpose_lo, a->t.transpose_hi, (unsigned long long)a->t.seed, a->t.threads, tie);
     cn_meta_set(&m->meta, "training", buf);
     cn_meta_set(&m->meta, "program", PROGRAM " " CN_VERSION);
     /* the data's credit: --credit, else the corpus folder's CREDIT or LICENSE file */

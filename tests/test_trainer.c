@@ -4,7 +4,7 @@
  * the shift within the asked range), batch filling with padding, and corpus loading from
  * MIDI files the test writes itself (a broken file skipped, an empty or unparseable corpus
  * an error), the checkpoint file (round trip; truncation, damage and a wrong magic are
- * clear errors), and the learning-rate schedules. */
+ * clear errors), the learning-rate schedules, and the octave tie of the gradients. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,8 +12,10 @@
 #include "../offline-trainer/checkpoint.h"
 #include "../offline-trainer/corpus.h"
 #include "../offline-trainer/history.h"
+#include "../offline-trainer/octave_tie.h"
 #include "../offline-trainer/train_loop.h"
 #include "midi.h"
+#include "rng.h"
 #include "test.h"
 #include "../offline-trainer/windows.h"
 
@@ -451,6 +453,58 @@ TEST(lr_schedules) {
     CHECK(cn_lr_schedule_parse("linear", &s) == -1);
 }
 
+/* The tie adds strength x (the pitch class's summed gradient) to each of its pitches, in the
+ * token-indexed tensors only, and leaves every other token and tensor alone. */
+static void check_tie(const char *spec, cn_encoding enc, int V) {
+    char err[256];
+    cn_model *m = cn_model_new(spec, V, 3, err, sizeof err);
+    CHECKF(m != NULL, "%s: %s", spec, err);
+    if (!m) return;
+    m->encoding = enc;
+    float *g = malloc(m->n_params * sizeof *g), *g0 = malloc(m->n_params * sizeof *g0);
+    uint64_t rng = cn_rng_seed(11);
+    for (size_t i = 0; i < m->n_params; i++) g0[i] = g[i] = 2 * cn_rng_uniform(&rng) - 1;
+    cn_tie_octaves(m, g, 0.5f);
+    int base[2], nb = cn_tie_pitch_blocks(enc, base);
+    const cn_tensor *ob = cn_model_tensor(m, "out.bias");
+    for (int k = 0; k < nb; k++)
+        for (int c = 0; c < 12; c++) {
+            double sum = 0;
+            for (int p = c; p < 128; p += 12) sum += g0[ob->offset + (size_t)(base[k] + p)];
+            for (int p = c; p < 128; p += 12) {
+                size_t i = ob->offset + (size_t)(base[k] + p);
+                CHECK_NEAR(g[i] - g0[i], 0.5 * sum, 1e-4);
+            }
+        }
+    /* out.weight [V][H]: row 60 moved with row 72, a token past the pitches did not */
+    const cn_tensor *ow = cn_model_tensor(m, "out.weight");
+    int H = ow->shape[1];
+    size_t r60 = ow->offset + 60 * (size_t)H, r72 = ow->offset + 72 * (size_t)H, rlast = ow->offset + (size_t)(V - 1) * H;
+    CHECK_NEAR(g[r60] - g0[r60], g[r72] - g0[r72], 1e-4);
+    CHECK(g[r60] != g0[r60]);
+    CHECK(g[rlast] == g0[rlast]);
+    /* the first layer's column for token 61 moved; the recurrent weights did not */
+    const cn_tensor *hh = cn_model_tensor(m, "1.lstm.weight_hh");
+    if (hh) CHECK(memcmp(g + hh->offset, g0 + hh->offset, hh->size * sizeof *g) == 0);
+    const cn_tensor *w0 = &m->tensors[0];
+    size_t col61 = w0->offset + (w0->ndim == 3 ? 61 * (size_t)w0->shape[2] : 61);
+    CHECK(g[col61] != g0[col61]);
+    /* strength 0 is a no-op */
+    memcpy(g, g0, m->n_params * sizeof *g);
+    cn_tie_octaves(m, g, 0);
+    CHECK(memcmp(g, g0, m->n_params * sizeof *g) == 0);
+    free(g); free(g0);
+    cn_model_free(m);
+}
+
+TEST(octave_tie_shares_a_pitch_class) {
+    check_tie("conv1d:8:3,lstm:8", CN_ENC_NOTE, CN_NT_VOCAB);
+    check_tie("lstm:8,lstm:8", CN_ENC_EVENT, CN_EV_VOCAB);
+    int base[2];
+    CHECK(cn_tie_pitch_blocks(CN_ENC_PAPER, base) == 0);
+    CHECK(cn_tie_pitch_blocks(CN_ENC_EVENT, base) == 2 && base[1] == CN_EV_NOTE_OFF);
+}
+
 int main(void) {
     RUN(split_is_deterministic_by_seed);
     RUN(split_follows_the_report_ratio);
@@ -466,5 +520,6 @@ int main(void) {
     RUN(csv_log_has_a_row_an_epoch);
     RUN(checkpoint_round_trip_and_damage);
     RUN(lr_schedules);
+    RUN(octave_tie_shares_a_pitch_class);
     return test_summary();
 }
