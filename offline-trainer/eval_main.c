@@ -354,7 +354,7 @@ typedef struct {
     const char *model_path; const cn_model *m;
     int files, skipped; size_t unk;
     score net;
-    int have_ngram, ngram_order; const char *ngram_source; char ngram_why[600];
+    int have_ngram, ngram_order; const char *ngram_source; char ngram_why[1100];
     cn_ngram_score ng, ng_val; size_t ngram_train_tokens; int ngram_train_pieces, ngram_val_pieces;
     stat_table st;
 } report;
@@ -468,12 +468,21 @@ static void print_text(const report *r, const eval_args *a) {
     }
 }
 
+static int eval_main(eval_args *args);
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++)   /* the listening yardstick is its own command (listen_cli.c) */
         if (!strcmp(argv[i], "--listen")) return cn_listen_main(argc, argv);
     eval_args a;
     int parsed = parse_args(argc, argv, &a);
-    if (parsed >= 0) return parsed;
+    int rc = parsed >= 0 ? parsed : eval_main(&a);
+    free(a.files); free(a.ngram_paths);
+    return rc;
+}
+
+/* Everything after the arguments, which main frees on every path. */
+static int eval_main(eval_args *args) {
+    eval_args a = *args;
     int progress = !a.quiet && isatty(fileno(stderr));   /* \r lines only for a person watching */
     char err[600], found[4096];
     if (!a.model_path) {
@@ -651,6 +660,5 @@ out_list:
     if (have_corpus) cn_corpus_free(&corpus);
 out_model:
     cn_model_free(m);
-    free(a.files); free(a.ngram_paths);
     return rc;
 }

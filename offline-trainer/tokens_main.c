@@ -211,11 +211,10 @@ static int write_decoded(const options *o, const cn_song *s, const int *tok, siz
     return rc;
 }
 
-int main(int argc, char **argv) {
+/* Everything after the allocation of the input list, which main frees on every path. */
+static int tokens_main(int argc, char **argv, char **inputs) {
     options o = { .enc = CN_ENC_EVENT, .midi = cn_midi_opts_default() };
-    char **inputs = calloc((size_t)argc, sizeof *inputs);
     int n_inputs = 0;
-    if (!inputs) return 1;
     enum { O_ENCODING = 256, O_TRANSPOSE, O_WRITE, O_STATS, O_GRID, O_DRUMS, O_NO_SUSTAIN, O_VERSION, O_CACHE, O_SHARD };
     static const struct option long_opts[] = {
         { "encoding", required_argument, 0, O_ENCODING }, { "transpose", required_argument, 0, O_TRANSPOSE },
@@ -257,7 +256,6 @@ int main(int argc, char **argv) {
         }
         char err[4400];
         int n = cn_tokcache_write(o.cache_dir, (const char *const *)inputs, n_inputs, (uint32_t)o.shard_tokens, stderr, err, sizeof err);
-        free(inputs);
         if (n < 0) { fprintf(stderr, "continuo-tokens: %s\n", err); return 1; }
         fprintf(stderr, "wrote the token cache %s: %d pieces\n", o.cache_dir, n);
         return 0;
@@ -375,7 +373,15 @@ int main(int argc, char **argv) {
     }
     cn_vocab_free(&v);
     cn_midi_list_free(paths, (int)n_paths);
-    free(songs); free(ok); free(strs); free(n_strs); free(inputs);
+    free(songs); free(ok); free(strs); free(n_strs);
     if (t.files == 0) return 1;
     return cn_stdout_finish("continuo-tokens") ? 1 : rc;
+}
+
+int main(int argc, char **argv) {
+    char **inputs = calloc((size_t)argc, sizeof *inputs);
+    if (!inputs) { fprintf(stderr, PROGRAM ": out of memory\n"); return 1; }
+    int rc = tokens_main(argc, argv, inputs);
+    free(inputs);
+    return rc;
 }
