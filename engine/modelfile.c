@@ -170,223 +170,225 @@ static int check_paper_words(const cn_vocab *w, const char *name, char *err, siz
     return 0;
 }
 
-static cn_model *load_impl(const uint8_t *buf, size_t len, const char *name, cn_model_file_stats *st,
-                           char *err, size_t errlen) {
+/* The magic, the version, the length and the checksum, before anything inside is believed. */
+static int check_header(const uint8_t *buf, size_t len, const char *name, uint32_t *version, char *err, size_t errlen) {
     const size_t magic_len = sizeof CN_MODEL_MAGIC - 1;
     if (len < magic_len) {
         if (memcmp(buf, CN_MODEL_MAGIC, len) == 0)
             set_err(err, errlen, "%s: truncated (%zu bytes, a model file is at least %d)", name, len, HEADER_BYTES + 4);
         else
             set_err(err, errlen, "%s: not a continuo model file (wrong magic)", name);
-        return NULL;
+        return -1;
     }
     if (memcmp(buf, CN_MODEL_MAGIC, magic_len) != 0) {
         set_err(err, errlen, "%s: not a continuo model file (wrong magic)", name);
-        return NULL;
+        return -1;
     }
     if (len < HEADER_BYTES + 4) {
         set_err(err, errlen, "%s: truncated (%zu bytes, a model file is at least %d)", name, len, HEADER_BYTES + 4);
-        return NULL;
+        return -1;
     }
-    uint32_t version = get_u32(buf + 8);
-    if (version != CN_MODEL_VERSION) {
+    *version = get_u32(buf + 8);
+    if (*version != CN_MODEL_VERSION) {
         set_err(err, errlen, "%s: unsupported model file version %u (this program reads version %d)",
-                name, version, CN_MODEL_VERSION);
-        return NULL;
+                name, *version, CN_MODEL_VERSION);
+        return -1;
     }
     uint64_t total = get_u64(buf + 12);
     if (total > len) {
         set_err(err, errlen, "%s: truncated (%zu of %llu bytes)", name, len, (unsigned long long)total);
-        return NULL;
+        return -1;
     }
     if (total < len) {
         set_err(err, errlen, "%s: corrupt: %zu bytes, but the header says %llu", name, len, (unsigned long long)total);
-        return NULL;
+        return -1;
     }
     uint32_t stored = get_u32(buf + len - 4), actual = cn_crc32(0, buf, len - 4);
     if (stored != actual) {
         set_err(err, errlen, "%s: checksum mismatch (stored %08x, computed %08x): the file is corrupt",
                 name, stored, actual);
-        return NULL;
+        return -1;
     }
+    return 0;
+}
 
-    reader r = { buf, HEADER_BYTES, len - 4, name, err, errlen };
-    char spec_text[sizeof ((cn_model *)0)->spec_text], enc_name[32], shown[96];
-    cn_vocab words = { NULL, 0 };
-    cn_meta meta = { .n = 0 };
-    cn_model *m = NULL;
-    uint32_t n_words, V, n_meta, n_tensors;
-    cn_encoding enc;
-
-    if (rd_str(&r, spec_text, sizeof spec_text, "the spec")) goto fail;
-    if (rd_str(&r, enc_name, sizeof enc_name, "the encoding name")) goto fail;
-    if (encoding_from_file_name(enc_name, &enc) != 0) {
+/* The encoding, the paper words and the vocabulary size, each checked against the encoding. */
+static int read_vocab(reader *r, cn_encoding *enc, cn_vocab *words, uint32_t *V) {
+    char enc_name[32], shown[96];
+    uint32_t n_words;
+    if (rd_str(r, enc_name, sizeof enc_name, "the encoding name")) return -1;
+    if (encoding_from_file_name(enc_name, enc) != 0) {
         printable(enc_name, shown, sizeof shown);
-        set_err(err, errlen, "%s: unknown encoding '%s'", name, shown);
-        goto fail;
+        return set_err(r->err, r->errlen, "%s: unknown encoding '%s'", r->name, shown), -1;
     }
-    if (rd_u32(&r, &n_words, "the vocabulary count")) goto fail;
-    if (n_words > MAX_VOCAB || n_words > (r.end - r.pos) / 4) {   /* each word takes >= 4 bytes */
-        set_err(err, errlen, "%s: corrupt: %u vocabulary words cannot fit in the file", name, n_words);
-        goto fail;
-    }
+    if (rd_u32(r, &n_words, "the vocabulary count")) return -1;
+    if (n_words > MAX_VOCAB || n_words > (r->end - r->pos) / 4)   /* each word takes >= 4 bytes */
+        return set_err(r->err, r->errlen, "%s: corrupt: %u vocabulary words cannot fit in the file", r->name, n_words), -1;
     if (n_words) {
-        words.names = calloc(n_words, sizeof *words.names);
-        if (!words.names) { set_err(err, errlen, "%s: out of memory", name); goto fail; }
+        words->names = calloc(n_words, sizeof *words->names);
+        if (!words->names) return set_err(r->err, r->errlen, "%s: out of memory", r->name), -1;
         for (uint32_t i = 0; i < n_words; i++) {
-            if (!(words.names[i] = rd_strdup(&r, MAX_WORD_BYTES, "a vocabulary word"))) goto fail;
-            words.n = (int)i + 1;
+            if (!(words->names[i] = rd_strdup(r, MAX_WORD_BYTES, "a vocabulary word"))) return -1;
+            words->n = (int)i + 1;
         }
     }
-    if (rd_u32(&r, &V, "the vocabulary size")) goto fail;
-    if (V < 1 || V > MAX_VOCAB) {
-        set_err(err, errlen, "%s: corrupt: vocabulary size %u", name, V);
-        goto fail;
+    if (rd_u32(r, V, "the vocabulary size")) return -1;
+    if (*V < 1 || *V > MAX_VOCAB) return set_err(r->err, r->errlen, "%s: corrupt: vocabulary size %u", r->name, *V), -1;
+    int fixed = *enc == CN_ENC_EVENT ? CN_EV_VOCAB : *enc == CN_ENC_NOTE ? CN_NT_VOCAB : 0;
+    if (fixed && (*V != (uint32_t)fixed || n_words != 0))
+        return set_err(r->err, r->errlen, "%s: the %s encoding has %d tokens, but the file says V=%u with %u words",
+                       r->name, *enc == CN_ENC_EVENT ? "event" : "note", fixed, *V, n_words), -1;
+    if (*enc == CN_ENC_PAPER) {
+        if (n_words != *V)
+            return set_err(r->err, r->errlen, "%s: the paper vocabulary has %u words, but V=%u", r->name, n_words, *V), -1;
+        if (check_paper_words(words, r->name, r->err, r->errlen)) return -1;
     }
-    if (enc == CN_ENC_EVENT && (V != CN_EV_VOCAB || n_words != 0)) {
-        set_err(err, errlen, "%s: the event encoding has %d tokens, but the file says V=%u with %u words",
-                name, CN_EV_VOCAB, V, n_words);
-        goto fail;
-    }
-    if (enc == CN_ENC_NOTE && (V != CN_NT_VOCAB || n_words != 0)) {
-        set_err(err, errlen, "%s: the note encoding has %d tokens, but the file says V=%u with %u words",
-                name, CN_NT_VOCAB, V, n_words);
-        goto fail;
-    }
-    if (enc == CN_ENC_PAPER) {
-        if (n_words != V) {
-            set_err(err, errlen, "%s: the paper vocabulary has %u words, but V=%u", name, n_words, V);
-            goto fail;
-        }
-        if (check_paper_words(&words, name, err, errlen)) goto fail;
-    }
-    if (rd_u32(&r, &n_meta, "the metadata count")) goto fail;
-    if (n_meta > CN_META_MAX) {
-        set_err(err, errlen, "%s: corrupt: %u metadata pairs (at most %d)", name, n_meta, CN_META_MAX);
-        goto fail;
-    }
-    for (uint32_t i = 0; i < n_meta; i++) {
-        char *k = rd_strdup(&r, MAX_KEY_BYTES, "a metadata key");
-        if (!k) goto fail;
-        char *v = rd_strdup(&r, MAX_VAL_BYTES, "a metadata value");
-        int bad = !v || cn_meta_set(&meta, k, v) != 0;
-        if (v && bad) set_err(err, errlen, "%s: out of memory", name);
-        free(k); free(v);
-        if (bad) goto fail;
-    }
+    return 0;
+}
 
+/* The metadata's key/value pairs. */
+static int read_meta(reader *r, cn_meta *meta) {
+    uint32_t n_meta;
+    if (rd_u32(r, &n_meta, "the metadata count")) return -1;
+    if (n_meta > CN_META_MAX)
+        return set_err(r->err, r->errlen, "%s: corrupt: %u metadata pairs (at most %d)", r->name, n_meta, CN_META_MAX), -1;
+    for (uint32_t i = 0; i < n_meta; i++) {
+        char *k = rd_strdup(r, MAX_KEY_BYTES, "a metadata key");
+        if (!k) return -1;
+        char *v = rd_strdup(r, MAX_VAL_BYTES, "a metadata value");
+        int bad = !v || cn_meta_set(meta, k, v) != 0;
+        if (v && bad) set_err(r->err, r->errlen, "%s: out of memory", r->name);
+        free(k); free(v);
+        if (bad) return -1;
+    }
+    return 0;
+}
+
+/* The model the spec builds at V, once the file is known to be able to hold its weights: each
+ * takes at least two bytes (float16), so a spec far bigger than the file is refused before
+ * allocating. shown: the spec, printable, for messages. */
+static cn_model *build_model(reader *r, const char *spec_text, uint32_t V, const char *shown) {
     cn_spec spec;
     char why[200];
-    printable(spec_text, shown, sizeof shown);
-    if (cn_spec_parse(spec_text, &spec, why, sizeof why) != 0) {
-        set_err(err, errlen, "%s: bad spec '%s': %s", name, shown, why);
-        goto fail;
-    }
-    /* The weights are believed only as far as the file can hold them: each takes at least
-     * two bytes (float16), so a spec far bigger than the file is refused before allocating. */
+    if (cn_spec_parse(spec_text, &spec, why, sizeof why) != 0)
+        return set_err(r->err, r->errlen, "%s: bad spec '%s': %s", r->name, shown, why), NULL;
     size_t need = cn_model_spec_elements(spec_text, (int)V);
-    if (need && need > (r.end - r.pos) / 2) {
-        set_err(err, errlen, "%s: spec '%s' with V=%u has %zu weights, but the file holds only %zu bytes of tensors "
-                "(shape mismatch or truncated)", name, shown, V, need, r.end - r.pos);
-        goto fail;
-    }
-    if (!(m = cn_model_new(spec_text, (int)V, 0, why, sizeof why))) {
-        set_err(err, errlen, "%s: cannot build spec '%s' with V=%u: %s", name, shown, V, why);
-        goto fail;
-    }
+    if (need && need > (r->end - r->pos) / 2)
+        return set_err(r->err, r->errlen, "%s: spec '%s' with V=%u has %zu weights, but the file holds only %zu bytes of "
+                       "tensors (shape mismatch or truncated)", r->name, shown, V, need, r->end - r->pos), NULL;
+    cn_model *m = cn_model_new(spec_text, (int)V, 0, why, sizeof why);
+    if (!m) set_err(r->err, r->errlen, "%s: cannot build spec '%s' with V=%u: %s", r->name, shown, V, why);
+    return m;
+}
 
-    if (rd_u32(&r, &n_tensors, "the tensor count")) goto fail;
-    if (n_tensors > CN_MAX_TENSORS) {
-        set_err(err, errlen, "%s: corrupt: %u tensors (at most %d)", name, n_tensors, CN_MAX_TENSORS);
-        goto fail;
+/* One tensor's header: its name (printable into tshown), rank and shape, which must be the
+ * spec's; the model's tensor, or NULL with err. */
+static const cn_tensor *read_tensor_head(reader *r, const cn_model *m, const char *shown, char *tshown, size_t tlen) {
+    char tname[sizeof ((cn_tensor *)0)->name];
+    uint32_t ndim, dim;
+    int shape[3] = { 0, 0, 0 };
+    if (rd_str(r, tname, sizeof tname, "a tensor name")) return NULL;
+    printable(tname, tshown, tlen);
+    if (rd_u32(r, &ndim, "a tensor's rank")) return NULL;
+    if (ndim < 1 || ndim > 3)
+        return set_err(r->err, r->errlen, "%s: corrupt: tensor %s has rank %u", r->name, tshown, ndim), NULL;
+    for (uint32_t d = 0; d < ndim; d++) {
+        if (rd_u32(r, &dim, "a tensor's shape")) return NULL;
+        if (dim > (uint32_t)INT_MAX)
+            return set_err(r->err, r->errlen, "%s: corrupt: tensor %s has dimension %u", r->name, tshown, dim), NULL;
+        shape[d] = (int)dim;
     }
+    const cn_tensor *t = cn_model_tensor(m, tname);
+    if (!t)
+        return set_err(r->err, r->errlen, "%s: tensor %s is not part of spec '%s' (shape mismatch)", r->name, tshown,
+                       shown), NULL;
+    if ((int)ndim != t->ndim || memcmp(shape, t->shape, ndim * sizeof(int)) != 0) {
+        char fs[48], ms[48];
+        shape_text(shape, (int)ndim, fs, sizeof fs);
+        shape_text(t->shape, t->ndim, ms, sizeof ms);
+        return set_err(r->err, r->errlen, "%s: tensor %s is %s in the file but %s in spec '%s' (shape mismatch)",
+                       r->name, tshown, fs, ms, shown), NULL;
+    }
+    return t;
+}
+
+/* One tensor's values into the model: float32 or float16, every one finite, a variance never
+ * negative (1/sqrt(var + eps) would be NaN). The dtype read goes to *dtype. */
+static int read_tensor_data(reader *r, cn_model *m, const cn_tensor *t, const char *tshown, uint32_t *dtype) {
+    if (rd_u32(r, dtype, "a tensor's dtype")) return -1;
+    if (*dtype != DTYPE_F32 && *dtype != DTYPE_F16)
+        return set_err(r->err, r->errlen, "%s: corrupt: tensor %s has unknown dtype %u", r->name, tshown, *dtype), -1;
+    size_t esz = *dtype == DTYPE_F32 ? 4 : 2;
+    if ((r->end - r->pos) / esz < t->size)
+        return set_err(r->err, r->errlen, "%s: corrupt: tensor %s runs past the end of the file", r->name, tshown), -1;
+    const uint8_t *src = r->p + r->pos;
+    float *dst = m->params + t->offset;
+    size_t nl = strlen(t->name);
+    int is_var = nl >= 12 && strcmp(t->name + nl - 12, ".running_var") == 0;
+    for (size_t i = 0; i < t->size; i++) {
+        float f;
+        if (*dtype == DTYPE_F32) { uint32_t u = get_u32(src + 4 * i); memcpy(&f, &u, 4); }
+        else f = cn_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+        if (!isfinite(f))
+            return set_err(r->err, r->errlen, "%s: tensor %s holds %s", r->name, tshown, isnan(f) ? "NaN" : "Inf"), -1;
+        if (is_var && f < 0)
+            return set_err(r->err, r->errlen, "%s: tensor %s holds a negative variance (%g)", r->name, tshown,
+                           (double)f), -1;
+        dst[i] = f;
+    }
+    r->pos += t->size * esz;
+    return 0;
+}
+
+/* Every tensor of the spec, once each, and nothing after them. */
+static int read_tensors(reader *r, cn_model *m, const char *shown, cn_model_file_stats *st) {
+    uint32_t n_tensors;
+    if (rd_u32(r, &n_tensors, "the tensor count")) return -1;
+    if (n_tensors > CN_MAX_TENSORS)
+        return set_err(r->err, r->errlen, "%s: corrupt: %u tensors (at most %d)", r->name, n_tensors, CN_MAX_TENSORS), -1;
     uint64_t seen = 0;   /* bit i: model tensor i was in the file */
     for (uint32_t ti = 0; ti < n_tensors; ti++) {
-        char tname[sizeof ((cn_tensor *)0)->name], tshown[64];
-        uint32_t ndim, dtype, dim;
-        int shape[3] = { 0, 0, 0 };
-        if (rd_str(&r, tname, sizeof tname, "a tensor name")) goto fail;
-        printable(tname, tshown, sizeof tshown);
-        if (rd_u32(&r, &ndim, "a tensor's rank")) goto fail;
-        if (ndim < 1 || ndim > 3) {
-            set_err(err, errlen, "%s: corrupt: tensor %s has rank %u", name, tshown, ndim);
-            goto fail;
-        }
-        for (uint32_t d = 0; d < ndim; d++) {
-            if (rd_u32(&r, &dim, "a tensor's shape")) goto fail;
-            if (dim > (uint32_t)INT_MAX) {
-                set_err(err, errlen, "%s: corrupt: tensor %s has dimension %u", name, tshown, dim);
-                goto fail;
-            }
-            shape[d] = (int)dim;
-        }
-        const cn_tensor *t = cn_model_tensor(m, tname);
-        if (!t) {
-            set_err(err, errlen, "%s: tensor %s is not part of spec '%s' (shape mismatch)", name, tshown, shown);
-            goto fail;
-        }
+        char tshown[64];
+        uint32_t dtype;
+        const cn_tensor *t = read_tensor_head(r, m, shown, tshown, sizeof tshown);
+        if (!t) return -1;
         int idx = (int)(t - m->tensors);
-        if (seen >> idx & 1) {
-            set_err(err, errlen, "%s: corrupt: tensor %s appears twice", name, tshown);
-            goto fail;
-        }
+        if (seen >> idx & 1) return set_err(r->err, r->errlen, "%s: corrupt: tensor %s appears twice", r->name, tshown), -1;
         seen |= 1ull << idx;
-        if ((int)ndim != t->ndim || memcmp(shape, t->shape, ndim * sizeof(int)) != 0) {
-            char fs[48], ms[48];
-            shape_text(shape, (int)ndim, fs, sizeof fs);
-            shape_text(t->shape, t->ndim, ms, sizeof ms);
-            set_err(err, errlen, "%s: tensor %s is %s in the file but %s in spec '%s' (shape mismatch)",
-                    name, tshown, fs, ms, shown);
-            goto fail;
-        }
-        if (rd_u32(&r, &dtype, "a tensor's dtype")) goto fail;
-        if (dtype != DTYPE_F32 && dtype != DTYPE_F16) {
-            set_err(err, errlen, "%s: corrupt: tensor %s has unknown dtype %u", name, tshown, dtype);
-            goto fail;
-        }
-        size_t esz = dtype == DTYPE_F32 ? 4 : 2;
-        if ((r.end - r.pos) / esz < t->size) {
-            set_err(err, errlen, "%s: corrupt: tensor %s runs past the end of the file", name, tshown);
-            goto fail;
-        }
-        const uint8_t *src = r.p + r.pos;
-        float *dst = m->params + t->offset;
-        size_t nl = strlen(t->name);
-        int is_var = nl >= 12 && strcmp(t->name + nl - 12, ".running_var") == 0;
-        for (size_t i = 0; i < t->size; i++) {
-            float f;
-            if (dtype == DTYPE_F32) { uint32_t u = get_u32(src + 4 * i); memcpy(&f, &u, 4); }
-            else f = cn_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
-            if (!isfinite(f)) {
-                set_err(err, errlen, "%s: tensor %s holds %s", name, tshown, isnan(f) ? "NaN" : "Inf");
-                goto fail;
-            }
-            if (is_var && f < 0) {   /* a variance is never negative: 1/sqrt(var + eps) would be NaN */
-                set_err(err, errlen, "%s: tensor %s holds a negative variance (%g)", name, tshown, (double)f);
-                goto fail;
-            }
-            dst[i] = f;
-        }
-        r.pos += t->size * esz;
+        if (read_tensor_data(r, m, t, tshown, &dtype)) return -1;
         if (st && idx < CN_MAX_TENSORS) st->dtype[idx] = (uint8_t)dtype;
         if (st) { if (dtype == DTYPE_F32) st->n_f32++; else st->n_f16++; }
     }
     for (int i = 0; i < m->n_tensors; i++)
-        if (!(seen >> i & 1)) {
-            set_err(err, errlen, "%s: tensor %s of spec '%s' is missing from the file (shape mismatch)",
-                    name, m->tensors[i].name, shown);
-            goto fail;
-        }
-    if (r.pos != r.end) {
-        set_err(err, errlen, "%s: corrupt: %zu unexpected bytes after the tensors", name, r.end - r.pos);
+        if (!(seen >> i & 1))
+            return set_err(r->err, r->errlen, "%s: tensor %s of spec '%s' is missing from the file (shape mismatch)",
+                           r->name, m->tensors[i].name, shown), -1;
+    if (r->pos != r->end)
+        return set_err(r->err, r->errlen, "%s: corrupt: %zu unexpected bytes after the tensors", r->name,
+                       r->end - r->pos), -1;
+    return 0;
+}
+
+/* The whole file: the header, then the body in its order (spec, vocabulary, metadata, tensors). */
+static cn_model *load_impl(const uint8_t *buf, size_t len, const char *name, cn_model_file_stats *st,
+                           char *err, size_t errlen) {
+    uint32_t version, V;
+    if (check_header(buf, len, name, &version, err, errlen)) return NULL;
+    reader r = { buf, HEADER_BYTES, len - 4, name, err, errlen };
+    char spec_text[sizeof ((cn_model *)0)->spec_text], shown[96];
+    cn_vocab words = { NULL, 0 };
+    cn_meta meta = { .n = 0 };
+    cn_model *m = NULL;
+    cn_encoding enc;
+    if (rd_str(&r, spec_text, sizeof spec_text, "the spec") || read_vocab(&r, &enc, &words, &V) || read_meta(&r, &meta))
         goto fail;
-    }
+    printable(spec_text, shown, sizeof shown);
+    if (!(m = build_model(&r, spec_text, V, shown)) || read_tensors(&r, m, shown, st)) goto fail;
     m->encoding = enc;
     m->words = words;
     m->meta = meta;
     if (st) { st->version = version; st->file_bytes = len; }
     return m;
-
 fail:
     cn_vocab_free(&words);
     cn_meta_free(&meta);

@@ -152,6 +152,25 @@ typedef struct {
     double agreed_elapsed;       /* rank 0's clock as of the last all-reduce: every rank decides by it */
     int agreed_stop;             /* a rank had a stop request as of the last all-reduce */
     int replica_failed;          /* the replica check failed (on every rank alike) */
+    /* the loop's own */
+    cn_train_result *res;
+    const cn_train_hooks *hooks; /* never NULL: NO_HOOKS when none */
+    FILE *log;
+    int B, T, lo, Bl;            /* the global batch, the window, my rows of every batch */
+    cn_windows tw, vw;           /* training and validation windows */
+    size_t per_epoch;            /* training windows an epoch */
+    long nb, batches_total;      /* batches an epoch; in all (0 when only a budget is set) */
+    int *tok, *tgt;              /* my rows' tokens and targets */
+    size_t *order, *idx;         /* the epoch's window order; validation's scratch */
+    cn_batch *bt;
+    float *gbuf;                 /* data parallel: the gradients and extras all-reduced */
+    double budget;               /* seconds; 0 = none */
+    double last_ckpt;            /* run clock at the last checkpoint */
+    int last_ckpt_epoch;
+    double session_t0, tokens_done;
+    double step_tokens, step_time, step_cpu, ar_time;   /* the batches alone, the first left out */
+    long session_batches;
+    int hinted;                  /* the overfitting hint is given once a run */
 } run_ctx;
 
 /* SOURCE_DATE_EPOCH (the reproducible-builds convention) fixes the date, and then nothing
@@ -374,290 +393,359 @@ static int overfitting(const cn_history *h) {
     return seen > OVERFIT_EPOCHS;
 }
 
+/* ---- the run, in named steps: set up, restore, then epochs of batches, each epoch ended by
+ * validation, logs and the best model; then the final test. Each step returns 0 to go on. */
+
+enum { RUN_DONE = 0, RUN_SIGNAL = 1, RUN_DIVERGED = 2, RUN_ERROR = -1 };
+
+static const cn_train_hooks NO_HOOKS;
+
+/* The windows, the batch and its buffers, the optimizer. */
+static int setup(run_ctx *r) {
+    const cn_train_opts *o = r->o;
+    r->B = o->batch; r->T = o->seq_len;
+    my_rows(o, r->B, &r->lo, &r->Bl);
+    if (cn_windows_cut(r->c, CN_SPLIT_TRAIN, r->T, (int)stride_of(o), &r->tw) ||
+        cn_windows_cut(r->c, CN_SPLIT_VAL, r->T, (int)stride_of(o), &r->vw)) {
+        snprintf(r->err, r->errlen, "out of memory cutting windows");
+        return -1;
+    }
+    cn_windows_thin(&r->vw, o->val_windows > 0 ? (size_t)o->val_windows : 0);
+    r->res->train_windows = (long)r->tw.n; r->res->val_windows = (long)r->vw.n;
+    if (r->tw.n == 0) {
+        snprintf(r->err, r->errlen, "no training windows: every training piece is shorter than --seq-len %d + 1 tokens "
+                 "(%d %s); use a shorter --seq-len or longer pieces", r->T, r->tw.short_pieces,
+                 cn_plural(r->tw.short_pieces, "piece", "pieces"));
+        return -1;
+    }
+    r->per_epoch = o->epoch_windows > 0 && (size_t)o->epoch_windows < r->tw.n ? (size_t)o->epoch_windows : r->tw.n;
+    r->nb = (long)((r->per_epoch + (size_t)r->B - 1) / (size_t)r->B);
+    if (r->d && r->B < r->d->size) {
+        snprintf(r->err, r->errlen, "--batch %d is smaller than the %d ranks: every rank needs a window of each batch",
+                 r->B, r->d->size);
+        return -1;
+    }
+    size_t n = r->m->n_params, cells = (size_t)r->Bl * (size_t)r->T;
+    r->bt = cn_batch_new_threads(r->m, r->Bl, r->T, o->loss_all, o->threads);
+    r->tok = malloc(sizeof(int) * cells);
+    r->tgt = malloc(sizeof(int) * cells);
+    r->order = malloc(sizeof(size_t) * r->tw.n);
+    r->idx = malloc(sizeof(size_t) * (size_t)r->Bl);
+    r->best = malloc(n * sizeof *r->best);
+    if (r->d) r->gbuf = malloc((n + N_EXTRA) * sizeof *r->gbuf);
+    if (!r->bt || !r->tok || !r->tgt || !r->order || !r->idx || !r->best || (r->d && !r->gbuf) ||
+        cn_optim_init(&r->opt, o->optimizer, n, o->lr, o->clip)) {
+        snprintf(r->err, r->errlen, "out of memory for training (batch %d x %d, %zu parameters)", r->B, r->T, n);
+        return -1;
+    }
+    return 0;
+}
+
+/* A fresh run, or the state a checkpoint kept; then the clocks. */
+static int restore(run_ctx *r, const cn_checkpoint *resume) {
+    size_t n = r->m->n_params;
+    r->pos.best_val = INFINITY;
+    r->pos.rng = cn_rng_seed(r->o->seed ^ 0xD20F0u);
+    if (resume) {
+        r->pos = resume->pos;
+        for (int i = 0; i < resume->history.n; i++)
+            if (cn_history_add(&r->hist, &resume->history.rows[i])) { snprintf(r->err, r->errlen, "out of memory"); return -1; }
+        if (cn_optim_restore(&r->opt, resume->arrays, resume->n_arrays, r->pos.step)) {
+            snprintf(r->err, r->errlen, "the checkpoint's optimizer state does not match this model and optimizer");
+            return -1;
+        }
+        const cn_ckpt_array *best = cn_checkpoint_array(resume, "best", n);
+        if (r->pos.best_epoch > 0 && !best) { snprintf(r->err, r->errlen, "the checkpoint lacks its best weights"); return -1; }
+        if (best) memcpy(r->best, best->data, n * sizeof *r->best);
+    }
+    if (r->pos.best_epoch == 0) memcpy(r->best, r->m->params, n * sizeof *r->best);
+    r->t0 = cn_now_sec() - r->pos.elapsed;
+    r->agreed_elapsed = r->pos.elapsed;
+    cn_progress_init(&r->prog, r->log, r->o->tty, 30.0);
+    r->prog.ranks = r->res->ranks;
+    r->last_ckpt = run_clock(r);
+    r->last_ckpt_epoch = r->pos.epoch;
+    r->budget = r->o->minutes > 0 ? r->o->minutes * 60.0 : 0;
+    r->session_t0 = cn_now_sec();
+    r->batches_total = r->o->epochs > 0 ? (long)r->o->epochs * r->nb : 0;
+    return 0;
+}
+
+/* SIGINT/SIGTERM: one checkpoint, and say how to go on. */
+static int stop_by_signal(run_ctx *r, int epoch) {
+    const cn_train_opts *o = r->o;
+    cn_progress_done(&r->prog);
+    r->pos.elapsed = elapsed(r);
+    if (write_checkpoint(r)) return RUN_ERROR;
+    if (o->ckpt_path) fprintf(r->log, "stopped by a signal at epoch %d, batch %ld: checkpoint written to %s; "
+                              "continue with --resume %s\n", epoch, (long)r->pos.batch, o->ckpt_path, o->ckpt_path);
+    else fprintf(r->log, "stopped by a signal at epoch %d, batch %ld (no checkpoint path)\n", epoch, (long)r->pos.batch);
+    r->res->stopped = CN_STOP_SIGNAL;
+    return RUN_SIGNAL;
+}
+
+/* The loss or the gradient (what) went NaN or infinite: stop, and say what was kept. */
+static int stop_diverged(run_ctx *r, const char *what, int epoch, long b) {
+    cn_progress_done(&r->prog);
+    char kept[600];
+    kept_files(r->o, kept, sizeof kept);
+    snprintf(r->err, r->errlen, "the %s at epoch %d, batch %ld (step %lu): training diverged (try a smaller --lr or "
+             "--clip); stopped; %s", what, epoch, b + 1, (unsigned long)r->pos.step + 1, kept);
+    r->res->stopped = CN_STOP_NAN;
+    return RUN_DIVERGED;
+}
+
+/* Batch b's rows of the epoch's order, filled (this rank's part under MPI). */
+static int fill_batch(run_ctx *r, int epoch, long b) {
+    const cn_train_opts *o = r->o;
+    size_t first = (size_t)b * (size_t)r->B;
+    int count = r->per_epoch - first < (size_t)r->B ? (int)(r->per_epoch - first) : r->B;
+    cn_fill_opts aug = { o->transpose_lo, o->transpose_hi };
+    uint64_t seed = mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1);
+    if (r->d) {
+        cn_batch_set_part(r->bt, r->lo, count * (o->loss_all ? r->T : 1));
+        cn_windows_fill_rows(r->c, &r->tw, r->order + first, count, r->lo, r->Bl, &aug, seed, r->tok, r->tgt);
+    } else {
+        cn_windows_fill(r->c, &r->tw, r->order + first, count, r->B, &aug, seed, r->tok, r->tgt);
+    }
+    FILE *dump = r->hooks->dump_batches;
+    if (dump) {   /* int32 on disk, whatever int is here */
+        size_t cells = (size_t)r->B * (size_t)r->T;
+        for (size_t k = 0; k < cells; k++) { int32_t v = r->tok[k]; fwrite(&v, 4, 1, dump); }
+        for (size_t k = 0; k < cells; k++) { int32_t v = r->tgt[k]; fwrite(&v, 4, 1, dump); }
+    }
+    return count;
+}
+
+/* Forward, backward, the all-reduce under MPI, the octave tie and one optimizer step. */
+static int train_batch(run_ctx *r, int epoch) {
+    const cn_train_opts *o = r->o;
+    const cn_train_hooks *h = r->hooks;
+    long b = (long)r->pos.batch;
+    double t_batch = cn_now_sec(), c_batch = cpu_sec();
+    int count = fill_batch(r, epoch, b);
+    int global_counted = count * (o->loss_all ? r->T : 1);   /* the most targets the batch can count */
+    cn_batch_zero_grads(r->bt);
+    float loss = cn_batch_forward(r->bt, r->tok, r->tgt, 1, cn_rng_next(&r->pos.rng));
+    if (h->fault_nan_after > 0 && (long)r->pos.step >= h->fault_nan_after) loss = NAN;
+    float *grads = cn_batch_grads(r->bt);
+    if (r->d) {   /* every rank joins the all-reduce, even with a bad loss, and all decide alike */
+        if (isfinite(loss)) cn_batch_backward(r->bt);
+        double g0 = r->d->grad_sec;   /* the all-reduce call alone */
+        if (allreduce_step(r, r->bt, r->gbuf, &loss, global_counted)) return RUN_ERROR;
+        if (r->session_batches > 0) r->ar_time += r->d->grad_sec - g0;
+        grads = r->gbuf;
+    }
+    if (!isfinite(loss)) return stop_diverged(r, isnan(loss) ? "loss became NaN" : "loss became infinite", epoch, b);
+    if (!r->d) cn_batch_backward(r->bt);
+    double p = 0;
+    if (r->batches_total > 0) p = (double)((long)r->pos.epoch * r->nb + b) / (double)r->batches_total;
+    if (r->budget > 0 && run_clock(r) / r->budget > p) p = run_clock(r) / r->budget;
+    /* the one gradient step, the same on every rank */
+    cn_tie_octaves(r->m, grads, o->octave_tie);
+    if (cn_optim_step(&r->opt, r->m->params, grads, cn_lr_at(o->schedule, o->lr, p)))
+        return stop_diverged(r, "gradient became NaN or infinite", epoch, b);
+    r->pos.step++;
+    r->pos.batch++;
+    if (h->fault_signal_after > 0 && (long)r->pos.step == h->fault_signal_after) raise(SIGTERM);
+    if (h->fault_diverge_after > 0 && (long)r->pos.step == h->fault_diverge_after && r->d && r->d->rank == r->d->size - 1)
+        r->m->params[0] += 1e-3f;
+    r->pos.loss_sum += loss;
+    r->pos.loss_batches++;
+    r->tokens_done += (double)count * r->T;
+    if (r->session_batches++ > 0) {   /* the first batch (warm-up) is left out of the speed */
+        r->step_tokens += (double)count * r->T;
+        r->step_time += cn_now_sec() - t_batch;
+        r->step_cpu += cpu_sec() - c_batch;
+    }
+    return RUN_DONE;
+}
+
+/* Tokens a second this session. */
+static double session_tps(const run_ctx *r) {
+    double sess = cn_now_sec() - r->session_t0;
+    return sess > 0 ? r->tokens_done / sess : 0;
+}
+
+/* The progress bar or line: the epoch's mean loss, the speed, the time left. */
+static void report_progress(run_ctx *r, int epoch) {
+    double now = run_clock(r), sess = cn_now_sec() - r->session_t0, eta = -1;
+    if (r->batches_total > 0 && sess > 0) {
+        double done = (double)((long)r->pos.epoch * r->nb + (long)r->pos.batch);
+        double rate = r->tokens_done / ((double)r->B * r->T) / sess;   /* batches a second this session */
+        eta = rate > 0 ? ((double)r->batches_total - done) / rate : -1;
+    }
+    if (r->budget > 0 && (eta < 0 || r->budget - now < eta)) eta = r->budget - now;
+    cn_progress_update(&r->prog, epoch, r->o->epochs, (long)r->pos.batch, r->nb,
+                       r->pos.loss_sum / (double)r->pos.loss_batches, session_tps(r), eta, 0);
+}
+
+/* The timed checkpoint (--checkpoint-every M minutes), within an epoch. */
+static int maybe_checkpoint(run_ctx *r) {
+    double now = run_clock(r);
+    if (!(r->o->ckpt_minutes > 0 && now - r->last_ckpt >= r->o->ckpt_minutes * 60.0 && (long)r->pos.batch < r->nb))
+        return 0;
+    r->pos.elapsed = now;
+    if (write_checkpoint(r)) return -1;
+    r->last_ckpt = now;
+    return 0;
+}
+
+/* Validation of the epoch into row (when it is due); -1 when the all-reduce failed. */
+static int validate_epoch(run_ctx *r, cn_epoch_row *row) {
+    cn_batch_set_part(r->bt, r->lo, 0);
+    int erc = eval_windows(r->bt, r->c, &r->vw, r->B, r->lo, r->Bl, r->d, r->tok, r->tgt, r->idx, &row->val_loss,
+                           &row->val_acc);
+    if (erc == -2) { snprintf(r->err, r->errlen, "the validation all-reduce failed (a rank died?)"); return -1; }
+    if (erc) row->val_loss = NAN;
+    return 0;
+}
+
+/* The epoch's line, and the overfitting hint once a run. */
+static void report_epoch(run_ctx *r, const cn_epoch_row *row, int validate, int improved, int ended_early) {
+    char vl[64] = "", dur[32];
+    if (validate) snprintf(vl, sizeof vl, "  val %.4f (acc %.3f)%s", row->val_loss, row->val_acc, improved ? " *" : "");
+    cn_format_duration(row->seconds, dur, sizeof dur);
+    cn_progress_line(&r->prog, "epoch %d%s: train %.4f%s  [%s, %.0f tok/s]", row->epoch, ended_early ? " (partial)" : "",
+                     row->train_loss, vl, dur, session_tps(r));
+    if (validate && !r->hinted && overfitting(&r->hist)) {
+        cn_progress_line(&r->prog, "hint: validation loss has risen for %d epochs while training loss fell: the model is "
+                         "overfitting. The best model so far (epoch %d, validation %.4f) is the one kept. Remedies: more "
+                         "data, transposition (--transpose -5..6), dropout in --spec (e.g. ...,dropout:0.3), or an "
+                         "early stop (--early-stop %d)", OVERFIT_EPOCHS, r->pos.best_epoch, r->pos.best_val, OVERFIT_EPOCHS);
+        r->hinted = 1;
+    }
+}
+
+/* The end of an epoch (or of the budget, mid-epoch): validate, log, keep the best, checkpoint.
+ * 0 to go on, 1 when the run ends here, -1 with err. */
+static int end_epoch(run_ctx *r, int epoch, int ended_early) {
+    const cn_train_opts *o = r->o;
+    cn_epoch_row row = { epoch, r->pos.loss_sum / (double)r->pos.loss_batches, NAN, NAN, 0 };
+    int validate = r->vw.n > 0 && (ended_early || epoch % (o->val_every > 0 ? o->val_every : 1) == 0 ||
+                                   (o->epochs > 0 && epoch == o->epochs));
+    if (replica_check(r)) return -1;
+    if (validate && validate_epoch(r, &row)) return -1;
+    row.seconds = elapsed(r);
+    r->pos.epoch = epoch;
+    r->pos.batch = 0; r->pos.loss_sum = 0; r->pos.loss_batches = 0;
+    r->pos.elapsed = row.seconds;
+    if (cn_history_add(&r->hist, &row)) { snprintf(r->err, r->errlen, "out of memory"); return -1; }
+    int improved = validate && isfinite(row.val_loss) && row.val_loss < r->pos.best_val;
+    if (improved) {
+        r->pos.best_val = row.val_loss; r->pos.best_epoch = epoch; r->pos.since_best = 0;
+        memcpy(r->best, r->m->params, r->m->n_params * sizeof *r->best);
+    } else if (validate) {
+        r->pos.since_best++;
+    }
+    report_epoch(r, &row, validate, improved, ended_early);
+    if ((improved || r->vw.n == 0) && write_best(r)) return -1;
+    if (write_logs(r)) return -1;
+    int stop_early = o->early_stop > 0 && r->pos.since_best >= o->early_stop;
+    int last = ended_early || stop_early || (o->epochs > 0 && epoch >= o->epochs);
+    if (o->ckpt_path && (last || (o->ckpt_epochs > 0 && epoch - r->last_ckpt_epoch >= o->ckpt_epochs))) {
+        if (write_checkpoint(r)) return -1;
+        r->last_ckpt = run_clock(r); r->last_ckpt_epoch = epoch;
+    }
+    if (stop_early) {
+        cn_progress_line(&r->prog, "early stop: no better validation loss for %d validations (best %.4f at epoch %d)",
+                         o->early_stop, r->pos.best_val, r->pos.best_epoch);
+        r->res->stopped = CN_STOP_EARLY;
+        return 1;
+    }
+    return ended_early;
+}
+
+/* The loop, top to bottom: epochs of batches until the epochs, the budget, an early stop or a
+ * signal end it. A RUN_* value. */
+static int train_epochs(run_ctx *r) {
+    const cn_train_opts *o = r->o;
+    while (o->epochs <= 0 || r->pos.epoch < o->epochs) {
+        int epoch = r->pos.epoch + 1, ended_early = 0;
+        cn_windows_order(r->tw.n, mix(o->seed, (uint64_t)epoch, 0), r->order);
+        while ((long)r->pos.batch < r->nb) {
+            if (r->d ? r->agreed_stop : o->stop && *o->stop) return stop_by_signal(r, epoch);
+            if (r->budget > 0 && run_clock(r) >= r->budget) { ended_early = 1; r->res->stopped = CN_STOP_TIME; break; }
+            int s = train_batch(r, epoch);
+            if (s != RUN_DONE) return s;
+            report_progress(r, epoch);
+            if (maybe_checkpoint(r)) return RUN_ERROR;
+        }
+        if (r->pos.loss_batches == 0) break;   /* the budget ran out before this epoch began */
+        int e = end_epoch(r, epoch, ended_early);
+        if (e < 0) return RUN_ERROR;
+        if (e > 0) break;
+    }
+    return RUN_DONE;
+}
+
+/* The result's figures, whatever ended the run. */
+static void fill_result(run_ctx *r) {
+    cn_train_result *res = r->res;
+    cn_progress_done(&r->prog);
+    res->epochs = r->pos.epoch;
+    res->train_loss = r->hist.n ? r->hist.rows[r->hist.n - 1].train_loss : NAN;
+    res->best_epoch = r->pos.best_epoch;
+    res->seconds = elapsed(r);
+    res->tokens_per_s = session_tps(r);
+    res->step_tokens_per_s = r->step_time > 0 ? r->step_tokens / r->step_time : 0;
+    res->step_cpu_tokens_per_s = r->step_cpu > 0 ? r->step_tokens / r->step_cpu : 0;
+    if (r->d && r->session_batches > 1) {
+        res->allreduce_ms = 1000.0 * r->ar_time / (double)(r->session_batches - 1);
+        res->allreduce_share = r->step_time > 0 ? r->ar_time / r->step_time : 0;
+    }
+    if (r->pos.best_epoch > 0) {
+        res->best_val_loss = r->pos.best_val;
+        for (int i = 0; i < r->hist.n; i++)
+            if (r->hist.rows[i].epoch == r->pos.best_epoch) res->best_val_acc = r->hist.rows[i].val_acc;
+    }
+}
+
+/* The model handed back is the best one: test it, and write it with its figures. */
+static int final_test(run_ctx *r) {
+    cn_model *m = r->m;
+    size_t n = m->n_params;
+    if (r->pos.best_epoch > 0) memcpy(m->params, r->best, n * sizeof *r->best);
+    long nt = 0;
+    if (cn_train_evaluate(m, r->c, CN_SPLIT_TEST, r->o, &r->res->test_loss, &r->res->test_acc, &nt) == 0)
+        r->res->test_windows = nt;
+    r->test_loss = r->res->test_loss; r->test_acc = r->res->test_acc;
+    if (r->pos.best_epoch > 0) memcpy(r->best, m->params, n * sizeof *r->best);
+    if (r->hist.n > 0 && replica_check(r) == 0 && write_best(r)) return -1;
+    return r->replica_failed ? -1 : 0;
+}
+
+static void teardown(run_ctx *r) {
+    if (r->bt) cn_batch_free(r->bt);
+    cn_optim_free(&r->opt);
+    free(r->best); free(r->tok); free(r->tgt); free(r->order); free(r->idx); free(r->gbuf);
+    cn_history_free(&r->hist);
+    cn_windows_free(&r->tw); cn_windows_free(&r->vw);
+}
+
 int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const cn_checkpoint *resume,
                  cn_train_result *res, char *err, size_t errlen) {
     memset(res, 0, sizeof *res);
     res->test_loss = res->test_acc = res->best_val_loss = res->best_val_acc = NAN;
-    FILE *log = o->log ? o->log : stderr;
     run_ctx r;
     memset(&r, 0, sizeof r);
-    r.m = m; r.c = c; r.o = o; r.err = err; r.errlen = errlen;
+    r.m = m; r.c = c; r.o = o; r.res = res; r.err = err; r.errlen = errlen;
+    r.log = o->log ? o->log : stderr;
+    r.hooks = o->hooks ? o->hooks : &NO_HOOKS;
     r.test_loss = r.test_acc = NAN;
-    int B = o->batch, T = o->seq_len;
-    size_t n = m->n_params;
-
-    cn_windows tw = {0}, vw = {0};
-    int *tok = NULL, *tgt = NULL;
-    size_t *order = NULL, *idx = NULL;
-    cn_batch *bt = NULL;
-    float *gbuf = NULL;          /* data parallel: the gradients and extras all-reduced */
-    int rc = -1;
     r.d = job_of(o);
     r.root = !r.d || r.d->rank == 0;
-    int lo, Bl;                  /* my rows of every global batch */
-    my_rows(o, B, &lo, &Bl);
     res->ranks = r.d ? r.d->size : 1;
-
-    if (cn_windows_cut(c, CN_SPLIT_TRAIN, T, (int)stride_of(o), &tw) ||
-        cn_windows_cut(c, CN_SPLIT_VAL, T, (int)stride_of(o), &vw)) {
-        snprintf(err, errlen, "out of memory cutting windows");
-        goto out;
-    }
-    cn_windows_thin(&vw, o->val_windows > 0 ? (size_t)o->val_windows : 0);
-    res->train_windows = (long)tw.n; res->val_windows = (long)vw.n;
-    if (tw.n == 0) {
-        snprintf(err, errlen, "no training windows: every training piece is shorter than --seq-len %d + 1 tokens "
-                 "(%d %s); use a shorter --seq-len or longer pieces", T, tw.short_pieces,
-                 cn_plural(tw.short_pieces, "piece", "pieces"));
-        goto out;
-    }
-    size_t per_epoch = o->epoch_windows > 0 && (size_t)o->epoch_windows < tw.n ? (size_t)o->epoch_windows : tw.n;
-    long nb = (long)((per_epoch + (size_t)B - 1) / (size_t)B);
-
-    if (r.d && B < r.d->size) {
-        snprintf(err, errlen, "--batch %d is smaller than the %d ranks: every rank needs a window of each batch", B, r.d->size);
-        goto out;
-    }
-    bt = cn_batch_new_threads(m, Bl, T, o->loss_all, o->threads);
-    tok = malloc(sizeof(int) * (size_t)Bl * (size_t)T);
-    tgt = malloc(sizeof(int) * (size_t)Bl * (size_t)T);
-    order = malloc(sizeof(size_t) * tw.n);
-    idx = malloc(sizeof(size_t) * (size_t)Bl);
-    r.best = malloc(n * sizeof *r.best);
-    if (r.d) gbuf = malloc((n + N_EXTRA) * sizeof *gbuf);
-    if (!bt || !tok || !tgt || !order || !idx || !r.best || (r.d && !gbuf) ||
-        cn_optim_init(&r.opt, o->optimizer, n, o->lr, o->clip)) {
-        snprintf(err, errlen, "out of memory for training (batch %d x %d, %zu parameters)", B, T, n);
-        goto out;
-    }
-
-    /* a fresh run, or the state a checkpoint kept */
-    r.pos.best_val = INFINITY;
-    r.pos.rng = cn_rng_seed(o->seed ^ 0xD20F0u);
-    if (resume) {
-        r.pos = resume->pos;
-        for (int i = 0; i < resume->history.n; i++)
-            if (cn_history_add(&r.hist, &resume->history.rows[i])) { snprintf(err, errlen, "out of memory"); goto out; }
-        if (cn_optim_restore(&r.opt, resume->arrays, resume->n_arrays, r.pos.step)) {
-            snprintf(err, errlen, "the checkpoint's optimizer state does not match this model and optimizer");
-            goto out;
-        }
-        const cn_ckpt_array *best = cn_checkpoint_array(resume, "best", n);
-        if (r.pos.best_epoch > 0 && !best) { snprintf(err, errlen, "the checkpoint lacks its best weights"); goto out; }
-        if (best) memcpy(r.best, best->data, n * sizeof *r.best);
-    }
-    if (r.pos.best_epoch == 0) memcpy(r.best, m->params, n * sizeof *r.best);
-    r.t0 = cn_now_sec() - r.pos.elapsed;
-    r.agreed_elapsed = r.pos.elapsed;
-    cn_progress_init(&r.prog, log, o->tty, 30.0);
-    r.prog.ranks = res->ranks;
-
-    cn_fill_opts aug = { o->transpose_lo, o->transpose_hi };
-    double last_ckpt = run_clock(&r);
-    int last_ckpt_epoch = r.pos.epoch;
-    double budget = o->minutes > 0 ? o->minutes * 60.0 : 0;
-    double tokens_done = 0, session_t0 = cn_now_sec();
-    double step_tokens = 0, step_time = 0;   /* time in the batches alone, the first one (warm-up) left out */
-    double step_cpu = 0;                     /* the same in CPU seconds of the process (all its threads) */
-    double ar_time = 0;                      /* of which in the gradient all-reduce */
-    long session_batches = 0;
-    int hinted = 0;   /* the overfitting hint is given once a run */
-    long batches_total = o->epochs > 0 ? (long)o->epochs * nb : 0;
     res->stopped = CN_STOP_DONE;
-
-    while (o->epochs <= 0 || r.pos.epoch < o->epochs) {
-        int epoch = r.pos.epoch + 1;
-        cn_windows_order(tw.n, mix(o->seed, (uint64_t)epoch, 0), order);
-        int ended_early = 0;
-        while ((long)r.pos.batch < nb) {
-            if (r.d ? r.agreed_stop : o->stop && *o->stop) {
-                cn_progress_done(&r.prog);
-                r.pos.elapsed = elapsed(&r);
-                if (write_checkpoint(&r)) goto out;
-                if (o->ckpt_path) fprintf(log, "stopped by a signal at epoch %d, batch %ld: checkpoint written to %s; "
-                                        "continue with --resume %s\n", epoch, (long)r.pos.batch, o->ckpt_path, o->ckpt_path);
-                else fprintf(log, "stopped by a signal at epoch %d, batch %ld (no checkpoint path)\n", epoch, (long)r.pos.batch);
-                res->stopped = CN_STOP_SIGNAL;
-                rc = 1;
-                goto finish;
-            }
-            if (budget > 0 && run_clock(&r) >= budget) { ended_early = 1; res->stopped = CN_STOP_TIME; break; }
-            long b = (long)r.pos.batch;
-            double t_batch = cn_now_sec(), c_batch = cpu_sec();
-            size_t first = (size_t)b * (size_t)B;
-            int count = per_epoch - first < (size_t)B ? (int)(per_epoch - first) : B;
-            int global_counted = count * (o->loss_all ? T : 1);   /* the most targets the batch can count */
-            if (r.d) {
-                cn_batch_set_part(bt, lo, global_counted);
-                cn_windows_fill_rows(c, &tw, order + first, count, lo, Bl, &aug, mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1), tok, tgt);
-            } else {
-                cn_windows_fill(c, &tw, order + first, count, B, &aug, mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1), tok, tgt);
-            }
-            if (o->dump_batches) {   /* int32 on disk, whatever int is here */
-                for (size_t k = 0; k < (size_t)B * (size_t)T; k++) { int32_t v = tok[k]; fwrite(&v, 4, 1, o->dump_batches); }
-                for (size_t k = 0; k < (size_t)B * (size_t)T; k++) { int32_t v = tgt[k]; fwrite(&v, 4, 1, o->dump_batches); }
-            }
-            cn_batch_zero_grads(bt);
-            float loss = cn_batch_forward(bt, tok, tgt, 1, cn_rng_next(&r.pos.rng));
-            if (o->fault_nan_after > 0 && (long)r.pos.step >= o->fault_nan_after) loss = NAN;
-            float *grads = cn_batch_grads(bt);
-            if (r.d) {   /* every rank joins the all-reduce, even with a bad loss, and all decide alike */
-                if (isfinite(loss)) cn_batch_backward(bt);
-                double g0 = r.d->grad_sec;   /* the all-reduce call alone */
-                if (allreduce_step(&r, bt, gbuf, &loss, global_counted)) goto out;
-                if (session_batches > 0) ar_time += r.d->grad_sec - g0;
-                grads = gbuf;
-            }
-            if (!isfinite(loss)) {
-                cn_progress_done(&r.prog);
-                char kept[600];
-                kept_files(o, kept, sizeof kept);
-                snprintf(err, errlen, "the loss became %s at epoch %d, batch %ld (step %lu): training diverged "
-                         "(try a smaller --lr or --clip); stopped; %s", isnan(loss) ? "NaN" : "infinite", epoch, b + 1,
-                         (unsigned long)r.pos.step + 1, kept);
-                res->stopped = CN_STOP_NAN;
-                rc = -1;
-                goto finish;
-            }
-            if (!r.d) cn_batch_backward(bt);
-            double p = 0;
-            if (batches_total > 0) p = (double)((long)r.pos.epoch * nb + b) / (double)batches_total;
-            if (budget > 0 && run_clock(&r) / budget > p) p = run_clock(&r) / budget;
-            /* the one gradient step, the same on every rank */
-            cn_tie_octaves(m, grads, o->octave_tie);
-            if (cn_optim_step(&r.opt, m->params, grads, cn_lr_at(o->schedule, o->lr, p))) loss = NAN;
-            if (!isfinite(loss)) {
-                cn_progress_done(&r.prog);
-                char kept[600];
-                kept_files(o, kept, sizeof kept);
-                snprintf(err, errlen, "the gradient became NaN or infinite at epoch %d, batch %ld (step %lu): training "
-                         "diverged (try a smaller --lr or --clip); stopped; %s", epoch, b + 1,
-                         (unsigned long)r.pos.step + 1, kept);
-                res->stopped = CN_STOP_NAN;
-                rc = -1;
-                goto finish;
-            }
-            r.pos.step++;
-            r.pos.batch++;
-            if (o->fault_signal_after > 0 && (long)r.pos.step == o->fault_signal_after) raise(SIGTERM);
-            if (o->fault_diverge_after > 0 && (long)r.pos.step == o->fault_diverge_after && r.d && r.d->rank == r.d->size - 1)
-                m->params[0] += 1e-3f;
-            r.pos.loss_sum += loss;
-            r.pos.loss_batches++;
-            tokens_done += (double)count * T;
-            if (session_batches++ > 0) {
-                step_tokens += (double)count * T;
-                step_time += cn_now_sec() - t_batch;
-                step_cpu += cpu_sec() - c_batch;
-            }
-
-            double now = run_clock(&r), sess = cn_now_sec() - session_t0;
-            double tps = sess > 0 ? tokens_done / sess : 0;
-            double eta = -1;
-            if (batches_total > 0 && sess > 0) {
-                double done = (double)((long)r.pos.epoch * nb + (long)r.pos.batch);
-                double rate = tokens_done / ((double)B * T) / sess;   /* batches a second this session */
-                eta = rate > 0 ? ((double)batches_total - done) / rate : -1;
-            }
-            if (budget > 0 && (eta < 0 || budget - now < eta)) eta = budget - now;
-            cn_progress_update(&r.prog, epoch, o->epochs, (long)r.pos.batch, nb,
-                               r.pos.loss_sum / (double)r.pos.loss_batches, tps, eta, 0);
-            if (o->ckpt_minutes > 0 && now - last_ckpt >= o->ckpt_minutes * 60.0 && (long)r.pos.batch < nb) {
-                r.pos.elapsed = now;
-                if (write_checkpoint(&r)) goto out;
-                last_ckpt = now;
-            }
+    int rc = -1;
+    if (setup(&r) == 0 && restore(&r, resume) == 0) {
+        int s = train_epochs(&r);
+        if (s != RUN_ERROR) {
+            fill_result(&r);
+            rc = s == RUN_DONE ? final_test(&r) : s == RUN_SIGNAL ? 1 : -1;
         }
-        if (r.pos.loss_batches == 0) break;   /* the budget ran out before this epoch began */
-
-        /* the end of an epoch (or of the budget, mid-epoch): validate, log, keep the best */
-        cn_epoch_row row = { epoch, r.pos.loss_sum / (double)r.pos.loss_batches, NAN, NAN, 0 };
-        int validate = vw.n > 0 && (ended_early || epoch % (o->val_every > 0 ? o->val_every : 1) == 0 ||
-                                    (o->epochs > 0 && epoch == o->epochs));
-        if (replica_check(&r)) goto out;
-        if (validate) {
-            cn_batch_set_part(bt, lo, 0);
-            int erc = eval_windows(bt, c, &vw, B, lo, Bl, r.d, tok, tgt, idx, &row.val_loss, &row.val_acc);
-            if (erc == -2) { snprintf(err, errlen, "the validation all-reduce failed (a rank died?)"); goto out; }
-            if (erc) row.val_loss = NAN;
-        }
-        row.seconds = elapsed(&r);
-        r.pos.epoch = epoch;
-        r.pos.batch = 0; r.pos.loss_sum = 0; r.pos.loss_batches = 0;
-        r.pos.elapsed = row.seconds;
-        if (cn_history_add(&r.hist, &row)) { snprintf(err, errlen, "out of memory"); goto out; }
-        int improved = validate && isfinite(row.val_loss) && row.val_loss < r.pos.best_val;
-        if (improved) {
-            r.pos.best_val = row.val_loss; r.pos.best_epoch = epoch; r.pos.since_best = 0;
-            memcpy(r.best, m->params, n * sizeof *r.best);
-        } else if (validate) {
-            r.pos.since_best++;
-        }
-        char vl[64] = "";
-        if (validate) snprintf(vl, sizeof vl, "  val %.4f (acc %.3f)%s", row.val_loss, row.val_acc, improved ? " *" : "");
-        char dur[32];
-        cn_format_duration(row.seconds, dur, sizeof dur);
-        cn_progress_line(&r.prog, "epoch %d%s: train %.4f%s  [%s, %.0f tok/s]", epoch, ended_early ? " (partial)" : "",
-                         row.train_loss, vl, dur, cn_now_sec() > session_t0 ? tokens_done / (cn_now_sec() - session_t0) : 0.0);
-        if (validate && !hinted && overfitting(&r.hist)) {
-            cn_progress_line(&r.prog, "hint: validation loss has risen for %d epochs while training loss fell: the model is "
-                             "overfitting. The best model so far (epoch %d, validation %.4f) is the one kept. Remedies: more "
-                             "data, transposition (--transpose -5..6), dropout in --spec (e.g. ...,dropout:0.3), or an "
-                             "early stop (--early-stop %d)", OVERFIT_EPOCHS, r.pos.best_epoch, r.pos.best_val, OVERFIT_EPOCHS);
-            hinted = 1;
-        }
-        if ((improved || vw.n == 0) && write_best(&r)) goto out;
-        if (write_logs(&r)) goto out;
-        int stop_early = o->early_stop > 0 && r.pos.since_best >= o->early_stop;
-        int last = ended_early || stop_early || (o->epochs > 0 && epoch >= o->epochs);
-        if (o->ckpt_path && (last || (o->ckpt_epochs > 0 && epoch - last_ckpt_epoch >= o->ckpt_epochs))) {
-            if (write_checkpoint(&r)) goto out;
-            last_ckpt = run_clock(&r); last_ckpt_epoch = epoch;
-        }
-        if (stop_early) {
-            cn_progress_line(&r.prog, "early stop: no better validation loss for %d validations (best %.4f at epoch %d)",
-                             o->early_stop, r.pos.best_val, r.pos.best_epoch);
-            res->stopped = CN_STOP_EARLY;
-            break;
-        }
-        if (ended_early) break;
     }
-    rc = 0;
-
-finish:
-    cn_progress_done(&r.prog);
-    res->epochs = r.pos.epoch;
-    res->train_loss = r.hist.n ? r.hist.rows[r.hist.n - 1].train_loss : NAN;
-    res->best_epoch = r.pos.best_epoch;
-    res->seconds = elapsed(&r);
-    res->tokens_per_s = cn_now_sec() > session_t0 ? tokens_done / (cn_now_sec() - session_t0) : 0;
-    res->step_tokens_per_s = step_time > 0 ? step_tokens / step_time : 0;
-    res->step_cpu_tokens_per_s = step_cpu > 0 ? step_tokens / step_cpu : 0;
-    if (r.d && session_batches > 1) {
-        res->allreduce_ms = 1000.0 * ar_time / (double)(session_batches - 1);
-        res->allreduce_share = step_time > 0 ? ar_time / step_time : 0;
-    }
-    if (r.pos.best_epoch > 0) {
-        res->best_val_loss = r.pos.best_val;
-        for (int i = 0; i < r.hist.n; i++)
-            if (r.hist.rows[i].epoch == r.pos.best_epoch) res->best_val_acc = r.hist.rows[i].val_acc;
-    }
-    if (rc == 0) {
-        /* the model handed back is the best one; test it, and write it with its figures */
-        if (r.pos.best_epoch > 0) memcpy(m->params, r.best, n * sizeof *r.best);
-        long nt = 0;
-        if (cn_train_evaluate(m, c, CN_SPLIT_TEST, o, &res->test_loss, &res->test_acc, &nt) == 0) res->test_windows = nt;
-        r.test_loss = res->test_loss; r.test_acc = res->test_acc;
-        if (r.pos.best_epoch > 0) memcpy(r.best, m->params, n * sizeof *r.best);
-        if (r.hist.n > 0 && replica_check(&r) == 0 && write_best(&r)) rc = -1;
-        if (r.replica_failed) rc = -1;
-    }
-out:
     if (r.replica_failed) res->stopped = CN_STOP_REPLICA;
-    if (bt) cn_batch_free(bt);
-    cn_optim_free(&r.opt);
-    free(r.best); free(tok); free(tgt); free(order); free(idx); free(gbuf);
-    cn_history_free(&r.hist);
-    cn_windows_free(&tw); cn_windows_free(&vw);
+    teardown(&r);
     return rc;
 }

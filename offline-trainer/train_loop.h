@@ -22,6 +22,14 @@ int cn_lr_schedule_parse(const char *name, cn_lr_schedule *out);
  * at every quarter. */
 float cn_lr_at(cn_lr_schedule s, float lr, double p);
 
+/* Test and benchmark hooks, kept out of the options a user sets. */
+typedef struct {
+    long fault_nan_after;    /* pretend the loss is NaN after this many steps; 0 = off */
+    long fault_signal_after; /* raise SIGTERM after this many steps; 0 = off */
+    long fault_diverge_after;/* the last rank's weights drift after this many steps; 0 = off */
+    FILE *dump_batches;      /* every training batch's tokens and targets, int32 [B][T] each */
+} cn_train_hooks;
+
 typedef struct {
     /* data */
     int seq_len, stride, loss_all, batch;
@@ -50,12 +58,9 @@ typedef struct {
     const char *title;      /* for the plot and messages */
     FILE *log;              /* progress and messages */
     int tty;                /* -1 auto, 0 plain lines, 1 live bar */
-    long fault_nan_after;   /* testing: pretend the loss is NaN after this many steps; 0 = off */
-    long fault_signal_after;/* testing: raise SIGTERM after this many steps; 0 = off */
-    FILE *dump_batches;     /* benchmark: every training batch's tokens and targets, int32 [B][T] each */
     volatile sig_atomic_t *stop;   /* set by a signal handler; checked between batches */
     cn_dist *dist;          /* NULL or one rank: a single process */
-    long fault_diverge_after; /* testing: the last rank's weights drift after this many steps; 0 = off */
+    const cn_train_hooks *hooks;   /* tests and benchmarks; NULL = none */
 } cn_train_opts;
 
 void cn_train_opts_default(cn_train_opts *o);

@@ -97,6 +97,7 @@ static void usage(FILE *f) {
 
 typedef struct {
     cn_train_opts t;
+    cn_train_hooks hooks;   /* --fault-* and --dump-batches: t.hooks points here when a run starts */
     cn_encoding enc;
     const char *spec;
     const char *paths[MAX_PATHS]; int n_paths;
@@ -288,9 +289,9 @@ static int parse_args(int argc, char **argv, train_args *a, int from) {
             else return bad("--progress", v, "auto, bar or plain");
             break;
         case O_DUMP: a->dump_path = v; break;
-        case O_FAULT_SIGNAL: if (get_long("--fault-signal-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_signal_after = l; break;
-        case O_FAULT_DIVERGE: if (get_long("--fault-diverge-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_diverge_after = l; break;
-        case O_FAULT_NAN: if (get_long("--fault-nan-after", v, 0, 2000000000L, &l)) return -1; a->t.fault_nan_after = l; break;
+        case O_FAULT_SIGNAL: if (get_long("--fault-signal-after", v, 0, 2000000000L, &l)) return -1; a->hooks.fault_signal_after = l; break;
+        case O_FAULT_DIVERGE: if (get_long("--fault-diverge-after", v, 0, 2000000000L, &l)) return -1; a->hooks.fault_diverge_after = l; break;
+        case O_FAULT_NAN: if (get_long("--fault-nan-after", v, 0, 2000000000L, &l)) return -1; a->hooks.fault_nan_after = l; break;
         default: return -1;
         }
     }
@@ -809,7 +810,7 @@ static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed
     fprintf(info, "model %s: %zu parameters; budget %s; checkpoints %s\n", m->spec_text, m->n_params, budget,
             a.t.ckpt_path ? a.t.ckpt_path : "off");
 
-    if (a.dump_path && !(a.t.dump_batches = fopen(a.dump_path, "wb"))) {
+    if (a.dump_path && !(a.hooks.dump_batches = fopen(a.dump_path, "wb"))) {
         fprintf(stderr, PROGRAM ": --dump-batches %s: %s\n", a.dump_path, strerror(errno));
         free(config); cn_model_free(m); cn_corpus_free(&c); cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
         return 1;
@@ -818,6 +819,7 @@ static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed
     a.t.dist = job;
     a.t.log = info;
     *agreed = 0;
+    a.t.hooks = &a.hooks;
     int rc = cn_train_run(m, &c, &a.t, a.resume ? &ck : NULL, &res, err, sizeof err);
     int status = 0;
     /* a divergence, a failed replica check and a stop are agreed by all ranks; other errors are one rank's */
@@ -831,7 +833,7 @@ static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed
         print_result(&res, info);
         if (root) report_files(&a, a.t.ckpt_path && access(a.t.ckpt_path, F_OK) == 0);
     }
-    if (a.t.dump_batches && fclose(a.t.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }
+    if (a.hooks.dump_batches && fclose(a.hooks.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }
     free(config);
     cn_model_free(m);
     cn_corpus_free(&c);
