@@ -22,51 +22,47 @@ static void prefault(void *p, size_t n) {
 cn_jam *cn_jam_new(void) {
     cn_jam *j = calloc(1, sizeof *j);
     if (!j) return NULL;
-    j->cmd_buf = calloc(JAM_CMD_CAP, sizeof(cn_jam_cmd));
-    j->ev_buf = calloc(JAM_EV_CAP, sizeof(cn_jam_ev));
-    if (!j->cmd_buf || !j->ev_buf) { free(j->cmd_buf); free(j->ev_buf); free(j); return NULL; }
+    j->sh.cmd_buf = calloc(JAM_CMD_CAP, sizeof(cn_jam_cmd));
+    j->sh.ev_buf = calloc(JAM_EV_CAP, sizeof(cn_jam_ev));
+    if (!j->sh.cmd_buf || !j->sh.ev_buf) { free(j->sh.cmd_buf); free(j->sh.ev_buf); free(j); return NULL; }
     prefault(j, sizeof *j);
-    prefault(j->cmd_buf, JAM_CMD_CAP * sizeof(cn_jam_cmd));
-    prefault(j->ev_buf, JAM_EV_CAP * sizeof(cn_jam_ev));
-    cn_spsc_init(&j->cmd_q, j->cmd_buf, JAM_CMD_CAP, sizeof(cn_jam_cmd));
-    cn_spsc_init(&j->ev_q, j->ev_buf, JAM_EV_CAP, sizeof(cn_jam_ev));
-    atomic_init(&j->now_bits, cn_jam_dbits(0.0));
-    atomic_init(&j->playing, 1);
-    atomic_init(&j->wake_bits, cn_jam_dbits(INFINITY));
-    atomic_init(&j->swap_panic, 0);
-    atomic_init(&j->conditions, 0);
-    cn_jam_params_default(&j->params);
-    cn_hostclock_init(&j->hc);
-    j->rebuild_pos = -1;
-    j->vel_bin = -1;
-    for (int p = 0; p < 128; p++) j->open_on[p] = -1;
+    prefault(j->sh.cmd_buf, JAM_CMD_CAP * sizeof(cn_jam_cmd));
+    prefault(j->sh.ev_buf, JAM_EV_CAP * sizeof(cn_jam_ev));
+    cn_spsc_init(&j->sh.cmd_q, j->sh.cmd_buf, JAM_CMD_CAP, sizeof(cn_jam_cmd));
+    cn_spsc_init(&j->sh.ev_q, j->sh.ev_buf, JAM_EV_CAP, sizeof(cn_jam_ev));
+    atomic_init(&j->sh.now_bits, cn_jam_dbits(0.0));
+    atomic_init(&j->sh.playing, 1);
+    atomic_init(&j->sh.wake_bits, cn_jam_dbits(INFINITY));
+    atomic_init(&j->sh.swap_panic, 0);
+    atomic_init(&j->sh.conditions, 0);
+    cn_jam_params_default(&j->rt.params);
+    cn_hostclock_init(&j->rt.hc);
+    cn_jam_infer_init(&j->in);
     /* the inference side learns the parameters through the queue, like every later change */
     cn_jam_cmd c; memset(&c, 0, sizeof c);
-    c.type = JAM_CMD_PARAMS; c.params = j->params;
-    cn_spsc_push(&j->cmd_q, &c);
+    c.type = JAM_CMD_PARAMS; c.params = j->rt.params;
+    cn_spsc_push(&j->sh.cmd_q, &c);
     return j;
 }
-
-void cn_jam_infer_free(cn_jam *j);   /* jam_infer.c */
 
 void cn_jam_free(cn_jam *j) {
     if (!j) return;
     cn_jam_infer_free(j);
-    free(j->cmd_buf); free(j->ev_buf);
+    free(j->sh.cmd_buf); free(j->sh.ev_buf);
     free(j);
 }
 
 uint32_t cn_jam_latency(const cn_jam *j) { (void)j; return 0; }
 
 int cn_jam_model_conditions(const cn_jam *j) {
-    return atomic_load_explicit(&((cn_jam *)j)->conditions, memory_order_relaxed);
+    return atomic_load_explicit(&((cn_jam *)j)->sh.conditions, memory_order_relaxed);
 }
 
 int cn_jam_wants_work(const cn_jam *j) {
     cn_jam *m = (cn_jam *)j;   /* the count only reads the atomics */
-    if (cn_spsc_count(&m->cmd_q) > 0) return 1;
-    double now = cn_jam_bitsd(atomic_load_explicit(&m->now_bits, memory_order_relaxed));
-    double wake = cn_jam_bitsd(atomic_load_explicit(&m->wake_bits, memory_order_acquire));
+    if (cn_spsc_count(&m->sh.cmd_q) > 0) return 1;
+    double now = cn_jam_bitsd(atomic_load_explicit(&m->sh.now_bits, memory_order_relaxed));
+    double wake = cn_jam_bitsd(atomic_load_explicit(&m->sh.wake_bits, memory_order_acquire));
     return now >= wake;
 }
 
@@ -89,22 +85,22 @@ static int emit(jam_out *o, uint32_t frame, int size, uint8_t a, uint8_t b, uint
 }
 
 /* Room left after keeping enough for a note-off per held note and a CC123. */
-static int spare(const cn_jam *j, const jam_out *o) { return o->max - o->n - j->n_held_out - 1; }
+static int spare(const cn_jam *j, const jam_out *o) { return o->max - o->n - j->rt.n_held_out - 1; }
 
 static void held_add(cn_jam *j, int pitch, int ch, double beat) {
-    cn_jam_held *h = &j->held_out[pitch];
-    if (!h->on) { j->held_list[j->n_held_out++] = (uint8_t)pitch; h->on = 1; }
+    cn_jam_held *h = &j->rt.held_out[pitch];
+    if (!h->on) { j->rt.held_list[j->rt.n_held_out++] = (uint8_t)pitch; h->on = 1; }
     h->ch = (uint8_t)ch; h->since = beat;
 }
 static void held_remove(cn_jam *j, int pitch) {
-    if (!j->held_out[pitch].on) return;
-    j->held_out[pitch].on = 0;
-    for (int i = 0; i < j->n_held_out; i++)
-        if (j->held_list[i] == pitch) { j->held_list[i] = j->held_list[--j->n_held_out]; break; }
+    if (!j->rt.held_out[pitch].on) return;
+    j->rt.held_out[pitch].on = 0;
+    for (int i = 0; i < j->rt.n_held_out; i++)
+        if (j->rt.held_list[i] == pitch) { j->rt.held_list[i] = j->rt.held_list[--j->rt.n_held_out]; break; }
 }
 
 static int note_off_out(cn_jam *j, jam_out *o, uint32_t frame, int pitch) {
-    const cn_jam_held *h = &j->held_out[pitch];
+    const cn_jam_held *h = &j->rt.held_out[pitch];
     if (!h->on) return 1;
     if (!emit(o, frame, 3, (uint8_t)(0x80 | h->ch), (uint8_t)pitch, 0)) return 0;
     held_remove(j, pitch);
@@ -112,77 +108,77 @@ static int note_off_out(cn_jam *j, jam_out *o, uint32_t frame, int pitch) {
 }
 
 static void all_notes_off(cn_jam *j, jam_out *o, uint32_t frame) {
-    while (j->n_held_out > 0)
-        if (!note_off_out(j, o, frame, j->held_list[j->n_held_out - 1])) {
+    while (j->rt.n_held_out > 0)
+        if (!note_off_out(j, o, frame, j->rt.held_list[j->rt.n_held_out - 1])) {
             /* no room: the notes are forgotten rather than left to hang on the next run;
              * the CC123 that follows a panic (when there is room) covers them */
-            held_remove(j, j->held_list[j->n_held_out - 1]);
+            held_remove(j, j->rt.held_list[j->rt.n_held_out - 1]);
         }
 }
 
 static void push_cmd(cn_jam *j, int type, double beat, double len, int on, int pitch, int vel) {
     cn_jam_cmd c; memset(&c, 0, sizeof c);
-    c.type = type; c.gen = j->gen; c.beat = beat; c.len = len;
+    c.type = type; c.gen = j->rt.gen; c.beat = beat; c.len = len;
     c.on = (uint8_t)on; c.pitch = (uint8_t)pitch; c.vel = (uint8_t)vel;
-    cn_spsc_push(&j->cmd_q, &c);   /* a full queue drops it: the inference side is far behind */
+    cn_spsc_push(&j->sh.cmd_q, &c);   /* a full queue drops it: the inference side is far behind */
 }
 
 /* Stop whatever the engine plays or is about to play: note-offs now, stale events dropped. */
 static void cancel(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
     all_notes_off(j, o, frame);
-    j->gen++;
-    j->answer = 0;
-    j->have_ev = 0;
+    j->rt.gen++;
+    j->rt.answer = 0;
+    j->rt.have_ev = 0;
     push_cmd(j, JAM_CMD_CANCEL, beat, 0, 0, 0, 0);
 }
 
 /* The notes thru passed on are the player's, but a panic ends them too: a note-off each
  * while there is room, then CC123 on each of their channels (which covers the rest). */
 static void thru_notes_off(cn_jam *j, jam_out *o, uint32_t frame) {
-    for (int ch = 0; ch < 16 && j->n_thru_held > 0; ch++) {
+    for (int ch = 0; ch < 16 && j->rt.n_thru_held > 0; ch++) {
         int had = 0;
         for (int p = 0; p < 128; p++) {
-            if (!j->thru_held[ch][p]) continue;
+            if (!j->rt.thru_held[ch][p]) continue;
             had = 1;
             emit(o, frame, 3, (uint8_t)(0x80 | ch), (uint8_t)p, 0);
-            j->n_thru_held -= j->thru_held[ch][p];
-            j->thru_held[ch][p] = 0;
+            j->rt.n_thru_held -= j->rt.thru_held[ch][p];
+            j->rt.thru_held[ch][p] = 0;
         }
-        if (had && ch != j->params.channel_out - 1) emit(o, frame, 3, (uint8_t)(0xB0 | ch), 123, 0);
+        if (had && ch != j->rt.params.channel_out - 1) emit(o, frame, 3, (uint8_t)(0xB0 | ch), 123, 0);
     }
-    j->n_thru_held = 0;
+    j->rt.n_thru_held = 0;
 }
 
 static void panic_out(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
     cancel(j, o, frame, beat);
     thru_notes_off(j, o, frame);
-    emit(o, frame, 3, (uint8_t)(0xB0 | (j->params.channel_out - 1)), 123, 0);
-    j->call_active = 0;
+    emit(o, frame, 3, (uint8_t)(0xB0 | (j->rt.params.channel_out - 1)), 123, 0);
+    j->rt.call_active = 0;
 }
 
 void cn_jam_set_params(cn_jam *j, const cn_jam_params *p) {
     cn_jam_params n = *p;
     cn_jam_params_clamp(&n);
-    if (memcmp(&n, &j->params, sizeof n) == 0) return;
-    if (n.mode != j->params.mode) { j->pending_panic = 1; j->call_active = 0; j->answer = 0; j->have_call = 0; }
-    else if (n.regenerate != j->params.regenerate) j->pending_regen = 1;
-    j->params = n;
+    if (memcmp(&n, &j->rt.params, sizeof n) == 0) return;
+    if (n.mode != j->rt.params.mode) { j->rt.pending_panic = 1; j->rt.call_active = 0; j->rt.answer = 0; j->rt.have_call = 0; }
+    else if (n.regenerate != j->rt.params.regenerate) j->rt.pending_regen = 1;
+    j->rt.params = n;
     cn_jam_cmd c; memset(&c, 0, sizeof c);
     c.type = JAM_CMD_PARAMS; c.params = n;
-    cn_spsc_push(&j->cmd_q, &c);
+    cn_spsc_push(&j->sh.cmd_q, &c);
 }
 
 int cn_jam_panic(cn_jam *j, uint32_t frame, cn_midi_msg *out, int max_out) {
-    jam_out o = { out, max_out, 0, frame, frame + 1, frame, j->beat, 1.0 };
-    panic_out(j, &o, frame, j->beat);
+    jam_out o = { out, max_out, 0, frame, frame + 1, frame, j->rt.beat, 1.0 };
+    panic_out(j, &o, frame, j->rt.beat);
     return o.n;
 }
 
 /* ---- generated events ---- */
 static int next_event(cn_jam *j) {
-    while (!j->have_ev) {
-        if (!cn_spsc_pop(&j->ev_q, &j->ev)) return 0;
-        if (j->ev.gen == j->gen) j->have_ev = 1;   /* else stale: made before a cancel */
+    while (!j->rt.have_ev) {
+        if (!cn_spsc_pop(&j->sh.ev_q, &j->rt.ev)) return 0;
+        if (j->rt.ev.gen == j->rt.gen) j->rt.have_ev = 1;   /* else stale: made before a cancel */
     }
     return 1;
 }
@@ -198,10 +194,10 @@ static void advance(cn_jam *j, jam_out *o, uint32_t limit) {
     for (;;) {
         double fe = INFINITY, fx = INFINITY;
         int xp = -1;
-        if (next_event(j)) fe = frame_of(o, j->ev.beat);
-        for (int i = 0; i < j->n_held_out; i++) {
-            int p = j->held_list[i];
-            double f = frame_of(o, j->held_out[p].since + JAM_RT_NOTE_BEATS);
+        if (next_event(j)) fe = frame_of(o, j->rt.ev.beat);
+        for (int i = 0; i < j->rt.n_held_out; i++) {
+            int p = j->rt.held_list[i];
+            double f = frame_of(o, j->rt.held_out[p].since + JAM_RT_NOTE_BEATS);
             if (f < fx) { fx = f; xp = p; }
         }
         if (xp >= 0 && fx <= fe && fx < rel_limit) {
@@ -211,23 +207,23 @@ static void advance(cn_jam *j, jam_out *o, uint32_t limit) {
         }
         if (!(fe < rel_limit)) return;
         uint32_t fr = o->lo + (uint32_t)(fe < 0 ? 0 : fe);
-        const cn_jam_ev *e = &j->ev;
+        const cn_jam_ev *e = &j->rt.ev;
         if (e->on) {
-            if (o->beat0 - e->beat > JAM_LATE_BEATS) { j->have_ev = 0; continue; }   /* too late */
+            if (o->beat0 - e->beat > JAM_LATE_BEATS) { j->rt.have_ev = 0; continue; }   /* too late */
             if (spare(j, o) < 2) return;   /* keep room for note-offs; play it next segment */
-            if (j->held_out[e->pitch].on && !note_off_out(j, o, fr, e->pitch)) return;
-            int ch = j->params.channel_out - 1;
+            if (j->rt.held_out[e->pitch].on && !note_off_out(j, o, fr, e->pitch)) return;
+            int ch = j->rt.params.channel_out - 1;
             if (!emit(o, fr, 3, (uint8_t)(0x90 | ch), e->pitch, e->vel ? e->vel : 1)) return;
             held_add(j, e->pitch, ch, e->beat > o->beat0 ? e->beat : o->beat0);
         } else if (!note_off_out(j, o, fr, e->pitch)) {
             return;
         }
-        j->have_ev = 0;
+        j->rt.have_ev = 0;
     }
 }
 
 /* ---- the player's MIDI ---- */
-static int channel_ok(const cn_jam *j, int ch) { return j->params.channel_in == 0 || j->params.channel_in == ch + 1; }
+static int channel_ok(const cn_jam *j, int ch) { return j->rt.params.channel_in == 0 || j->rt.params.channel_in == ch + 1; }
 
 /* Thru: only well-formed messages; a note-off is passed even when the room kept for the
  * engine's own note-offs is reached (it ends a note, never starts one). What it passes is
@@ -238,47 +234,47 @@ static void pass_on(cn_jam *j, jam_out *o, const cn_midi_msg *m, uint32_t frame)
     int on = st == 0x90 && m->data[2] > 0, off = st == 0x80 || (st == 0x90 && m->data[2] == 0);
     if (off ? o->n >= o->max : spare(j, o) < 1) return;
     if (!emit(o, frame, m->size, m->data[0], m->size > 1 ? m->data[1] : 0, m->size > 2 ? m->data[2] : 0)) return;
-    uint8_t *h = &j->thru_held[ch][m->data[1] & 0x7F];
-    if (on && *h < 255) { (*h)++; j->n_thru_held++; }
-    if (off && *h > 0) { (*h)--; j->n_thru_held--; }
+    uint8_t *h = &j->rt.thru_held[ch][m->data[1] & 0x7F];
+    if (on && *h < 255) { (*h)++; j->rt.n_thru_held++; }
+    if (off && *h > 0) { (*h)--; j->rt.n_thru_held--; }
 }
 
 static double quantize_start(const cn_jam *j, double start, double beats_per_bar) {
-    double h = start + j->phase;   /* in host beats: the grid is the host's */
-    if (j->params.quantize == CN_QUANT_BEAT) h = ceil(h - 1e-9);
-    else if (j->params.quantize == CN_QUANT_BAR) {
+    double h = start + j->rt.phase;   /* in host beats: the grid is the host's */
+    if (j->rt.params.quantize == CN_QUANT_BEAT) h = ceil(h - 1e-9);
+    else if (j->rt.params.quantize == CN_QUANT_BAR) {
         double bpb = beats_per_bar > 0 && beats_per_bar < 64 ? beats_per_bar : 4.0;
         h = ceil((h - 1e-9) / bpb) * bpb;
     } else return start;
-    return h - j->phase;
+    return h - j->rt.phase;
 }
 
 static void player_note(cn_jam *j, jam_out *o, uint32_t frame, double beat, int ch, int pitch, int vel, int on,
                         double beats_per_bar) {
-    uint8_t *held = &j->held_in[ch][pitch];
-    int mode = j->params.mode;
+    uint8_t *held = &j->rt.held_in[ch][pitch];
+    int mode = j->rt.params.mode;
     if (on) {
-        if (*held < 255) { (*held)++; j->n_held_in++; }
+        if (*held < 255) { (*held)++; j->rt.n_held_in++; }
         if (mode == CN_MODE_CALL_RESPONSE) {
-            if (j->answer) {
+            if (j->rt.answer) {
                 /* playing again before the answer began continues the call; after, starts a new one */
-                if (beat >= j->answer_start) j->call_active = 0;
+                if (beat >= j->rt.answer_start) j->rt.call_active = 0;
                 cancel(j, o, frame, beat);
             }
-            if (!j->call_active) { j->call_active = 1; j->call_start = beat; }
+            if (!j->rt.call_active) { j->rt.call_active = 1; j->rt.call_start = beat; }
         }
     } else {
         if (*held == 0) return;   /* a key we never saw go down */
-        (*held)--; j->n_held_in--;
+        (*held)--; j->rt.n_held_in--;
     }
     push_cmd(j, JAM_CMD_NOTE, beat, 0, on, pitch, vel);
-    if (!on && mode == CN_MODE_CALL_RESPONSE && j->n_held_in == 0 && j->call_active && !j->answer) {
-        double len = beat - j->call_start;
+    if (!on && mode == CN_MODE_CALL_RESPONSE && j->rt.n_held_in == 0 && j->rt.call_active && !j->rt.answer) {
+        double len = beat - j->rt.call_start;
         if (len < 1.0) len = 1.0;
-        if (len > j->params.response_beats) len = j->params.response_beats;
-        double start = quantize_start(j, beat + j->params.silence_beats, beats_per_bar);
-        j->answer = 1; j->answer_start = start; j->answer_end = start + len;
-        j->have_call = 1; j->call_end = beat; j->call_len = len;
+        if (len > j->rt.params.response_beats) len = j->rt.params.response_beats;
+        double start = quantize_start(j, beat + j->rt.params.silence_beats, beats_per_bar);
+        j->rt.answer = 1; j->rt.answer_start = start; j->rt.answer_end = start + len;
+        j->rt.have_call = 1; j->rt.call_end = beat; j->rt.call_len = len;
         push_cmd(j, JAM_CMD_RESPOND, start, len, 0, 0, 0);
     }
 }
@@ -287,15 +283,15 @@ static void player_msg(cn_jam *j, jam_out *o, const cn_midi_msg *m, uint32_t fra
                        double beats_per_bar) {
     if (m->size < 1) return;
     int st = m->data[0] & 0xF0, ch = m->data[0] & 0x0F;
-    int mode = j->params.mode;
+    int mode = j->rt.params.mode;
     if (st == 0xB0 && m->size >= 3 && (m->data[1] == 123 || m->data[1] == 120) && channel_ok(j, ch)) {
         panic_out(j, o, frame, beat);
-        for (int p = 0; p < 128; p++) { j->n_held_in -= j->held_in[ch][p]; j->held_in[ch][p] = 0; }
+        for (int p = 0; p < 128; p++) { j->rt.n_held_in -= j->rt.held_in[ch][p]; j->rt.held_in[ch][p] = 0; }
         emit(o, frame, 3, m->data[0], m->data[1], m->data[2]);   /* the player's panic goes on */
         return;
     }
     int is_note = (st == 0x90 || st == 0x80) && m->size >= 3 && m->data[1] < 128;
-    if (mode == CN_MODE_OFF || j->params.thru) pass_on(j, o, m, frame);
+    if (mode == CN_MODE_OFF || j->rt.params.thru) pass_on(j, o, m, frame);
     if (mode == CN_MODE_OFF || !is_note || !channel_ok(j, ch)) return;
     int on = st == 0x90 && m->data[2] > 0;
     player_note(j, o, frame, beat, ch, m->data[1] & 0x7F, m->data[2] & 0x7F, on, beats_per_bar);
@@ -306,22 +302,22 @@ static double finite_or(double v, double def) { return isfinite(v) ? v : def; }
 /* Follow the host's clock over the segment to come: take its report, cancel on a relocation,
  * panic on a stop, and keep the engine beat locked to the host beat. */
 static void follow_host(cn_jam *j, const cn_jam_time *t, jam_out *o) {
-    int flags = t->pos ? cn_hostclock_report(&j->hc, t->pos) : 0;
-    if (!j->hc.valid) return;
-    if (!j->started) { j->started = 1; j->beat = j->hc.beat; j->phase = 0; return; }
+    int flags = t->pos ? cn_hostclock_report(&j->rt.hc, t->pos) : 0;
+    if (!j->rt.hc.valid) return;
+    if (!j->rt.started) { j->rt.started = 1; j->rt.beat = j->rt.hc.beat; j->rt.phase = 0; return; }
     /* (the host beat may start anywhere: from here on phase stays a whole number of steps) */
-    if (flags & CN_HC_STOPPED) panic_out(j, o, o->lo, j->beat);   /* transport stop */
-    if (!j->hc.rolling) return;
-    if (flags & CN_HC_RELOCATED) cancel(j, o, o->lo, j->beat);   /* what was scheduled is now wrong */
+    if (flags & CN_HC_STOPPED) panic_out(j, o, o->lo, j->rt.beat);   /* transport stop */
+    if (!j->rt.hc.rolling) return;
+    if (flags & CN_HC_RELOCATED) cancel(j, o, o->lo, j->rt.beat);   /* what was scheduled is now wrong */
     if (flags & (CN_HC_RELOCATED | CN_HC_REANCHORED | CN_HC_STARTED)) {
         /* a whole number of grid steps, rounded so the engine beat only moves on: the
          * engine's 1/GRID-beat grid (where the model places notes) is then the host's */
-        j->phase = floor((j->hc.beat - j->beat) * CN_EV_GRID) / CN_EV_GRID;
+        j->rt.phase = floor((j->rt.hc.beat - j->rt.beat) * CN_EV_GRID) / CN_EV_GRID;
     }
     /* the slewed host beat, in engine beats: the engine runs at the host's real pace, also
      * when it is a little off its stated tempo (a step back of a few frames is harmless: what
      * was played is gone from the queue, and frames within a segment never go back) */
-    j->beat = j->hc.beat - j->phase;
+    j->rt.beat = j->rt.hc.beat - j->rt.phase;
 }
 
 /* The regenerate trigger: whatever plays stops, and the last call is answered again from the
@@ -329,14 +325,14 @@ static void follow_host(cn_jam *j, const cn_jam_time *t, jam_out *o) {
  * since the call's end and draws a new stream). Ignored while the player holds a key, outside
  * call and response, or before any call. */
 static void regenerate(cn_jam *j, jam_out *o, double bpb) {
-    if (j->params.mode != CN_MODE_CALL_RESPONSE || !j->have_call || j->n_held_in > 0) return;
-    cancel(j, o, o->lo, j->beat);
-    double start = quantize_start(j, j->beat + JAM_CR_LEAD_BEATS, bpb);
-    j->answer = 1; j->answer_start = start; j->answer_end = start + j->call_len;
-    j->call_active = 0;   /* playing now starts a new call */
+    if (j->rt.params.mode != CN_MODE_CALL_RESPONSE || !j->rt.have_call || j->rt.n_held_in > 0) return;
+    cancel(j, o, o->lo, j->rt.beat);
+    double start = quantize_start(j, j->rt.beat + JAM_CR_LEAD_BEATS, bpb);
+    j->rt.answer = 1; j->rt.answer_start = start; j->rt.answer_end = start + j->rt.call_len;
+    j->rt.call_active = 0;   /* playing now starts a new call */
     cn_jam_cmd c; memset(&c, 0, sizeof c);
-    c.type = JAM_CMD_REGENERATE; c.gen = j->gen; c.beat = start; c.len = j->call_len; c.call_end = j->call_end;
-    cn_spsc_push(&j->cmd_q, &c);
+    c.type = JAM_CMD_REGENERATE; c.gen = j->rt.gen; c.beat = start; c.len = j->rt.call_len; c.call_end = j->rt.call_end;
+    cn_spsc_push(&j->sh.cmd_q, &c);
 }
 
 int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
@@ -347,39 +343,39 @@ int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
     double sr = finite_or(t->sample_rate, 0);
     if (sr < 1000 || sr > 1e6) sr = 48000;
     int host = t->host_time != 0;
-    if (!host && j->hc.valid) cn_hostclock_init(&j->hc);   /* the host's clock went away: own tempo */
-    jam_out o = { out, max_out, 0, t->offset, t->offset + t->n_frames, t->offset, j->beat, 1.0 };
+    if (!host && j->rt.hc.valid) cn_hostclock_init(&j->rt.hc);   /* the host's clock went away: own tempo */
+    jam_out o = { out, max_out, 0, t->offset, t->offset + t->n_frames, t->offset, j->rt.beat, 1.0 };
 
-    if (atomic_exchange_explicit(&j->swap_panic, 0, memory_order_acq_rel) || j->pending_panic) {
-        j->pending_panic = 0;
-        panic_out(j, &o, o.lo, j->beat);
+    if (atomic_exchange_explicit(&j->sh.swap_panic, 0, memory_order_acq_rel) || j->rt.pending_panic) {
+        j->rt.pending_panic = 0;
+        panic_out(j, &o, o.lo, j->rt.beat);
     }
     if (host) follow_host(j, t, &o);
-    j->started = 1;
-    host = host && j->hc.valid;
-    double bpm = host && j->hc.bpm >= 1 ? j->hc.bpm : (double)j->params.bpm;
-    int rolling = host ? j->hc.rolling : 1;
-    double bpb = host ? j->hc.beats_per_bar : 4.0;
+    j->rt.started = 1;
+    host = host && j->rt.hc.valid;
+    double bpm = host && j->rt.hc.bpm >= 1 ? j->rt.hc.bpm : (double)j->rt.params.bpm;
+    int rolling = host ? j->rt.hc.rolling : 1;
+    double bpb = host ? j->rt.hc.beats_per_bar : 4.0;
     double fpb = sr * 60.0 / bpm;
-    o.beat0 = j->beat; o.fpb = fpb;
-    atomic_store_explicit(&j->playing, !host || rolling, memory_order_relaxed);
+    o.beat0 = j->rt.beat; o.fpb = fpb;
+    atomic_store_explicit(&j->sh.playing, !host || rolling, memory_order_relaxed);
 
-    if (j->pending_regen) { j->pending_regen = 0; regenerate(j, &o, bpb); }
+    if (j->rt.pending_regen) { j->rt.pending_regen = 0; regenerate(j, &o, bpb); }
 
     /* answers end by themselves; a call after that is a new one */
-    if (j->answer && j->beat >= j->answer_end) { j->answer = 0; j->call_active = 0; }
+    if (j->rt.answer && j->rt.beat >= j->rt.answer_end) { j->rt.answer = 0; j->rt.call_active = 0; }
 
     for (int i = 0; i < n_in; i++) {
         uint32_t f = in[i].frame;
         if (f < o.lo) f = o.lo;
         if (f >= o.hi) f = o.hi - 1;
         advance(j, &o, f);
-        player_msg(j, &o, &in[i], f, j->beat + (double)(f - o.lo) / fpb, bpb);
+        player_msg(j, &o, &in[i], f, j->rt.beat + (double)(f - o.lo) / fpb, bpb);
     }
     advance(j, &o, o.hi);
 
-    j->beat += (double)t->n_frames / fpb;
-    if (host) cn_hostclock_advance(&j->hc, t->n_frames, sr);
-    atomic_store_explicit(&j->now_bits, cn_jam_dbits(j->beat), memory_order_release);
+    j->rt.beat += (double)t->n_frames / fpb;
+    if (host) cn_hostclock_advance(&j->rt.hc, t->n_frames, sr);
+    atomic_store_explicit(&j->sh.now_bits, cn_jam_dbits(j->rt.beat), memory_order_release);
     return o.n;
 }

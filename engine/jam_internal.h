@@ -1,6 +1,7 @@
-/* jam_internal.h: the cn_jam struct shared by the real-time half (jam.c) and the inference
- * half (jam_infer.c), and the items of the two SPSC queues that join them. Private to the
- * engine: front ends use jam.h only. */
+/* jam_internal.h: the cn_jam struct, in three parts: what the real-time half (jam.c) and the
+ * inference half (jam_infer.c, jam_note.c) share (the SPSC queues and the atomics), what each
+ * half alone touches; and the items of the two queues. Private to the engine: front ends use
+ * jam.h only. */
 #ifndef CONTINUO_JAM_INTERNAL_H
 #define CONTINUO_JAM_INTERNAL_H
 #include <stdatomic.h>
@@ -54,8 +55,8 @@ typedef struct { double beat; uint8_t on, pitch, vel, mine; } cn_jam_hist;
 
 typedef struct { uint8_t on, ch; double since; } cn_jam_held;
 
-struct cn_jam {
-    /* ---- shared between the halves ---- */
+/* What both halves touch: the queues that join them and the atomics each side publishes. */
+typedef struct {
     cn_spsc cmd_q, ev_q;
     void *cmd_buf, *ev_buf;
     _Atomic uint64_t now_bits;    /* RT: engine beat at the end of the last segment (double bits) */
@@ -63,8 +64,10 @@ struct cn_jam {
     _Atomic uint64_t wake_bits;   /* inference: engine beat from which it has work (double bits) */
     _Atomic int swap_panic;       /* inference -> RT: a model swap happened, panic */
     _Atomic int conditions;       /* inference -> RT: CN_JAM_COND_* of the installed model */
+} cn_jam_shared;
 
-    /* ---- real-time side ---- */
+/* What only the real-time side (jam.c) touches. */
+typedef struct {
     cn_jam_params params;
     int started;                  /* a segment has run: beat is meaningful */
     double beat;                  /* engine beat at the next segment's first frame */
@@ -83,8 +86,10 @@ struct cn_jam {
     cn_jam_held held_out[128];    /* the engine's sounding notes, by pitch */
     uint8_t held_list[128]; int n_held_out;
     int have_ev; cn_jam_ev ev;    /* the next event taken from ev_q, not yet due */
+} cn_jam_rt;
 
-    /* ---- inference side ---- */
+/* What only the inference side (jam_infer.c, jam_note.c) touches. */
+typedef struct {
     cn_model *model;
     cn_stream *stream;
     void *scratch;
@@ -115,7 +120,19 @@ struct cn_jam {
     struct { double beat, end; uint8_t pitch, vel; } heard[JAM_NT_HEARD];   /* end < 0: still held */
     int n_heard;
     int64_t gen_end[128];         /* where each generated note ends, in steps (-1: not sounding) */
+} cn_jam_infer;
+
+/* The engine: the types say which thread may touch what. The RT thread touches sh and rt;
+ * the inference thread touches sh and in. */
+struct cn_jam {
+    cn_jam_shared sh;
+    cn_jam_rt rt;
+    cn_jam_infer in;
 };
+
+/* jam_infer.c: the inference side's own state, set up and freed (not RT) */
+void cn_jam_infer_init(cn_jam_infer *in);
+void cn_jam_infer_free(cn_jam *j);
 
 /* jam_infer.c helpers that jam_note.c shares (inference side only) */
 void cn_jam_feed_tok(cn_jam *j, int tok);
