@@ -1,9 +1,6 @@
-# nn.mk: the neural core's extra rules: -O3 for its hot kernels (so the gate math and the
-# matrix-vector products vectorise), the PyTorch parity shell test, and the speed benchmark
-# (C training and streaming for the report's Model 1, beside PyTorch on the same setup).
-NN_HOT := nn_math nn_layers nn_batch nn_stream nn_matvec
-# -fno-trapping-math lets the clamps and selects of the polynomial exp become vector blends
-$(NN_HOT:%=$(BUILD)/obj/engine/%.o): OPT = -O3 -g -fno-trapping-math
+# nn.mk: the neural core's tests and bench: the PyTorch parity shell test, and the speed
+# benchmark (C training and streaming for the report's Model 1, beside PyTorch on the same
+# setup). The core's own -O3 flags are in engine/engine.mk.
 
 TEST_SCRIPTS += tests/torch_parity.sh
 

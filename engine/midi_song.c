@@ -1,4 +1,4 @@
-/* song.c: the in-memory song (a flat note list plus a tempo map) and its beat <-> second
+/* midi_song.c: the in-memory song (a flat note list plus a tempo map) and its beat <-> second
  * conversions. The note array grows in powers of two, so cn_song_add_note is amortised O(1)
  * without a capacity field: the capacity is the next power of two at or above n_notes. */
 #include <stdlib.h>

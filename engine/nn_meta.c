@@ -1,4 +1,4 @@
-/* meta.c: the model's training metadata, ordered key/value text pairs. */
+/* nn_meta.c: the model's training metadata, ordered key/value text pairs. */
 #include <stdlib.h>
 #include <string.h>
 #include "nn.h"

@@ -1,4 +1,4 @@
-/* vocab.c: the paper encoding's vocabulary: "<unk>" at id 0, then the distinct token
+/* tokens_vocab.c: the paper encoding's vocabulary: "<unk>" at id 0, then the distinct token
  * strings seen in training, sorted, so that the same corpus always gives the same ids. */
 #include <stdlib.h>
 #include <string.h>
