@@ -1,6 +1,7 @@
 /* cli.c: the command-line conventions shared by every continuo tool (see cli.h). */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,4 +71,13 @@ int cn_cli_u64(const char *prog, const char *opt, const char *s, uint64_t *out) 
     }
     *out = (uint64_t)v;
     return 0;
+}
+
+void cn_cli_on_stop_signals(void (*handler)(int)) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }

@@ -19,6 +19,9 @@
 /* getopt_long with opterr off: an unknown option or a missing value gets the shared message
  * on stderr and '?' is returned. shortopts must start with ':'. */
 int cn_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, const char *prog);
+/* SIGINT and SIGTERM call handler (which should only set a flag), without SA_RESTART, so that
+ * a blocking call returns and the program can end cleanly: a checkpoint, note-offs. */
+void cn_cli_on_stop_signals(void (*handler)(int));
 /* "PROG (continuo) VERSION" on stdout, as help2man reads it. */
 void cn_cli_version(const char *prog);
 /* "PROG: OLD is retired: WHAT" on stderr; the caller exits CN_EXIT_USAGE. */

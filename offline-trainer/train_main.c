@@ -739,12 +739,7 @@ static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed
     }
     if (a.t.threads == 1) openblas_set_num_threads(1);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cn_cli_on_stop_signals(on_signal);
     a.t.stop = &stop_requested;
 
     if (a.zoo) {

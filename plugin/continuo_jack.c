@@ -284,13 +284,11 @@ int main(int argc, char **argv) {
     jack_set_sample_rate_callback(a->client, on_sample_rate, a);
     jack_on_info_shutdown(a->client, on_shutdown, a);
 
+    cn_cli_on_stop_signals(on_signal);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);   /* a dead server's socket must give an error, not kill us */
 

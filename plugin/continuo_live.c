@@ -328,12 +328,7 @@ int main(int argc, char **argv) {
         return CN_EXIT_RUNTIME;
     }
     cn_fe_warn_ignored(stderr, "continuo-live", jam, &o.params);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cn_cli_on_stop_signals(on_signal);
     int rc;
     if (in_file) {
         rc = file_mode(&o, bpm_given, jam, in_file, out_file, length);
