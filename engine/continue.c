@@ -147,6 +147,8 @@ static int next_token(sampler *sp, const float *logits, const int *open, int bar
         int last = sp->n_seq ? sp->seq[sp->n_seq - 1] : -1;
         if (bar_note_ons || (last >= CN_EV_VEL && last < CN_EV_VEL + CN_EV_VEL_BINS))
             for (int b = 0; b < CN_EV_VEL_BINS; b++) sp->masked[CN_EV_VEL + b] = BARRED_LOGIT;
+        /* the event path keeps the steer as its ablation measured it (issue 11): both pulls on
+         * their own; only the note path keeps the pitches' total mass (cn_steer_pitches) */
         cn_steer_apply(sp->masked, CN_EV_NOTE_ON, sp->steer);
         cn_steer_register(sp->masked, CN_EV_NOTE_ON, sp->lo, sp->hi, sp->steer_strength);
         logits = sp->masked;
@@ -322,9 +324,13 @@ static int continue_note(sampler *sp, cn_stream *st, const cn_song *seed, note_l
         } else {
             memcpy(sp->masked, logits, (size_t)CN_NT_VOCAB * sizeof *logits);
             cn_nt_player_mask(&pl, sp->masked, max_run, 0);
-            cn_steer_apply(sp->masked, CN_NT_PITCH, sp->steer);
-            cn_steer_register(sp->masked, CN_NT_PITCH, sp->lo, sp->hi, sp->steer_strength);
+            cn_steer_pitches(sp->masked, CN_NT_PITCH, sp->steer, sp->lo, sp->hi, sp->steer_strength);
+            /* a note's length from the model's whole distribution: top-p would cut the rare long
+             * notes and thin the texture out (CN_NT_DUR_FULL) */
+            float top_p = sp->so.top_p;
+            if (pl.pending_pitch >= 0 && CN_NT_DUR_FULL) sp->so.top_p = 1.0f;
             tok1 = next_token(sp, sp->masked, NULL, 0);
+            sp->so.top_p = top_p;
         }
         if (cn_nt_player_feed(&pl, tok1, &nt)) {
             double at = (double)(nt.start - t0) / CN_NT_GRID, dur = (double)nt.dur / CN_NT_GRID;

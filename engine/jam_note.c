@@ -156,8 +156,12 @@ void cn_jam_steer(cn_jam *j, float *lg, int first_pitch_tok) {
     }
     float bias[12];
     cn_steer_bias(h, JAM_STEER, bias);
-    cn_steer_apply(lg, first_pitch_tok, bias);
-    cn_steer_register(lg, first_pitch_tok, lo, hi, JAM_STEER);
+    if (j->in.is_note) {   /* note models: which notes, not how many (cn_steer_pitches) */
+        cn_steer_pitches(lg, first_pitch_tok, bias, lo, hi, JAM_STEER);
+    } else {               /* event models: the steer as its ablation measured it */
+        cn_steer_apply(lg, first_pitch_tok, bias);
+        cn_steer_register(lg, first_pitch_tok, lo, hi, JAM_STEER);
+    }
 }
 
 /* ---- generated notes ---- */
@@ -169,7 +173,9 @@ int cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar
     if (bar_waiting && j->in.nt.pending_pitch < 0)   /* an answer begins when it is due */
         for (int t = CN_NT_SHIFT; t < CN_NT_VEL; t++) lg[t] = MASKED;
     j->in.logits_ok = 0;
-    return cn_sample(lg, CN_NT_VOCAB, o, NULL, j->in.recent, j->in.n_recent, &j->in.rng, j->in.scratch);
+    cn_sample_opts so = *o;
+    if (j->in.nt.pending_pitch >= 0 && CN_NT_DUR_FULL) so.top_p = 1.0f;   /* a length: the whole distribution */
+    return cn_sample(lg, CN_NT_VOCAB, &so, NULL, j->in.recent, j->in.n_recent, &j->in.rng, j->in.scratch);
 }
 
 /* A sampled token played: a SHIFT moves the clock (and in call and response stops at the

@@ -336,6 +336,27 @@ void cn_steer_apply(float *logits, int first_pitch_tok, const float bias[12]) {
     for (int p = 0; p < 128; p++) logits[first_pitch_tok + p] += bias[p % 12];
 }
 
+/* ln of the summed exp of the 128 pitch logits; -INFINITY when every one is forbidden. */
+static double pitch_log_mass(const float *lg) {
+    float mx = -INFINITY;
+    for (int p = 0; p < 128; p++) if (lg[p] > mx) mx = lg[p];
+    if (!(mx > -1e30f)) return -INFINITY;
+    double sum = 0;
+    for (int p = 0; p < 128; p++) sum += exp((double)lg[p] - mx);
+    return mx + log(sum);
+}
+
+void cn_steer_pitches(float *logits, int first_pitch_tok, const float bias[12], int lo, int hi, float reg_strength) {
+    float *lg = logits + first_pitch_tok;
+    double before = pitch_log_mass(lg);
+    cn_steer_apply(logits, first_pitch_tok, bias);
+    cn_steer_register(logits, first_pitch_tok, lo, hi, reg_strength);
+    double after = pitch_log_mass(lg);
+    if (!isfinite(before) || !isfinite(after)) return;
+    float shift = (float)(before - after);
+    for (int p = 0; p < 128; p++) if (lg[p] > -1e30f) lg[p] += shift;   /* forbidden ones stay so */
+}
+
 void cn_steer_register(float *logits, int first_pitch_tok, int lo, int hi, float strength) {
     if (!(strength > 0) || lo > hi) return;
     for (int p = 0; p < 128; p++) {

@@ -55,4 +55,9 @@ void cn_steer_apply(float *logits, int first_pitch_tok, const float bias[12]);
 /* The same pull for the register: a pitch more than 6 semitones outside [lo, hi] (what was
  * played) loses strength for every 6 semitones further out. Nothing when strength is 0. */
 void cn_steer_register(float *logits, int first_pitch_tok, int lo, int hi, float strength);
+/* Both pulls, with the pitches' total probability kept: the steer moves probability between
+ * pitches, never from the pitches to the other tokens, so it says which notes, not how many
+ * (both pulls only lower logits, and on their own they thin the texture out: fewer notes in
+ * a chord, more time shifts). Real-time safe. */
+void cn_steer_pitches(float *logits, int first_pitch_tok, const float bias[12], int lo, int hi, float reg_strength);
 #endif

@@ -420,6 +420,17 @@ TEST(steer_towards_the_seed) {
     cn_steer_apply(lg, 0, b);
     for (int k = 0; k < 2000; k++) { int t = cn_sample(lg, 128, &o, NULL, NULL, 0, &rng, scratch); off_key += t % 12 == 1; }
     CHECK(off_key > 0 && off_key < 2000 / 12);
+    /* cn_steer_pitches: the same pulls, but the pitches' total probability is what it was */
+    float base[200], st[200];
+    uint64_t r2 = 9;
+    for (int t = 0; t < 200; t++) base[t] = st[t] = (float)(cn_rng_uniform(&r2) * 4 - 2);
+    cn_steer_pitches(st, 10, b, 60, 72, 1.0f);
+    double m0 = 0, m1 = 0, z0 = 0, z1 = 0;
+    for (int t = 0; t < 200; t++) { z0 += exp(base[t]); z1 += exp(st[t]); }
+    for (int p = 0; p < 128; p++) { m0 += exp(base[10 + p]); m1 += exp(st[10 + p]); }
+    CHECK_NEAR(m1 / z1, m0 / z0, 1e-5);                  /* as likely to play a note */
+    CHECK(st[9] == base[9] && st[138] == base[138]);     /* the other tokens untouched */
+    CHECK(st[10 + 60] - base[10 + 60] > st[10 + 61] - base[10 + 61]);   /* C pulled up against C# */
 }
 
 int main(void) {
