@@ -85,5 +85,9 @@ double cn_song_sec_to_beat(const cn_song *s, double sec);
 /* List the MIDI files (.mid/.midi, any case) under a folder, recursively, sorted.
  * A path that is a file is returned as itself. Returns count, -1 on error. */
 int cn_midi_list(const char *path, char ***out_paths, char *err, size_t errlen);
+/* The same, appended to a growing list (*list of *n paths, freed with cn_midi_list_free):
+ * the count added, or -1 with err (the list as it was). What every tool that takes files and
+ * folders on its command line does with each argument. */
+int cn_midi_list_append(const char *path, char ***list, int *n, char *err, size_t errlen);
 void cn_midi_list_free(char **paths, int n);
 #endif

@@ -77,6 +77,18 @@ int cn_midi_list(const char *path, char ***out_paths, char *err, size_t errlen) 
     return l.n;
 }
 
+int cn_midi_list_append(const char *path, char ***list, int *n, char *err, size_t errlen) {
+    char **found;
+    int k = cn_midi_list(path, &found, err, errlen);
+    if (k < 0) return -1;
+    char **g = realloc(*list, (size_t)(*n + k + 1) * sizeof *g);
+    if (!g) { cn_midi_list_free(found, k); snprintf(err, errlen, "%s: out of memory", path); return -1; }
+    *list = g;
+    for (int i = 0; i < k; i++) g[(*n)++] = found[i];
+    free(found);
+    return k;
+}
+
 void cn_midi_list_free(char **paths, int n) {
     if (!paths) return;
     for (int i = 0; i < n; i++) free(paths[i]);

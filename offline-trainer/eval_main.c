@@ -514,15 +514,8 @@ static int eval_main(eval_args *args) {
 
     /* the files to measure */
     char **listed = NULL; int n_listed = 0;
-    for (int i = 0; i < a.n_files; i++) {
-        char **p; int n = cn_midi_list(a.files[i], &p, err, sizeof err);
-        if (n < 0) { fprintf(stderr, PROGRAM ": %s\n", err); continue; }
-        char **g = realloc(listed, (size_t)(n_listed + n + 1) * sizeof *g);
-        if (!g) { cn_midi_list_free(p, n); break; }
-        listed = g;
-        for (int k = 0; k < n; k++) listed[n_listed++] = p[k];
-        free(p);
-    }
+    for (int i = 0; i < a.n_files; i++)
+        if (cn_midi_list_append(a.files[i], &listed, &n_listed, err, sizeof err) < 0) fprintf(stderr, PROGRAM ": %s\n", err);
     if (have_corpus && a.split) {
         int want = !strcmp(a.split, "test") ? CN_SPLIT_TEST : CN_SPLIT_VAL;
         for (int i = 0; i < corpus.n_pieces; i++) {
@@ -573,15 +566,9 @@ static int eval_main(eval_args *args) {
         if (a.n_ngram_paths) {
             r.ngram_source = "--ngram-train files, every piece but a tenth for choosing the order";
             char **p = NULL; int n = 0;
-            for (int i = 0; i < a.n_ngram_paths; i++) {
-                char **q; int k = cn_midi_list(a.ngram_paths[i], &q, err, sizeof err);
-                if (k < 0) { fprintf(stderr, PROGRAM ": --ngram-train %s\n", err); continue; }
-                char **g = realloc(p, (size_t)(n + k + 1) * sizeof *g);
-                if (!g) { cn_midi_list_free(q, k); break; }
-                p = g;
-                for (int j = 0; j < k; j++) p[n++] = q[j];
-                free(q);
-            }
+            for (int i = 0; i < a.n_ngram_paths; i++)
+                if (cn_midi_list_append(a.ngram_paths[i], &p, &n, err, sizeof err) < 0)
+                    fprintf(stderr, PROGRAM ": --ngram-train %s\n", err);
             int *split = calloc((size_t)n + 1, sizeof *split);
             const int ratio[CN_N_SPLITS] = { 9, 1, 0 };
             if (split) cn_split_assign(n, ratio, 1, 1, split);

@@ -262,18 +262,15 @@ static int tokens_main(int argc, char **argv, char **inputs) {
     }
 
     /* every file, in order */
-    char **paths = NULL; size_t n_paths = 0;
+    char **paths = NULL; int n_listed = 0;
     totals t = { 0 };
     for (int i = 0; i < n_inputs; i++) {
-        char **found; char err[512];
-        int n = cn_midi_list(inputs[i], &found, err, sizeof err);
-        if (n < 0) { fprintf(stderr, "continuo-tokens: %s\n", err); t.failed++; continue; }
-        char **np = realloc(paths, (n_paths + (size_t)n + 1) * sizeof *np);
-        if (!np) { fprintf(stderr, "continuo-tokens: out of memory\n"); return 1; }
-        paths = np;
-        for (int k = 0; k < n; k++) paths[n_paths++] = found[k];
-        free(found);
+        char err[512];
+        if (cn_midi_list_append(inputs[i], &paths, &n_listed, err, sizeof err) < 0) {
+            fprintf(stderr, "continuo-tokens: %s\n", err); t.failed++;
+        }
     }
+    size_t n_paths = (size_t)n_listed;
     if (o.write_path && n_paths != 1) { fprintf(stderr, "continuo-tokens: --write takes exactly one input file\n"); return 2; }
 
     cn_song *songs = calloc(n_paths + 1, sizeof *songs);
