@@ -177,23 +177,32 @@ static const char *ignored_notice(const Continuo *c) {
     return "";
 }
 
-static void write_notice(Continuo *c, const char *text) {
-    if (!c->notify_ok) return;
+/* patch:Set PROPERTY "text" on the notify port, as a string or a path atom: 0, or -1 when it
+ * does not fit this cycle. Audio thread. */
+static int write_patch_set(Continuo *c, LV2_URID property, const char *text, int as_path) {
+    if (!c->notify_ok) return -1;
     const cn_lv2_uris *u = &c->uris;
     uint32_t len = (uint32_t)strlen(text);
+    /* event, object, two keys, a URID and the text, all padded */
     uint32_t need = (uint32_t)(sizeof(LV2_Atom_Event) + sizeof(LV2_Atom_Object) + 2 * sizeof(LV2_Atom_Property_Body) +
                                sizeof(LV2_Atom_URID) + 8) + lv2_atom_pad_size(len + 1) + 16;
-    if (c->notify_forge.offset + need > c->notify_forge.size) return;
+    if (c->notify_forge.offset + need > c->notify_forge.size) return -1;
     LV2_Atom_Forge *f = &c->notify_forge;
     LV2_Atom_Forge_Frame obj;
     lv2_atom_forge_frame_time(f, 0);
     lv2_atom_forge_object(f, &obj, 0, u->patch_Set);
     lv2_atom_forge_key(f, u->patch_property);
-    lv2_atom_forge_urid(f, u->cn_notice);
+    lv2_atom_forge_urid(f, property);
     lv2_atom_forge_key(f, u->patch_value);
-    lv2_atom_forge_string(f, text, len);
+    if (as_path) lv2_atom_forge_path(f, text, len);
+    else lv2_atom_forge_string(f, text, len);
     lv2_atom_forge_pop(f, &obj);
-    c->notice = text;
+    return 0;
+}
+
+/* A notice (urn:continuo:notice) for the host to show. Audio thread. */
+static void write_notice(Continuo *c, const char *text) {
+    if (write_patch_set(c, c->uris.cn_notice, text, 0) == 0) c->notice = text;
 }
 
 /* Append one MIDI event to the output, or drop it whole when it does not fit: a half-written
@@ -208,25 +217,9 @@ static void write_midi(Continuo *c, uint32_t frame, const uint8_t *data, uint32_
 }
 
 /* patch:Set urn:continuo:model <path> on the notify port; kept for the next cycle when it
- * does not fit. */
+ * does not fit. Audio thread. */
 static void write_model_path(Continuo *c) {
-    if (!c->notify_ok) return;
-    const cn_lv2_uris *u = &c->uris;
-    uint32_t len = (uint32_t)strlen(c->rt_model_path);
-    /* event, object, two keys, a URID and the path, all padded */
-    uint32_t need = (uint32_t)(sizeof(LV2_Atom_Event) + sizeof(LV2_Atom_Object) + 2 * sizeof(LV2_Atom_Property_Body) +
-                               sizeof(LV2_Atom_URID) + 8) + lv2_atom_pad_size(len + 1) + 16;
-    if (c->notify_forge.offset + need > c->notify_forge.size) return;
-    LV2_Atom_Forge *f = &c->notify_forge;
-    LV2_Atom_Forge_Frame obj;
-    lv2_atom_forge_frame_time(f, 0);
-    lv2_atom_forge_object(f, &obj, 0, u->patch_Set);
-    lv2_atom_forge_key(f, u->patch_property);
-    lv2_atom_forge_urid(f, u->cn_model);
-    lv2_atom_forge_key(f, u->patch_value);
-    lv2_atom_forge_path(f, c->rt_model_path, len);
-    lv2_atom_forge_pop(f, &obj);
-    c->notify_path = 0;
+    if (write_patch_set(c, c->uris.cn_model, c->rt_model_path, 1) == 0) c->notify_path = 0;
 }
 
 /* Start this cycle's output sequences, reading each port's capacity afresh. */
