@@ -40,7 +40,7 @@ static void usage(FILE *f) {
         "                      clock of continuo-live's file mode): the seed is the call, the answer\n"
         "                      the continuation (as long as the call, at most C beats, at most 64)\n"
         "  --temperature T, --top-p P\n"
-        "                      sampling (offline defaults as continuo-generate: 1 and 1; live\n"
+        "                      sampling (offline defaults as continuo-generate: 1 and 0.95; live\n"
         "                      defaults as the live engine: 1 and 0.95)\n"
         "  --top-k K, --repeat-penalty R, --max-run N, --key K, --steer S, --key-control K,\n"
         "  --density D         offline only, as continuo-generate (max run default 4, key off)\n"
