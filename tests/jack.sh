@@ -87,12 +87,29 @@ else
 fi
 
 # Transport: jack_transport becomes timebase master (BBT), sets a tempo, rolls, then stops.
-# The stop must send a panic: CC123 on our channel.
+# The stop must send a panic: CC123 on our channel. The stop is sent once the graph has run
+# rolling cycles (build/jack-probe, on the call, records the transport state of its cycles,
+# which are the cycles continuo-jack runs too), never after a fixed time: on a loaded machine
+# the dummy server may not have rolled at all in a few seconds.
 cc_before=$(grep -c ': b1 7b' "$T/dump.log")
-( printf 'master\ntempo 140\nplay\n'; sleep 3; printf 'stop\n'; sleep 1.5; printf 'quit\n' ) | jack_transport >"$T/transport.log" 2>&1 &
+"$BUILD/jack-probe" tprobe >"$T/tprobe.log" 2>"$T/tprobe.err" &
+PIDS="$PIDS $!"
+rm -f "$T/transport.in"; mkfifo "$T/transport.in"
+jack_transport <"$T/transport.in" >"$T/transport.log" 2>&1 &
 TR=$!; PIDS="$PIDS $TR"
-stopped_panic() { [ "$(grep -c ': b1 7b' "$T/dump.log")" -gt "$cc_before" ]; }
-check "a transport stop sends a panic (CC123 on the output channel)" wait_for 10 stopped_panic
+exec 4>"$T/transport.in"
+rolled() { [ "$(awk '$7 == 1' "$T/tprobe.log" | wc -l)" -ge 2 ]; }
+if wait_for 20 sh -c 'jack_lsp | grep -q "^tprobe:in"' && jack_connect seq:out tprobe:in; then
+    printf 'master\ntempo 140\nplay\n' >&4
+    check "the transport rolls (call notes seen rolling)" wait_for 30 rolled
+    printf 'stop\n' >&4
+    stopped_panic() { [ "$(grep -c ': b1 7b' "$T/dump.log")" -gt "$cc_before" ]; }
+    check "a transport stop sends a panic (CC123 on the output channel)" wait_for 20 stopped_panic
+else
+    fail "jack-probe did not start or connect (transport test)"
+fi
+printf 'quit\n' >&4
+exec 4>&-
 wait "$TR" 2>/dev/null
 
 # SIGTERM, preferably while one of our notes sounds: none may be left hanging.
