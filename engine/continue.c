@@ -330,9 +330,9 @@ static int continue_note(sampler *sp, cn_stream *st, const cn_song *seed, note_l
             cn_nt_player_mask(&pl, sp->masked, max_run, 0);
             cn_steer_pitches(sp->masked, CN_NT_PITCH, sp->steer, sp->lo, sp->hi, sp->steer_strength);
             /* a note's length from the model's whole distribution: top-p would cut the rare long
-             * notes and thin the texture out (CN_NT_DUR_FULL) */
+             * notes and thin the texture out (note_player.h) */
             float top_p = sp->so.top_p;
-            if (pl.pending_pitch >= 0 && CN_NT_DUR_FULL) sp->so.top_p = 1.0f;
+            if (pl.pending_pitch >= 0) sp->so.top_p = 1.0f;
             tok1 = next_token(sp, sp->masked, NULL, 0);
             sp->so.top_p = top_p;
         }

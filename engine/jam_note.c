@@ -174,7 +174,7 @@ int cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar
         for (int t = CN_NT_SHIFT; t < CN_NT_VEL; t++) lg[t] = MASKED;
     j->in.logits_ok = 0;
     cn_sample_opts so = *o;
-    if (j->in.nt.pending_pitch >= 0 && CN_NT_DUR_FULL) so.top_p = 1.0f;   /* a length: the whole distribution */
+    if (j->in.nt.pending_pitch >= 0) so.top_p = 1.0f;   /* a length: the whole distribution */
     return cn_sample(lg, CN_NT_VOCAB, &so, NULL, j->in.recent, j->in.n_recent, &j->in.rng, j->in.scratch);
 }
 

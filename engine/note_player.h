@@ -24,10 +24,10 @@ typedef struct {
  * weak model can pile up a wall of notes at one instant; past this, time must move. */
 #define CN_NT_MAX_GROUP 8
 
-/* 1: a note's length (the DUR after its PITCH) is sampled from the model's whole distribution,
- * whatever the top-p: the nucleus cuts the rare long notes and thins the texture out (on the
- * validation split, live, notes sounding at once 2.7 against 4.5 for the real music). */
-#define CN_NT_DUR_FULL 1
+/* The samplers (continue.c, jam_note.c) draw a note's length, the DUR after its PITCH, from
+ * the model's whole distribution, whatever the top-p: the nucleus cuts the rare long notes and
+ * thins the texture out (on the validation split, live, notes sounding at once 2.7 against 4.5
+ * for the real music). */
 
 /* A note the stream decided: start and length in grid steps. */
 typedef struct { int64_t start, dur; int pitch, velocity; } cn_nt_note;
