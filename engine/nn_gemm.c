@@ -1,12 +1,13 @@
 /* nn_gemm.c: the small matrix product of a recurrent step (B rows times a fixed weight) on a
  * weight packed once per batch into 32-column panels. OpenBLAS packs the whole weight again on
  * every call, which at B = 32 rows costs about as much as a fifth of the product itself; here
- * the packing is paid once for all T steps. Written with GCC/Clang 64-byte vector types; the
- * kernel (nn_gemm_kernel.h) is compiled three times, for AVX-512, AVX2 and the baseline, and
- * the widest the CPU runs is chosen at run time (cpuid), so a baseline build installs on any
- * x86-64 and still runs at full width here: on this AVX-512 machine an 8-row by 32-column
- * block of zmm accumulators runs about twice as fast as OpenBLAS's (pinned) Haswell kernel;
- * the AVX2 copy splits each vector in halves, the baseline in quarters, same results. */
+ * the packing is paid once for all T steps. Written with GCC/Clang vector types, the kernel is
+ * compiled three times: for AVX-512 in 16-float vectors (nn_gemm_kernel.h: an 8-row by
+ * 32-column block of zmm accumulators, about twice as fast as OpenBLAS's pinned Haswell
+ * kernel on an AVX-512 machine), and for AVX2 and the baseline in 8-float vectors
+ * (nn_gemm_kernel8.h: 2 rows, which fit 16 registers). The widest the CPU runs is chosen at
+ * run time (cpuid), so a baseline build installs on any x86-64 and still runs at full width.
+ * Every copy computes the same results, bit for bit. */
 #include <stdatomic.h>
 #include <string.h>
 #include "nn_internal.h"
@@ -57,13 +58,13 @@ void cn_nn_pack_nn(float *P, const float *W, int K, int N) {
 
 #define KTGT
 #define KN(n) n##_plain
-#include "nn_gemm_kernel.h"
+#include "nn_gemm_kernel8.h"
 #undef KTGT
 #undef KN
 #if CN_GEMM_X86
 #define KTGT __attribute__((target("avx2")))
 #define KN(n) n##_avx2
-#include "nn_gemm_kernel.h"
+#include "nn_gemm_kernel8.h"
 #undef KTGT
 #undef KN
 #define KTGT __attribute__((target("avx512f")))
