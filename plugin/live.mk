@@ -39,3 +39,12 @@ $(BUILD)/obj/tests/jack_probe.o: tests/jack_probe.c
 $(JACK_PROBE): $(BUILD)/obj/tests/jack_probe.o
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(JACK_LIBS) -lpthread
 ALL_TARGETS += $(JACK_PROBE)
+
+# tests/transport.sh's timebase master: exact BBT, tempo changes and relocations on command
+JACK_MASTER := $(BUILD)/jack-master
+$(BUILD)/obj/tests/jack_master.o: tests/jack_master.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_RELEASE) $(JACK_CFLAGS) -MMD -MP -c $< -o $@
+$(JACK_MASTER): $(BUILD)/obj/tests/jack_master.o
+	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(JACK_LIBS) -lm
+ALL_TARGETS += $(JACK_MASTER)
