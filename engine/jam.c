@@ -36,7 +36,8 @@ cn_jam *cn_jam_new(void) {
     atomic_init(&j->sh.swap_panic, 0);
     atomic_init(&j->sh.conditions, 0);
     atomic_init(&j->sh.key, -1);
-    j->rt.view.key = -1;
+    atomic_init(&j->sh.call_key, -1);
+    j->rt.view.key = j->rt.view.call_key = -1;
     cn_jam_params_default(&j->rt.params);
     cn_hostclock_init(&j->rt.hc);
     cn_jam_infer_init(&j->in);

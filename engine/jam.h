@@ -97,6 +97,7 @@ typedef struct { float start, end; uint8_t pitch, vel, state; } cn_jam_view_note
 typedef struct {
     int mode;                    /* cn_jam_mode */
     int key;                     /* the key the model was last given: -1 none, 0..11 C..B, 12..23 Cm..Bm */
+    int call_key;                /* the key last heard in the call, given or not (-1 none) */
     int answer_due;              /* call and response: an answer is due or playing in [from, to) */
     float answer_from, answer_to;
     int n_call, n_answer;

@@ -412,6 +412,7 @@ int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t 
     start_rebuild(j);   /* the new model hears the recent past before it plays */
     atomic_store_explicit(&j->sh.conditions, m ? model_conditions(m) : 0, memory_order_relaxed);
     atomic_store_explicit(&j->sh.key, -1, memory_order_relaxed);   /* until the new model is given one */
+    atomic_store_explicit(&j->sh.call_key, -1, memory_order_relaxed);
     if (prev) atomic_store_explicit(&j->sh.swap_panic, 1, memory_order_release);
     if (old) *old = prev;
     else cn_model_free(prev);

@@ -65,6 +65,7 @@ typedef struct {
     _Atomic int swap_panic;       /* inference -> RT: a model swap happened, panic */
     _Atomic int conditions;       /* inference -> RT: CN_JAM_COND_* of the installed model */
     _Atomic int key;              /* inference -> RT: the key last fed to the model (-1 none, 0..23) */
+    _Atomic int call_key;         /* inference -> RT: the key last heard in the call (note models) */
 } cn_jam_shared;
 
 /* The notes a display shows (jam_view.c), kept by the RT side: start and end in engine beats,
@@ -74,7 +75,7 @@ typedef struct {
     cn_jam_vnote call[CN_JAM_VIEW_NOTES], answer[CN_JAM_VIEW_NOTES];
     int n_call, n_answer;
     uint32_t changes;             /* see cn_jam_view_changes */
-    int key;                      /* sh.key as last seen */
+    int key, call_key;            /* sh.key and sh.call_key as last seen */
     size_t ev_head;               /* ev_q's head as last seen: a new scheduled event moves it */
 } cn_jam_vlog;
 

@@ -41,9 +41,11 @@ void cn_jam_view_off(cn_jam *j, int answer, double beat, int pitch) {
  * queue, change the picture too. Audio thread. */
 void cn_jam_view_tick(cn_jam *j) {
     int key = atomic_load_explicit(&j->sh.key, memory_order_relaxed);
+    int call_key = atomic_load_explicit(&j->sh.call_key, memory_order_relaxed);
     size_t head = atomic_load_explicit(&j->sh.ev_q.head, memory_order_acquire);
-    if (key != j->rt.view.key || head != j->rt.view.ev_head) j->rt.view.changes++;
+    if (key != j->rt.view.key || call_key != j->rt.view.call_key || head != j->rt.view.ev_head) j->rt.view.changes++;
     j->rt.view.key = key;
+    j->rt.view.call_key = call_key;
     j->rt.view.ev_head = head;
 }
 
@@ -97,6 +99,7 @@ void cn_jam_get_view(cn_jam *j, cn_jam_view *v) {
     memset(v, 0, sizeof *v);
     v->mode = j->rt.params.mode;
     v->key = j->rt.view.key;
+    v->call_key = j->rt.view.call_key;
     v->answer_due = j->rt.answer;
     v->answer_from = (float)(j->rt.answer_start - now);
     v->answer_to = (float)(j->rt.answer_end - now);
