@@ -22,6 +22,11 @@
 #define CN_DISPLAY_GUARD       64    /* bytes of CN_DISPLAY_SENTINEL before and after the pixels,
                                         so a test can see that nothing is drawn outside them */
 #define CN_DISPLAY_SENTINEL    0xA5
+/* The colours (0xRRGGBB) that say what a pixel is: the tests look for them. */
+#define CN_DISPLAY_CALL_RGB    0x4aa3ffu   /* the call's notes */
+#define CN_DISPLAY_ANSWER_RGB  0xff9f1au   /* the answer's notes played (scheduled ones are fainter) */
+#define CN_DISPLAY_TEXT_RGB    0xb8bdc7u   /* mode, key, "no model" */
+#define CN_DISPLAY_FAILED_RGB  0xff4d4du   /* "load failed" */
 
 /* What the picture says besides the notes. */
 typedef enum { CN_DISPLAY_OK = 0, CN_DISPLAY_NO_MODEL, CN_DISPLAY_LOAD_FAILED } cn_display_status;

@@ -5,6 +5,7 @@
  * there is no model or the last one failed to load. Notes are drawn without antialiasing on
  * whole pixels, so that each row of the roll is one pitch and keeps its colour exactly. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <cairo.h>
 #include "display.h"
@@ -14,15 +15,17 @@
 #define SPAN_MAX   32.0   /* and at most (the newest) */
 #define ROWS_MIN   12     /* pitches it shows at least: an octave */
 
-typedef struct { double r, g, b; } rgb;
-static const rgb BG = { 0.106, 0.114, 0.133 }, OCTAVE = { 0.17, 0.18, 0.21 }, DUE = { 0.14, 0.15, 0.18 };
-static const rgb CALL = { 0x4a / 255.0, 0xa3 / 255.0, 0xff / 255.0 }, ANSWER = { 1.0, 0x9f / 255.0, 0x1a / 255.0 };
-static const rgb PLAYHEAD = { 0.92, 0.92, 0.92 }, TEXT = { 0.72, 0.74, 0.78 }, FAILED = { 1.0, 0.3, 0.3 };
+typedef uint32_t rgb;   /* 0xRRGGBB */
+static const rgb BG = 0x1b1d22, OCTAVE = 0x2b2e36, DUE = 0x24262e, PLAYHEAD = 0xebebeb;
+static const rgb CALL = CN_DISPLAY_CALL_RGB, ANSWER = CN_DISPLAY_ANSWER_RGB, TEXT = CN_DISPLAY_TEXT_RGB,
+                 FAILED = CN_DISPLAY_FAILED_RGB;
 
 /* Where beats and pitches land: the roll's box, its time window and its pitch range. */
 typedef struct { double x0, y0, pw, ph, t0, t1; int lo, hi; } roll;
 
-static void set_rgb(cairo_t *cr, rgb c, double a) { cairo_set_source_rgba(cr, c.r, c.g, c.b, a); }
+static void set_rgb(cairo_t *cr, rgb c, double a) {
+    cairo_set_source_rgba(cr, (c >> 16) / 255.0, ((c >> 8) & 0xff) / 255.0, (c & 0xff) / 255.0, a);
+}
 
 static void note_span(const cn_jam_view *v, double *t_lo, double *t_hi, int *p_lo, int *p_hi) {
     *t_lo = 0; *t_hi = 0; *p_lo = 128; *p_hi = -1;
@@ -68,7 +71,7 @@ static void row_of(const roll *r, int pitch, double *top, double *bottom) {
 
 static void draw_note(cairo_t *cr, const roll *r, const cn_jam_view_note *n) {
     if (n->end < r->t0 || n->start > r->t1 || n->pitch < r->lo || n->pitch > r->hi) return;
-    double a = floor(x_of(r, n->start < r->t0 ? r->t0 : n->start)), b = floor(x_of(r, n->end));
+    double a = floor(x_of(r, n->start < r->t0 ? r->t0 : n->start)), b = floor(x_of(r, n->end > r->t1 ? r->t1 : n->end));
     if (b < a + 1) b = a + 1;
     double top, bottom;
     row_of(r, n->pitch, &top, &bottom);
@@ -112,11 +115,14 @@ static double text_at(cairo_t *cr, const char *s, double fs, double x, double y,
     return e.x_advance;
 }
 
-/* The mode at the left and the key at the right; what does not fit is left out. */
+/* The mode at the left and the key at the right: the one the model is given ("key Am"), or
+ * else the one heard in the call ("heard Am"); what does not fit is left out. */
 static void draw_header(cairo_t *cr, const cn_jam_view *v, double w, double fs) {
-    char key[16];
-    const char *kw = v->key >= 0 ? cn_jam_control_word(cn_jam_control_find("key"), v->key + 2) : NULL;
-    snprintf(key, sizeof key, "key %s", kw ? kw : "-");
+    char key[24];
+    const cn_jam_control *kc = cn_jam_control_find("key");
+    int k = v->key >= 0 ? v->key : v->call_key;
+    const char *kw = k >= 0 ? cn_jam_control_word(kc, k + 2) : NULL;
+    snprintf(key, sizeof key, "%s %s", v->key < 0 && kw ? "heard" : "key", kw ? kw : "-");
     const char *mode = cn_jam_control_word(cn_jam_control_find("mode"), v->mode);
     set_rgb(cr, TEXT, 1);
     double kw_px = text_at(cr, key, fs, 0, 0, 0), mw_px = mode ? text_at(cr, mode, fs, 0, 0, 0) : 0;
