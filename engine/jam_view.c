@@ -15,6 +15,7 @@ void cn_jam_view_clear(cn_jam *j) {
     j->rt.view.changes++;
 }
 
+/* The call's list or the answer's, with its count. Audio thread. */
 static cn_jam_vnote *vlist(cn_jam *j, int answer, int **n) {
     *n = answer ? &j->rt.view.n_answer : &j->rt.view.n_call;
     return answer ? j->rt.view.answer : j->rt.view.call;
@@ -49,8 +50,10 @@ void cn_jam_view_tick(cn_jam *j) {
     j->rt.view.ev_head = head;
 }
 
+/* Audio thread (any thread may read it, but only the audio thread's value is meaningful). */
 uint32_t cn_jam_view_changes(const cn_jam *j) { return j->rt.view.changes; }
 
+/* A kept note as the view gives it: beats from now, a sounding one ending now. Audio thread. */
 static cn_jam_view_note rel(const cn_jam_vnote *n, double now, int state) {
     return (cn_jam_view_note){ (float)(n->start - now), (float)((n->end < 0 ? now : n->end) - now), n->pitch, n->vel,
                                (uint8_t)state };
@@ -94,6 +97,7 @@ static void view_answer(cn_jam *j, cn_jam_view *v, double now) {
         if (open[p] >= 0 && v->answer[open[p]].end < horizon) v->answer[open[p]].end = horizon;
 }
 
+/* Audio thread: the whole view, at most CN_JAM_VIEW_NOTES notes a list and VIEW_SCAN events. */
 void cn_jam_get_view(cn_jam *j, cn_jam_view *v) {
     double now = j->rt.beat;
     memset(v, 0, sizeof *v);

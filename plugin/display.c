@@ -27,7 +27,8 @@ void cn_display_free(cn_display *d) {
     d->mem = NULL;
 }
 
-/* Notes at or after the playhead, or an answer still due: the picture moves with the clock. */
+/* Notes at or after the playhead, or an answer still due: the picture moves with the clock.
+ * Audio thread. */
 static int ahead(const cn_jam_view *v) {
     if (v->answer_due && v->answer_to > 0) return 1;
     for (int i = 0; i < v->n_call; i++) if (v->call[i].state == CN_VIEW_SOUNDING) return 1;
@@ -71,6 +72,7 @@ static const cn_display_snap *take(cn_display *d) {
     return &d->buf[d->front];
 }
 
+/* GUI thread (and the tests): pure arithmetic. */
 int cn_display_height(uint32_t w, uint32_t max_h) {
     uint32_t h = w / 2;   /* a strip is about twice as wide as the picture is high */
     if (h < 40) h = 40;
@@ -93,6 +95,7 @@ static int ensure_pixels(cn_display *d, int w, int h) {
     return 0;
 }
 
+/* GUI thread: render(); the size is the host's limit, the height our own choice within it. */
 LV2_Inline_Display_Image_Surface *cn_display_render(cn_display *d, uint32_t w, uint32_t max_h) {
     if (w == 0 || max_h == 0 || w > 16384 || max_h > 16384) return NULL;
     int h = cn_display_height(w, max_h);

@@ -23,10 +23,12 @@ static const rgb CALL = CN_DISPLAY_CALL_RGB, ANSWER = CN_DISPLAY_ANSWER_RGB, TEX
 /* Where beats and pitches land: the roll's box, its time window and its pitch range. */
 typedef struct { double x0, y0, pw, ph, t0, t1; int lo, hi; } roll;
 
+/* Every function here runs on the GUI thread, inside render(). */
 static void set_rgb(cairo_t *cr, rgb c, double a) {
     cairo_set_source_rgba(cr, (c >> 16) / 255.0, ((c >> 8) & 0xff) / 255.0, (c & 0xff) / 255.0, a);
 }
 
+/* The beats and pitches the exchange covers; the playhead (0) always in. */
 static void note_span(const cn_jam_view *v, double *t_lo, double *t_hi, int *p_lo, int *p_hi) {
     *t_lo = 0; *t_hi = 0; *p_lo = 128; *p_hi = -1;
     for (int k = 0; k < 2; k++) {
@@ -69,6 +71,7 @@ static void row_of(const roll *r, int pitch, double *top, double *bottom) {
     if (*bottom <= *top) *bottom = *top + 1;
 }
 
+/* One note as a box on its row, at least a pixel wide, cut at the window. */
 static void draw_note(cairo_t *cr, const roll *r, const cn_jam_view_note *n) {
     if (n->end < r->t0 || n->start > r->t1 || n->pitch < r->lo || n->pitch > r->hi) return;
     double a = floor(x_of(r, n->start < r->t0 ? r->t0 : n->start)), b = floor(x_of(r, n->end > r->t1 ? r->t1 : n->end));
@@ -144,6 +147,7 @@ static void draw_status(cairo_t *cr, int status, double w, double h) {
     text_at(cr, word, fs, x, y, 1);
 }
 
+/* GUI thread: the whole picture. Below 28 px the roll has the whole height, without words. */
 void cn_display_draw(const cn_display_snap *s, unsigned char *data, int w, int h, int stride) {
     cairo_surface_t *surf = cairo_image_surface_create_for_data(data, CAIRO_FORMAT_ARGB32, w, h, stride);
     cairo_t *cr = cairo_create(surf);
@@ -151,7 +155,7 @@ void cn_display_draw(const cn_display_snap *s, unsigned char *data, int w, int h
     set_rgb(cr, BG, 1);
     cairo_paint(cr);
     double fs = fmin(fmax(floor(h * 0.2), 7), 12);
-    double head = h >= 28 ? fs + 3 : 0;   /* below 28 px the roll has the whole height */
+    double head = h >= 28 ? fs + 3 : 0;
     roll r = roll_of(&s->view, 0, head, w, h - head);
     if (r.pw >= 1 && r.ph >= 1) draw_roll(cr, &s->view, &r);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);

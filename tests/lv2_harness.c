@@ -1184,11 +1184,15 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* 64-frame blocks at 48 kHz, 120 bpm, continuous mode, a note every beat; times run() only
- * (the worker's share runs between the blocks, as on its own thread). */
-static int bench(host *h) {
+ * (the worker's share runs between the blocks, as on its own thread). With the inline display
+ * (`display`), its redraw requests are rendered between blocks as a GUI thread would, and the
+ * figures are named plugin.display_*. */
+static int bench(host *h, int display) {
     const uint32_t block = 64;
     const int n_blocks = 45000;   /* 60 s of audio */
-    dut *d = dut_new(h, 1);
+    const char *name = display ? "plugin.display_" : "plugin.";
+    long draws = h->queue_draws, renders = 0;
+    dut *d = dut_new_with(h, 1, display ? h->features_disp : h->features);
     if (!d) return 1;
     d->controls[CN_PORT_MODE] = 2; d->controls[CN_PORT_SEED] = 1;
     double fpb = FPB(120);
@@ -1200,7 +1204,7 @@ static int bench(host *h) {
         ev[n++] = midi_ev((uint64_t)((b + 0.5) * fpb), 0x80, (uint8_t)(60 + (b * 5) % 12), 0);
     }
     script(d, ev, n);
-    double *us = calloc((size_t)n_blocks, sizeof *us);
+    double *us = calloc((size_t)n_blocks, sizeof *us), *snap_us = calloc((size_t)n_blocks, sizeof *snap_us);
     LV2_Handle handle = lilv_instance_get_handle(d->inst);
     for (int i = 0; i < n_blocks; i++) {
         forge_input(d, block);
@@ -1219,17 +1223,29 @@ static int bench(host *h) {
         h->n_replies = 0;
         for (int k = 0; k < h->n_requests; k++) h->worker->work(handle, respond, h, h->requests[k].size, h->requests[k].data);
         for (int k = 0; k < h->n_replies; k++) h->worker->work_response(handle, h->replies[k].size, h->replies[k].data);
+        if (h->queue_draws != draws) {   /* this run() took a snapshot */
+            snap_us[renders++] = us[i];
+            draws = h->queue_draws;
+            render(d, 160, 80);
+        }
     }
     int played = count_ons(d, 0, 0, NULL);
     qsort(us, (size_t)n_blocks, sizeof *us, cmp_double);
     double p99 = us[(size_t)(0.99 * (n_blocks - 1))], max = us[n_blocks - 1];
     double block_us = block / RATE * 1e6;
-    printf("plugin.run_us_p99: %.2f us\n", p99);
-    printf("plugin.run_us_max: %.2f us\n", max);
-    printf("plugin.dsp_load_pct: %.3f %%\n", 100.0 * p99 / block_us);
+    printf("%srun_us_p99: %.2f us\n", name, p99);
+    printf("%srun_us_max: %.2f us\n", name, max);
+    printf("%sdsp_load_pct: %.3f %%\n", name, 100.0 * p99 / block_us);
+    if (display && renders > 0) {
+        qsort(snap_us, (size_t)renders, sizeof *snap_us, cmp_double);
+        printf("plugin.display_redraws_per_s: %.2f 1/s\n", renders / (n_blocks * block / RATE));
+        printf("plugin.display_snapshot_run_us_p50: %.2f us\n", snap_us[renders / 2]);
+        printf("plugin.display_snapshot_run_us_p99: %.2f us\n", snap_us[(size_t)(0.99 * (double)(renders - 1))]);
+    }
     fprintf(stderr, "lv2 bench: %d blocks of %u frames, %d note-ons out, block time %.1f us\n", n_blocks, block,
             played, block_us);
     free(us);
+    free(snap_us);
     free(ev);
     dut_free(d);
     return played > 0 ? 0 : 1;
@@ -1251,7 +1267,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "--bench") || !strcmp(mode, "--png")) {
         const char *real = getenv("CONTINUO_BENCH_MODEL");
         if (real && *real) setenv("CONTINUO_MODEL", real, 1);
-        rc = !strcmp(mode, "--png") ? display_png(&h, argv[2]) : bench(&h);
+        rc = !strcmp(mode, "--png") ? display_png(&h, argv[2]) : bench(&h, 0) || bench(&h, 1);
     } else if (!strcmp(mode, "--guard")) {
 #ifdef CN_HARNESS_GUARD
         RUN_WITH(test_guard_sees_malloc, &h);
@@ -1275,6 +1291,7 @@ int main(int argc, char **argv) {
         RUN_WITH(test_state_round_trip, &h);
         RUN_WITH(test_presets, &h);
         RUN_WITH(test_ports_match_the_control_table, &h);
+        RUN_WITH(test_display_declared, &h);
         RUN_WITH(test_display_call_rows, &h);
         RUN_WITH(test_display_sizes, &h);
         RUN_WITH(test_display_status, &h);

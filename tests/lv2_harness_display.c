@@ -207,6 +207,21 @@ static void test_display_redraws(host *h) {
     dut_free(d);
 }
 
+/* The description offers the display as lilv reads it: #queue_draw optional, never
+ * required, and #interface as extension data. */
+static void test_display_declared(host *h) {
+    LilvNode *qd = lilv_new_uri(h->world, CN_INLINEDISPLAY__queue_draw);
+    LilvNode *iface = lilv_new_uri(h->world, CN_INLINEDISPLAY__interface);
+    LilvNodes *opt = lilv_plugin_get_optional_features(h->plugin), *req = lilv_plugin_get_required_features(h->plugin);
+    CHECK(lilv_nodes_contains(opt, qd));
+    CHECK(!lilv_nodes_contains(req, qd));
+    CHECK(lilv_plugin_has_extension_data(h->plugin, iface));
+    lilv_nodes_free(opt);
+    lilv_nodes_free(req);
+    lilv_node_free(qd);
+    lilv_node_free(iface);
+}
+
 /* A host without the feature: no requests, and the same MIDI, event for event, as with it. */
 static void test_display_optional(host *h) {
     dut *a = display_dut(h, h->features), *b = display_dut(h, h->features_disp);
