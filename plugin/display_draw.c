@@ -118,19 +118,22 @@ static double text_at(cairo_t *cr, const char *s, double fs, double x, double y,
     return e.x_advance;
 }
 
-/* The mode at the left and the key at the right: the one the model is given ("key Am"), or
- * else the one heard in the call ("heard Am"); what does not fit is left out. */
+/* The mode at the left, as its label ("Call and response") or, where that does not fit, its
+ * word ("call"); the key at the right: the one the model is given ("key Am"), or else the one
+ * heard in the call ("heard Am"). What does not fit is left out. */
 static void draw_header(cairo_t *cr, const cn_jam_view *v, double w, double fs) {
     char key[24];
-    const cn_jam_control *kc = cn_jam_control_find("key");
+    const cn_jam_control *kc = cn_jam_control_find("key"), *mc = cn_jam_control_find("mode");
     int k = v->key >= 0 ? v->key : v->call_key;
     const char *kw = k >= 0 ? cn_jam_control_word(kc, k + 2) : NULL;
     snprintf(key, sizeof key, "%s %s", v->key < 0 && kw ? "heard" : "key", kw ? kw : "-");
-    const char *mode = cn_jam_control_word(cn_jam_control_find("mode"), v->mode);
+    const char *word = cn_jam_control_word(mc, v->mode);
+    const char *label = word && mc->labels ? mc->labels[v->mode - (int)mc->min] : word;
     set_rgb(cr, TEXT, 1);
-    double kw_px = text_at(cr, key, fs, 0, 0, 0), mw_px = mode ? text_at(cr, mode, fs, 0, 0, 0) : 0;
+    double kw_px = text_at(cr, key, fs, 0, 0, 0);
     if (kw_px + 2 <= w) text_at(cr, key, fs, w - kw_px - 1, fs, 1);
-    if (mode && mw_px + kw_px + fs <= w) text_at(cr, mode, fs, 1, fs, 1);
+    for (const char *m = label; m; m = m == word ? NULL : word)
+        if (text_at(cr, m, fs, 0, 0, 0) + kw_px + fs <= w) { text_at(cr, m, fs, 1, fs, 1); break; }
 }
 
 /* The status word in the middle, on a dark box, when it fits. */
