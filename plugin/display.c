@@ -19,6 +19,10 @@ void cn_display_init(cn_display *d, const LV2_Inline_Display *host, double rate)
     d->min_gap = rate / CN_DISPLAY_MAX_HZ;
     d->playhead_gap = rate / CN_DISPLAY_PLAYHEAD_HZ;
     d->since = d->min_gap;   /* the first change is drawn at once */
+    for (int i = 0; i < 3; i++) {   /* before any snapshot: no mode, no key (0 would be C) */
+        d->buf[i].view.mode = -1;
+        d->buf[i].view.key = d->buf[i].view.call_key = -1;
+    }
 }
 
 /* Cleanup (not RT). */
