@@ -1296,6 +1296,7 @@ int main(int argc, char **argv) {
         RUN_WITH(test_display_sizes, &h);
         RUN_WITH(test_display_status, &h);
         RUN_WITH(test_display_redraws, &h);
+        RUN_WITH(test_display_continuous, &h);
         RUN_WITH(test_display_optional, &h);
         rc = test_summary();
     }

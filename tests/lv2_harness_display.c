@@ -207,6 +207,35 @@ static void test_display_redraws(host *h) {
     dut_free(d);
 }
 
+/* Continuous mode, a note a beat for 12 beats at odd block sizes: the player's notes and the
+ * answer's both show, and the engine's steady stream of new events is still drawn at most
+ * CN_DISPLAY_MAX_HZ times a second. */
+static void test_display_continuous(host *h) {
+    dut *d = display_dut(h, h->features_disp);
+    CHECK(d != NULL);
+    if (!d) return;
+    d->controls[CN_PORT_MODE] = 2;
+    double fpb = FPB(120);
+    static const uint8_t pitches[12] = { 60, 67, 64, 72, 62, 69, 65, 71, 64, 67, 60, 72 };
+    in_event ev[24];
+    for (int i = 0; i < 12; i++) {
+        ev[2 * i] = midi_ev((uint64_t)(i * fpb), 0x90, pitches[i], 90);
+        ev[2 * i + 1] = midi_ev((uint64_t)((i + 0.5) * fpb), 0x80, pitches[i], 0);
+    }
+    script(d, ev, 24);
+    long before = h->queue_draws;
+    run_until(d, (uint64_t)(12 * fpb), ODD_SIZES, N_ODD);
+    long draws = h->queue_draws - before;
+    double seconds = d->frame / RATE;
+    CHECKF(draws >= 1 && draws <= (long)(CN_DISPLAY_MAX_HZ * seconds) + 1, "%ld requests in %.1f s", draws, seconds);
+    CHECK(count_ons(d, 1, 0, NULL) > 0);
+    surface *s = render(d, 200, 100);
+    CHECK(surface_ok(s, 200, 100));
+    if (s) CHECK(count_colour(s, CN_DISPLAY_CALL_RGB, 2, 0, 0, s->width, s->height) > 0);
+    if (s) CHECK(count_colour(s, CN_DISPLAY_ANSWER_RGB, 2, 0, 0, s->width, s->height) > 0);
+    dut_free(d);
+}
+
 /* The description offers the display as lilv reads it: #queue_draw optional, never
  * required, and #interface as extension data. */
 static void test_display_declared(host *h) {
