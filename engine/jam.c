@@ -35,6 +35,9 @@ cn_jam *cn_jam_new(void) {
     atomic_init(&j->sh.wake_bits, cn_jam_dbits(INFINITY));
     atomic_init(&j->sh.swap_panic, 0);
     atomic_init(&j->sh.conditions, 0);
+    atomic_init(&j->sh.key, -1);
+    atomic_init(&j->sh.call_key, -1);
+    j->rt.view.key = j->rt.view.call_key = -1;
     cn_jam_params_default(&j->rt.params);
     cn_hostclock_init(&j->rt.hc);
     cn_jam_infer_init(&j->in);
@@ -104,6 +107,7 @@ static int note_off_out(cn_jam *j, jam_out *o, uint32_t frame, int pitch) {
     if (!h->on) return 1;
     if (!emit(o, frame, 3, (uint8_t)(0x80 | h->ch), (uint8_t)pitch, 0)) return 0;
     held_remove(j, pitch);
+    cn_jam_view_off(j, 1, o->beat0 + (double)(frame - o->lo) / o->fpb, pitch);
     return 1;
 }
 
@@ -160,7 +164,10 @@ void cn_jam_set_params(cn_jam *j, const cn_jam_params *p) {
     cn_jam_params n = *p;
     cn_jam_params_clamp(&n);
     if (memcmp(&n, &j->rt.params, sizeof n) == 0) return;
-    if (n.mode != j->rt.params.mode) { j->rt.pending_panic = 1; j->rt.call_active = 0; j->rt.answer = 0; j->rt.have_call = 0; }
+    if (n.mode != j->rt.params.mode) {
+        j->rt.pending_panic = 1; j->rt.call_active = 0; j->rt.answer = 0; j->rt.have_call = 0;
+        cn_jam_view_clear(j);   /* the picture shows the new mode's exchange */
+    }
     else if (n.regenerate != j->rt.params.regenerate) j->rt.pending_regen = 1;
     j->rt.params = n;
     cn_jam_cmd c; memset(&c, 0, sizeof c);
@@ -215,6 +222,7 @@ static void advance(cn_jam *j, jam_out *o, uint32_t limit) {
             int ch = j->rt.params.channel_out - 1;
             if (!emit(o, fr, 3, (uint8_t)(0x90 | ch), e->pitch, e->vel ? e->vel : 1)) return;
             held_add(j, e->pitch, ch, e->beat > o->beat0 ? e->beat : o->beat0);
+            cn_jam_view_on(j, 1, e->beat > o->beat0 ? e->beat : o->beat0, e->pitch, e->vel);
         } else if (!note_off_out(j, o, fr, e->pitch)) {
             return;
         }
@@ -261,11 +269,13 @@ static void player_note(cn_jam *j, jam_out *o, uint32_t frame, double beat, int 
                 if (beat >= j->rt.answer_start) j->rt.call_active = 0;
                 cancel(j, o, frame, beat);
             }
-            if (!j->rt.call_active) { j->rt.call_active = 1; j->rt.call_start = beat; }
+            if (!j->rt.call_active) { j->rt.call_active = 1; j->rt.call_start = beat; cn_jam_view_clear(j); }
         }
+        cn_jam_view_on(j, 0, beat, pitch, vel);
     } else {
         if (*held == 0) return;   /* a key we never saw go down */
         (*held)--; j->rt.n_held_in--;
+        cn_jam_view_off(j, 0, beat, pitch);
     }
     push_cmd(j, JAM_CMD_NOTE, beat, 0, on, pitch, vel);
     if (!on && mode == CN_MODE_CALL_RESPONSE && j->rt.n_held_in == 0 && j->rt.call_active && !j->rt.answer) {
@@ -330,6 +340,7 @@ static void regenerate(cn_jam *j, jam_out *o, double bpb) {
     double start = quantize_start(j, j->rt.beat + JAM_CR_LEAD_BEATS, bpb);
     j->rt.answer = 1; j->rt.answer_start = start; j->rt.answer_end = start + j->rt.call_len;
     j->rt.call_active = 0;   /* playing now starts a new call */
+    j->rt.view.n_answer = 0;  /* the picture keeps the call, with the new answer */
     cn_jam_cmd c; memset(&c, 0, sizeof c);
     c.type = JAM_CMD_REGENERATE; c.gen = j->rt.gen; c.beat = start; c.len = j->rt.call_len; c.call_end = j->rt.call_end;
     cn_spsc_push(&j->sh.cmd_q, &c);
@@ -377,5 +388,6 @@ int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
     j->rt.beat += (double)t->n_frames / fpb;
     if (host) cn_hostclock_advance(&j->rt.hc, t->n_frames, sr);
     atomic_store_explicit(&j->sh.now_bits, cn_jam_dbits(j->rt.beat), memory_order_release);
+    cn_jam_view_tick(j);
     return o.n;
 }

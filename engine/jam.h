@@ -87,4 +87,28 @@ int  cn_jam_work(cn_jam *j, int max_steps);
  * model cannot jam (not event-encoded). */
 int  cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t errlen);
 const cn_model *cn_jam_model(const cn_jam *j);   /* inference side only */
+
+/* ---- what a display shows (the LV2 inline display): real-time side ---- */
+/* The current exchange: the last call (or, in continuous mode, the player's latest notes)
+ * and the answer, played and scheduled. Beats are relative to the engine's clock now. */
+#define CN_JAM_VIEW_NOTES 32
+enum { CN_VIEW_ENDED = 0, CN_VIEW_SOUNDING, CN_VIEW_SCHEDULED };
+typedef struct { float start, end; uint8_t pitch, vel, state; } cn_jam_view_note;
+typedef struct {
+    int mode;                    /* cn_jam_mode */
+    int key;                     /* the key the model was last given: -1 none, 0..11 C..B, 12..23 Cm..Bm */
+    int call_key;                /* the key last heard in the call, given or not (-1 none) */
+    int answer_due;              /* call and response: an answer is due or playing in [from, to) */
+    float answer_from, answer_to;
+    int n_call, n_answer;
+    cn_jam_view_note call[CN_JAM_VIEW_NOTES];    /* oldest first; a held note ends at 0 (now) */
+    cn_jam_view_note answer[CN_JAM_VIEW_NOTES];  /* played, then scheduled; an end not yet known is
+                                                    the latest beat known */
+} cn_jam_view;
+/* A count that moves whenever the view changes other than by the clock: a call note, an
+ * answer note played or scheduled, the mode, the key. RT-safe, cheap. */
+uint32_t cn_jam_view_changes(const cn_jam *j);
+/* The view now. Real-time side only (it reads the RT half's notes and peeks at the queue of
+ * generated events); bounded, no allocation. */
+void cn_jam_get_view(cn_jam *j, cn_jam_view *v);
 #endif

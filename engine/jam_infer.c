@@ -411,6 +411,8 @@ int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t 
     j->in.is_note = m && m->encoding == CN_ENC_NOTE;
     start_rebuild(j);   /* the new model hears the recent past before it plays */
     atomic_store_explicit(&j->sh.conditions, m ? model_conditions(m) : 0, memory_order_relaxed);
+    atomic_store_explicit(&j->sh.key, -1, memory_order_relaxed);   /* until the new model is given one */
+    atomic_store_explicit(&j->sh.call_key, -1, memory_order_relaxed);
     if (prev) atomic_store_explicit(&j->sh.swap_panic, 1, memory_order_release);
     if (old) *old = prev;
     else cn_model_free(prev);

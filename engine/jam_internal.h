@@ -64,7 +64,20 @@ typedef struct {
     _Atomic uint64_t wake_bits;   /* inference: engine beat from which it has work (double bits) */
     _Atomic int swap_panic;       /* inference -> RT: a model swap happened, panic */
     _Atomic int conditions;       /* inference -> RT: CN_JAM_COND_* of the installed model */
+    _Atomic int key;              /* inference -> RT: the key last fed to the model (-1 none, 0..23) */
+    _Atomic int call_key;         /* inference -> RT: the key last heard in the call (note models) */
 } cn_jam_shared;
+
+/* The notes a display shows (jam_view.c), kept by the RT side: start and end in engine beats,
+ * end < 0 while the note sounds. */
+typedef struct { double start, end; uint8_t pitch, vel; } cn_jam_vnote;
+typedef struct {
+    cn_jam_vnote call[CN_JAM_VIEW_NOTES], answer[CN_JAM_VIEW_NOTES];
+    int n_call, n_answer;
+    uint32_t changes;             /* see cn_jam_view_changes */
+    int key, call_key;            /* sh.key and sh.call_key as last seen */
+    size_t ev_head;               /* ev_q's head as last seen: a new scheduled event moves it */
+} cn_jam_vlog;
 
 /* What only the real-time side (jam.c) touches. */
 typedef struct {
@@ -86,6 +99,7 @@ typedef struct {
     cn_jam_held held_out[128];    /* the engine's sounding notes, by pitch */
     uint8_t held_list[128]; int n_held_out;
     int have_ev; cn_jam_ev ev;    /* the next event taken from ev_q, not yet due */
+    cn_jam_vlog view;             /* what a display shows */
 } cn_jam_rt;
 
 /* What only the inference side (jam_infer.c, jam_note.c) touches. */
@@ -138,6 +152,12 @@ void cn_jam_infer_free(cn_jam *j);
 void cn_jam_feed_tok(cn_jam *j, int tok);
 void cn_jam_out_event(cn_jam *j, double beat, int on, int pitch, int vel);
 cn_jam_hist *cn_jam_hist_at(cn_jam *j, int i);
+
+/* jam_view.c: the display's notes, kept by the RT side (see there) */
+void cn_jam_view_clear(cn_jam *j);
+void cn_jam_view_on(cn_jam *j, int answer, double beat, int pitch, int vel);
+void cn_jam_view_off(cn_jam *j, int answer, double beat, int pitch);
+void cn_jam_view_tick(cn_jam *j);
 
 /* jam_note.c: the inference side for note-encoded models (see there) */
 void cn_jam_nt_reset(cn_jam *j);

@@ -64,9 +64,12 @@ static void call_controls(cn_jam *j, int *key_tok, int *dens_tok) {
 static void feed_controls(cn_jam *j) {
     int key_tok, dens_tok;
     call_controls(j, &key_tok, &dens_tok);
+    int heard = key_tok < CN_NT_KEY_NONE ? key_tok - CN_NT_KEY : -1;
     if (j->in.ip.key == 0) key_tok = CN_NT_KEY_NONE;
     else if (j->in.ip.key >= 2 && j->in.ip.key <= 25) key_tok = CN_NT_KEY + (j->in.ip.key - 2);
     if (j->in.ip.density > 0) dens_tok = CN_NT_DENS + cn_nt_dens_bin(j->in.ip.density);
+    atomic_store_explicit(&j->sh.key, key_tok < CN_NT_KEY_NONE ? key_tok - CN_NT_KEY : -1, memory_order_relaxed);
+    atomic_store_explicit(&j->sh.call_key, heard, memory_order_relaxed);
     feed(j, key_tok);
     feed(j, dens_tok);
 }

@@ -9,6 +9,8 @@
  *   state      saves the model path through map_path, copying the file into the session with
  *              makePath when the host offers it; restores it; the default model in the
  *              bundle (default.cnm) loads when none is set.
+ *   render()   the inline display (display.h), on the host's GUI thread, when the host offers
+ *              it: run() hands it snapshots of what the engine plays and asks for redraws.
  * The model is the patch:writable parameter urn:continuo:model (atom:Path), set and read with
  * patch:Set/patch:Get on the one atom input; replies go out on the notify port. */
 #include <errno.h>
@@ -33,6 +35,7 @@
 #include <lv2/worker/worker.h>
 
 #include "atomicfile.h"
+#include "display.h"
 #include "jam.h"
 #include "jam_controls.h"
 #include "modelfile.h"
@@ -116,6 +119,10 @@ typedef struct {
     char model_path[CN_LV2_PATH_MAX];
     int model_user_set;                   /* 0: the default model, not saved in the state */
     char bundle_path[CN_LV2_PATH_MAX];
+
+    /* the inline display: snapshots from run(), pictures on the GUI thread */
+    cn_display display;
+    int disp_status;                      /* cn_display_status, written where run() may write */
 } Continuo;
 
 /* ---------------------------------------------------------------- helpers */
@@ -421,6 +428,7 @@ static void run(LV2_Handle instance, uint32_t n_samples) {
         c->rt_msg.head.arg = 0;
         if (schedule(c, &c->rt_msg, sizeof(cn_work_head))) { c->infer_outstanding = 1; c->infer_waited = 0; }
     }
+    cn_display_run(&c->display, c->jam, c->disp_status, n_samples);
     end_outputs(c);
 }
 
@@ -457,8 +465,9 @@ static int load_model(Continuo *c, const char *path, int user_set) {
 }
 
 /* The shipped model: the bundle's default.cnm, unless $CONTINUO_MODEL names another;
- * then the engine's own search (installed copy, source tree). */
+ * then the engine's own search (installed copy, source tree). Instantiate only. */
 static void load_default_model(Continuo *c) {
+    c->disp_status = CN_DISPLAY_NO_MODEL;
     char path[CN_LV2_PATH_MAX + 32];
     const char *found = NULL;
     if (!getenv("CONTINUO_MODEL") && c->bundle_path[0]) {
@@ -473,8 +482,11 @@ static void load_default_model(Continuo *c) {
                         "through until a model is set\n", c->bundle_path);
         return;
     }
-    if (load_model(c, found, 0) == 0)
+    c->disp_status = CN_DISPLAY_LOAD_FAILED;
+    if (load_model(c, found, 0) == 0) {
         set_path(c->rt_model_path, found);
+        c->disp_status = CN_DISPLAY_OK;
+    }
 }
 
 /* ---------------------------------------------------------------- worker */
@@ -545,10 +557,12 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
             c->rt_model_path[head.arg] = '\0';
         }
         c->notify_path = 1;
+        c->disp_status = CN_DISPLAY_OK;
         break;
     }
     case CN_REPLY_LOAD_FAILED:
         c->notify_path = 1;   /* tell the UI the model it still has */
+        c->disp_status = CN_DISPLAY_LOAD_FAILED;
         break;
     default:
         return LV2_WORKER_ERR_UNKNOWN;
@@ -662,6 +676,9 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     if (load_model(c, path, 1) == 0) {
         set_path(c->rt_model_path, path);
         c->notify_path = 1;
+        c->disp_status = CN_DISPLAY_OK;
+    } else {
+        c->disp_status = CN_DISPLAY_LOAD_FAILED;
     }
     if (absolute) {
         if (free_path) free_path->free_path(free_path->handle, absolute);
@@ -678,10 +695,12 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     Continuo *c = (Continuo *)calloc(1, sizeof *c);
     if (!c) return NULL;
     const LV2_Options_Option *options = NULL;
+    const LV2_Inline_Display *idisp = NULL;
     const char *missing = lv2_features_query(features, LV2_LOG__log, &c->logger.log, false,
                                              LV2_URID__map, &c->map, true,
                                              LV2_WORKER__schedule, &c->schedule, true,
-                                             LV2_OPTIONS__options, &options, false, NULL);
+                                             LV2_OPTIONS__options, &options, false,
+                                             CN_INLINEDISPLAY__queue_draw, &idisp, false, NULL);
     lv2_log_logger_set_map(&c->logger, c->map);
     if (missing) {
         lv2_log_error(&c->logger, "continuo: the host lacks the required feature <%s>\n", missing);
@@ -713,6 +732,7 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
 
     cn_jam_params_default(&c->params);
     cn_jam_set_params(c->jam, &c->params);
+    cn_display_init(&c->display, idisp, c->rate);
     set_path(c->bundle_path, bundle_path ? bundle_path : "");
     load_default_model(c);
     return (LV2_Handle)c;
@@ -746,16 +766,24 @@ static void deactivate(LV2_Handle instance) {
 static void cleanup(LV2_Handle instance) {
     Continuo *c = (Continuo *)instance;
     cn_jam_free(c->jam);   /* frees the model too */
+    cn_display_free(&c->display);
     pthread_mutex_destroy(&c->infer_lock);
     pthread_mutex_destroy(&c->path_lock);
     free(c);
 }
 
+/* The inline display's picture. GUI thread (display.h). */
+static LV2_Inline_Display_Image_Surface *render(LV2_Handle instance, uint32_t w, uint32_t max_h) {
+    return cn_display_render(&((Continuo *)instance)->display, w, max_h);
+}
+
 static const void *extension_data(const char *uri) {
     static const LV2_Worker_Interface worker = { work, work_response, NULL };
     static const LV2_State_Interface state = { save, restore };
+    static const LV2_Inline_Display_Interface display = { render };
     if (!strcmp(uri, LV2_WORKER__interface)) return &worker;
     if (!strcmp(uri, LV2_STATE__interface)) return &state;
+    if (!strcmp(uri, CN_INLINEDISPLAY__interface)) return &display;
     return NULL;
 }
 

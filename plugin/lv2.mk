@@ -1,4 +1,4 @@
-# plugin/lv2.mk: the LV2 bundle build/continuo.lv2 (continuo.so, manifest, description,
+# plugin/lv2.mk: the LV2 bundle build/continuo.lv2 (continuo.so with its inline display, manifest, description,
 # presets, the default model when presets/default.cnm exists), its install rule, and the
 # programs that test and time it: build/san/lv2-harness (lilv, ASan+UBSan) and
 # build/lv2-rt (the same harness unsanitized, with the malloc/lock guard, and the bench).
@@ -23,15 +23,17 @@ INSTALL_EXTRA += install-lv2
 UNINSTALL_EXTRA += uninstall-lv2
 
 # Only lv2_descriptor is exported: the plugin's own symbols are hidden, and the engine
-# library's are kept out of the dynamic table so two plugins never clash.
-$(BUILD)/lv2obj/continuo.o: plugin/continuo.c
+# library's are kept out of the dynamic table so two plugins never clash. The inline display
+# (display.c, display_draw.c) draws with cairo.
+LV2_OBJS := $(BUILD)/lv2obj/continuo.o $(BUILD)/lv2obj/display.o $(BUILD)/lv2obj/display_draw.o
+$(LV2_OBJS): $(BUILD)/lv2obj/%.o: plugin/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) $(LV2_CFLAGS) -fvisibility=hidden -Iplugin -MMD -MP -c $< -o $@
 
-$(LV2_SO): $(BUILD)/lv2obj/continuo.o $(ENGINE_LIB)
+$(LV2_SO): $(LV2_OBJS) $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) -shared -fvisibility=hidden -Wl,-z,defs -Wl,--exclude-libs,ALL \
-	    -o $@ $^ $(DEP_LIBS)
+	    -o $@ $^ $(CAIRO_LIBS) $(DEP_LIBS)
 
 $(LV2_BUNDLE)/manifest.ttl: ttl/manifest.ttl.in
 	@mkdir -p $(dir $@)
@@ -60,7 +62,7 @@ $(BUILD)/san/lv2obj/lv2_harness.o: tests/lv2_harness.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_SAN) $(LILV_CFLAGS) $(LV2_CFLAGS) -Iplugin -MMD -MP -c $< -o $@
 $(LV2_HARNESS): $(BUILD)/san/lv2obj/lv2_harness.o $(ENGINE_LIB_SAN)
-	$(CC) $(CFLAGS_SAN) -o $@ $^ $(LILV_LIBS) $(DEP_LIBS)
+	$(CC) $(CFLAGS_SAN) -o $@ $^ $(LILV_LIBS) $(CAIRO_LIBS) $(DEP_LIBS)
 
 # ... and plain, with the interposer of malloc/free/locks (ASan owns malloc, so the guard
 # cannot live in the sanitized build), for the guard test and the bench.
@@ -71,7 +73,7 @@ $(BUILD)/lv2obj/malloc_guard.o: tests/malloc_guard.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) -MMD -MP -c $< -o $@
 $(LV2_HARNESS_RT): $(BUILD)/lv2obj/lv2_harness.o $(BUILD)/lv2obj/malloc_guard.o $(ENGINE_LIB)
-	$(CC) $(CFLAGS_RELEASE) -rdynamic -o $@ $^ $(LILV_LIBS) $(DEP_LIBS) -ldl
+	$(CC) $(CFLAGS_RELEASE) -rdynamic -o $@ $^ $(LILV_LIBS) $(CAIRO_LIBS) $(DEP_LIBS) -ldl
 
 .PHONY: install-lv2 uninstall-lv2
 uninstall-lv2:

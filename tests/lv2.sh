@@ -24,11 +24,12 @@ trap cleanup EXIT INT TERM
 mkdir -p "$T/lv2"
 ln -s "$BUNDLE" "$T/lv2/continuo.lv2"
 
-# `lv2.sh --bench`: the plugin's make-bench figures (run() at 64-frame blocks), with the
+# `lv2.sh --bench`: the plugin's make-bench figures (run() at 64-frame blocks); `lv2.sh --png
+# FILE`: the inline display's picture (the README's doc/inline-display.png); both with the
 # shipped model when the bundle has one.
-if [ "${1:-}" = --bench ]; then
+if [ "${1:-}" = --bench ] || [ "${1:-}" = --png ]; then
     [ -f "$BUNDLE/default.cnm" ] && export CONTINUO_BENCH_MODEL="$BUNDLE/default.cnm"
-    LV2_PATH=$T/lv2 "$BUILD/lv2-rt" --bench 2>"$T/bench.log"
+    LV2_PATH=$T/lv2 "$BUILD/lv2-rt" "$@" 2>"$T/bench.log"
     rc=$?
     [ $rc -ne 0 ] && cat "$T/bench.log" >&2
     exit $rc

@@ -3,10 +3,12 @@
  *   build/san/lv2-harness   ASan+UBSan; the behaviour tests (default mode): block sizes 0, 1, 7
  *                           and 4096 changing between calls, unconnected ports, a phrase answered
  *                           after the silence, panics, host tempo, note balance, events sorted and
- *                           in range, the model set by patch:Set, the state round trip, presets.
+ *                           in range, the model set by patch:Set, the state round trip, presets;
+ *                           the inline display (tests/lv2_harness_display.c).
  *   build/lv2-rt            unsanitized, linked with tests/malloc_guard.c: `--guard` fails if
- *                           run() or work_response() calls malloc/free/locks/file I/O; `--bench`
- *                           times run() at 64-frame blocks with a note every beat.
+ *                           run() or work_response() calls malloc/free/locks/file I/O (with the
+ *                           inline display on); `--bench` times run() at 64-frame blocks with a
+ *                           note every beat; `--png FILE` writes a picture of the inline display.
  * Work is deferred as in a real host: run() queues requests, which are worked after run()
  * returns (outside the guard, as the worker thread would), and the replies are delivered
  * through work_response() before the next cycle.
@@ -24,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cairo.h>
 #include <lilv/lilv.h>
 #include <lv2/atom/forge.h>
 #include <lv2/atom/util.h>
@@ -35,7 +38,9 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "display.h"
 #include "jam_controls.h"
+#include "lv2_inline_display.h"
 #include "modelfile.h"
 #include "nn.h"
 #include "tokens.h"
@@ -95,6 +100,10 @@ typedef struct {
     LV2_Options_Option options[5];
     LV2_Feature f_map, f_unmap, f_log, f_sched, f_opts;
     const LV2_Feature *features[6];
+    LV2_Inline_Display idisp;     /* the inline display's queue_draw, counted */
+    LV2_Feature f_idisp;
+    const LV2_Feature *features_disp[7];   /* features, and the inline display */
+    long queue_draws;
     cn_lv2_uris u;
     LV2_URID atom_Chunk, atom_String, time_frame, time_beatUnit;
     char tmp[256];                /* a temporary folder for models and states */
@@ -132,6 +141,9 @@ static int log_printf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, ...
     va_end(ap);
     return r;
 }
+
+/* Called from run(): only counts. */
+static void queue_draw(LV2_Inline_Display_Handle handle) { ((host *)handle)->queue_draws++; }
 
 /* Called from run(): only copies into fixed storage. */
 static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32_t size, const void *data) {
@@ -175,6 +187,10 @@ static int host_init(host *h) {
     h->f_opts = (LV2_Feature){ LV2_OPTIONS__options, h->options };
     h->features[0] = &h->f_map; h->features[1] = &h->f_unmap; h->features[2] = &h->f_log;
     h->features[3] = &h->f_sched; h->features[4] = &h->f_opts; h->features[5] = NULL;
+    h->idisp = (LV2_Inline_Display){ h, queue_draw };
+    h->f_idisp = (LV2_Feature){ CN_INLINEDISPLAY__queue_draw, &h->idisp };
+    memcpy(h->features_disp, h->features, 5 * sizeof h->features[0]);
+    h->features_disp[5] = &h->f_idisp; h->features_disp[6] = NULL;
     cn_lv2_map_uris(&h->map, &h->u);
     h->atom_Chunk = map_uri(h, LV2_ATOM__Chunk);
     h->atom_String = map_uri(h, LV2_ATOM__String);
@@ -269,6 +285,7 @@ typedef struct {
     int bad_order, bad_range, bad_midi, bad_seq;
     char notified_path[1100]; int n_notified;
     int work_failures;
+    uint32_t render_w, render_h;    /* non-zero: render the inline display after every cycle */
 } dut;
 
 static void set_controls_default(dut *d) {
@@ -286,11 +303,11 @@ static void connect_all(dut *d) {
     lilv_instance_connect_port(d->inst, CN_PORT_LATENCY, &d->latency);
 }
 
-static dut *dut_new(host *h, int connect) {
+static dut *dut_new_with(host *h, int connect, const LV2_Feature *const *features) {
     dut *d = calloc(1, sizeof *d);
     d->h = h;
     d->rec = calloc(MAX_REC, sizeof *d->rec);
-    d->inst = lilv_plugin_instantiate(h->plugin, RATE, h->features);
+    d->inst = lilv_plugin_instantiate(h->plugin, RATE, features);
     if (!d->inst) { free(d->rec); free(d); return NULL; }
     lv2_atom_forge_init(&d->forge, &h->map);
     set_controls_default(d);
@@ -301,6 +318,14 @@ static dut *dut_new(host *h, int connect) {
     if (connect) connect_all(d);
     lilv_instance_activate(d->inst);
     return d;
+}
+static dut *dut_new(host *h, int connect) { return dut_new_with(h, connect, h->features); }
+
+/* The inline display's picture at most w x max_h, as the host's GUI thread asks for it. */
+static const LV2_Inline_Display_Image_Surface *render(dut *d, uint32_t w, uint32_t max_h) {
+    const LV2_Inline_Display_Interface *i =
+        (const LV2_Inline_Display_Interface *)lilv_instance_get_extension_data(d->inst, CN_INLINEDISPLAY__interface);
+    return i ? i->render(lilv_instance_get_handle(d->inst), w, max_h) : NULL;
 }
 
 static void dut_free(dut *d) {
@@ -436,6 +461,7 @@ static void run_block(dut *d, uint32_t n) {
     for (int i = 0; i < h->n_replies && h->worker; i++)
         h->worker->work_response(handle, h->replies[i].size, h->replies[i].data);
     GUARD_OFF();
+    if (d->render_w) render(d, d->render_w, d->render_h);   /* the GUI thread's turn */
 }
 
 /* Run until `end` frames, with block sizes taken in turn from sizes. */
@@ -1089,6 +1115,10 @@ static void test_default_model(host *h) {
     dut_free(d);
 }
 
+/* ---------------------------------------------------------------- the inline display */
+
+#include "lv2_harness_display.c"
+
 /* ---------------------------------------------------------------- guard and bench */
 
 #ifdef CN_HARNESS_GUARD
@@ -1112,12 +1142,15 @@ static void test_guard_sees_malloc(host *h) {
 }
 
 /* Everything run() and work_response() meet in a session: odd blocks, answers, a model
- * change, patch:Get, transport stop, deactivate: no allocation, lock or file I/O. */
+ * change, patch:Get, transport stop, deactivate, with the inline display offered and drawn
+ * between cycles: no allocation, lock or file I/O. */
 static void test_guard_run(host *h) {
     cn_guard_hits = 0;
-    dut *d = dut_new(h, 1);
+    long draws = h->queue_draws;
+    dut *d = dut_new_with(h, 1, h->features_disp);
     CHECK(d != NULL);
     if (!d) return;
+    d->render_w = 160; d->render_h = 80;
     d->controls[CN_PORT_MODE] = 1; d->controls[CN_PORT_SEED] = 5;
     double fpb = FPB(120);
     in_event ev[40];
@@ -1138,6 +1171,7 @@ static void test_guard_run(host *h) {
     run_until(d, (uint64_t)(17 * fpb), ODD_SIZES, N_ODD);
     CHECKF(cn_guard_hits == 0, "run() called %s (%ld calls)", cn_guard_what ? (const char *)cn_guard_what : "?", cn_guard_hits);
     CHECK(count_ons(d, 0, 0, NULL) > 8);   /* it did play: the guard watched real work */
+    CHECK(h->queue_draws > draws);         /* and the display was on */
     CHECK(!strcmp(d->notified_path, h->model_b));
     CHECK(stream_ok(d));
     dut_free(d);
@@ -1150,11 +1184,15 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* 64-frame blocks at 48 kHz, 120 bpm, continuous mode, a note every beat; times run() only
- * (the worker's share runs between the blocks, as on its own thread). */
-static int bench(host *h) {
+ * (the worker's share runs between the blocks, as on its own thread). With the inline display
+ * (`display`), its redraw requests are rendered between blocks as a GUI thread would, and the
+ * figures are named plugin.display_*. */
+static int bench(host *h, int display) {
     const uint32_t block = 64;
     const int n_blocks = 45000;   /* 60 s of audio */
-    dut *d = dut_new(h, 1);
+    const char *name = display ? "plugin.display_" : "plugin.";
+    long draws = h->queue_draws, renders = 0;
+    dut *d = dut_new_with(h, 1, display ? h->features_disp : h->features);
     if (!d) return 1;
     d->controls[CN_PORT_MODE] = 2; d->controls[CN_PORT_SEED] = 1;
     double fpb = FPB(120);
@@ -1166,7 +1204,7 @@ static int bench(host *h) {
         ev[n++] = midi_ev((uint64_t)((b + 0.5) * fpb), 0x80, (uint8_t)(60 + (b * 5) % 12), 0);
     }
     script(d, ev, n);
-    double *us = calloc((size_t)n_blocks, sizeof *us);
+    double *us = calloc((size_t)n_blocks, sizeof *us), *snap_us = calloc((size_t)n_blocks, sizeof *snap_us);
     LV2_Handle handle = lilv_instance_get_handle(d->inst);
     for (int i = 0; i < n_blocks; i++) {
         forge_input(d, block);
@@ -1185,17 +1223,29 @@ static int bench(host *h) {
         h->n_replies = 0;
         for (int k = 0; k < h->n_requests; k++) h->worker->work(handle, respond, h, h->requests[k].size, h->requests[k].data);
         for (int k = 0; k < h->n_replies; k++) h->worker->work_response(handle, h->replies[k].size, h->replies[k].data);
+        if (h->queue_draws != draws) {   /* this run() took a snapshot */
+            snap_us[renders++] = us[i];
+            draws = h->queue_draws;
+            render(d, 160, 80);
+        }
     }
     int played = count_ons(d, 0, 0, NULL);
     qsort(us, (size_t)n_blocks, sizeof *us, cmp_double);
     double p99 = us[(size_t)(0.99 * (n_blocks - 1))], max = us[n_blocks - 1];
     double block_us = block / RATE * 1e6;
-    printf("plugin.run_us_p99: %.2f us\n", p99);
-    printf("plugin.run_us_max: %.2f us\n", max);
-    printf("plugin.dsp_load_pct: %.3f %%\n", 100.0 * p99 / block_us);
+    printf("%srun_us_p99: %.2f us\n", name, p99);
+    printf("%srun_us_max: %.2f us\n", name, max);
+    printf("%sdsp_load_pct: %.3f %%\n", name, 100.0 * p99 / block_us);
+    if (display && renders > 0) {
+        qsort(snap_us, (size_t)renders, sizeof *snap_us, cmp_double);
+        printf("plugin.display_redraws_per_s: %.2f 1/s\n", renders / (n_blocks * block / RATE));
+        printf("plugin.display_snapshot_run_us_p50: %.2f us\n", snap_us[renders / 2]);
+        printf("plugin.display_snapshot_run_us_p99: %.2f us\n", snap_us[(size_t)(0.99 * (double)(renders - 1))]);
+    }
     fprintf(stderr, "lv2 bench: %d blocks of %u frames, %d note-ons out, block time %.1f us\n", n_blocks, block,
             played, block_us);
     free(us);
+    free(snap_us);
     free(ev);
     dut_free(d);
     return played > 0 ? 0 : 1;
@@ -1205,6 +1255,7 @@ int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "--test";
     if (!strcmp(mode, "--make-model"))   /* the small test model, for the tests of real hosts */
         return argc < 3 ? 2 : write_test_model(argv[2], 1) != 0;
+    if (!strcmp(mode, "--png") && argc < 3) return 2;
     host h;
     if (host_init(&h) != 0) { host_free(&h); printf("0 passed, 1 failed\n"); return 1; }
     if (make_models(&h) != 0) { host_free(&h); printf("0 passed, 1 failed\n"); return 1; }
@@ -1213,10 +1264,10 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "--test")) RUN_WITH(test_default_model, &h);
     setenv("CONTINUO_MODEL", h.model_a, 1);
     int rc;
-    if (!strcmp(mode, "--bench")) {
+    if (!strcmp(mode, "--bench") || !strcmp(mode, "--png")) {
         const char *real = getenv("CONTINUO_BENCH_MODEL");
         if (real && *real) setenv("CONTINUO_MODEL", real, 1);
-        rc = bench(&h);
+        rc = !strcmp(mode, "--png") ? display_png(&h, argv[2]) : bench(&h, 0) || bench(&h, 1);
     } else if (!strcmp(mode, "--guard")) {
 #ifdef CN_HARNESS_GUARD
         RUN_WITH(test_guard_sees_malloc, &h);
@@ -1240,6 +1291,13 @@ int main(int argc, char **argv) {
         RUN_WITH(test_state_round_trip, &h);
         RUN_WITH(test_presets, &h);
         RUN_WITH(test_ports_match_the_control_table, &h);
+        RUN_WITH(test_display_declared, &h);
+        RUN_WITH(test_display_call_rows, &h);
+        RUN_WITH(test_display_sizes, &h);
+        RUN_WITH(test_display_status, &h);
+        RUN_WITH(test_display_redraws, &h);
+        RUN_WITH(test_display_continuous, &h);
+        RUN_WITH(test_display_optional, &h);
         rc = test_summary();
     }
     host_free(&h);

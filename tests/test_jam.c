@@ -835,7 +835,49 @@ TEST(answer_notes_end_in_time) {
     sim_free(&s);
 }
 
+/* What a display shows (cn_jam_get_view), mid-answer: the call's eight notes where and as long
+ * as they were played, the answer's played notes as many as went out, its scheduled ones
+ * ahead of now, the answer's window; a new call starts a new exchange. */
+TEST(view_shows_the_call_and_its_answer) {
+    static sim s;
+    static const int pitches[] = { 60, 62, 64, 65, 67, 65, 64, 62 };
+    cn_jam_params p = params_cr();
+    sim_init(&s, &p, SIZES_MIX, (int)(sizeof SIZES_MIX / sizeof SIZES_MIX[0]));
+    uint32_t changes0 = cn_jam_view_changes(s.j);
+    seed_phrase(&s, 0.0, 0, 120);
+    sim_beats(&s, 6.5, 120);   /* the answer: 4.93 to 8.86 (its first note on the grid, at 5) */
+    static cn_jam_view v;
+    cn_jam_get_view(s.j, &v);
+    CHECK(cn_jam_view_changes(s.j) != changes0);
+    CHECK(v.mode == CN_MODE_CALL_RESPONSE);
+    CHECKF(v.n_call == 8, "%d call notes", v.n_call);
+    for (int i = 0; i < v.n_call && i < 8; i++) {
+        CHECK(v.call[i].pitch == pitches[i] && v.call[i].state == CN_VIEW_ENDED);
+        CHECK_NEAR(v.call[i].start, 0.5 * i - 6.5, 0.02);
+        CHECK_NEAR(v.call[i].end - v.call[i].start, 0.43, 0.02);
+    }
+    int played = 0, ahead = 0;
+    for (int i = 0; i < v.n_answer; i++) {
+        if (v.answer[i].state == CN_VIEW_SCHEDULED) { ahead++; CHECK(v.answer[i].start >= -0.01f); }
+        else played++;
+        CHECK(v.answer[i].end >= v.answer[i].start);
+    }
+    CHECKF(played == count_on(&s, 1, 0, UINT64_MAX), "%d played in the view, %d sent", played,
+           count_on(&s, 1, 0, UINT64_MAX));
+    CHECK(played > 0 && ahead > 0);
+    CHECK(v.answer_due);
+    CHECK_NEAR(v.answer_from, 4.93 - 6.5, 0.02);   /* the silence after the last note-off */
+    CHECK(v.answer_to > 0);
+    sim_note(&s, 12.0, 0.5, 72, 0, 120);   /* after the answer: a new call */
+    sim_beats(&s, 6.0, 120);
+    cn_jam_get_view(s.j, &v);
+    CHECK(v.n_call == 1 && v.call[0].pitch == 72);
+    if (use_note_model) CHECKF(v.call_key >= 0, "no key heard in the call");
+    sim_free(&s);
+}
+
 static void run_all(void) {
+    RUN(view_shows_the_call_and_its_answer);
     RUN(answer_notes_end_in_time);
     RUN(answer_after_silence);
     RUN(no_answer_while_a_key_is_held);
