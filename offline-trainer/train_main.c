@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cblas.h>
 #include "atomicfile.h"
+#include "bytebuf.h"
 #include "checkpoint.h"
 #include "cli.h"
 #include "corpus.h"
@@ -324,34 +325,20 @@ static void absolute(const char *p, char *out, size_t len) {
     else snprintf(out, len, "%s/%s", cwd, p);
 }
 
-typedef struct { char *s; size_t len, cap; int oom; } text_buf;
-
-static void add_line(text_buf *t, const char *opt, const char *val) {
-    const char *parts[2] = { opt, val };
-    for (int i = 0; i < 2; i++) {
-        if (!parts[i]) continue;
-        size_t n = strlen(parts[i]);
-        if (t->len + n + 2 > t->cap) {
-            size_t cap = (t->len + n + 2) * 2;
-            char *ns = realloc(t->s, cap);
-            if (!ns) { t->oom = 1; return; }
-            t->s = ns; t->cap = cap;
-        }
-        memcpy(t->s + t->len, parts[i], n);
-        t->len += n;
-        t->s[t->len++] = '\n';
-        t->s[t->len] = 0;
-    }
+/* One line each for an option and its value (either may be NULL); the buffer stays a C string. */
+static void add_line(cn_bytebuf *t, const char *opt, const char *val) {
+    if (opt) cn_bytebuf_printf(t, "%s\n", opt);
+    if (val) cn_bytebuf_printf(t, "%s\n", val);
 }
 
-static void add_path(text_buf *t, const char *opt, const char *path) {
+static void add_path(cn_bytebuf *t, const char *opt, const char *path) {
     char abs[4096];
     if (!path) return;
     absolute(path, abs, sizeof abs);
     add_line(t, opt, abs);
 }
 
-static void add_num(text_buf *t, const char *opt, const char *fmt, double v) {
+static void add_num(cn_bytebuf *t, const char *opt, const char *fmt, double v) {
     char buf[64];
     snprintf(buf, sizeof buf, fmt, v);
     add_line(t, opt, buf);
@@ -360,7 +347,7 @@ static void add_num(text_buf *t, const char *opt, const char *fmt, double v) {
 /* The run's options as an argument list, one item a line, stored in checkpoints: everything
  * that decides what is learnt, with paths made absolute. */
 static char *config_text(const train_args *a) {
-    text_buf t = {0};
+    cn_bytebuf t = { 0 };
     const cn_train_opts *o = &a->t;
     char buf[128];
     add_line(&t, "--encoding", cn_encoding_name(a->enc));
@@ -404,8 +391,8 @@ static char *config_text(const train_args *a) {
         snprintf(line, sizeof line, "%s%s", list ? "@" : "", abs);
         add_line(&t, line, NULL);
     }
-    if (t.oom) { free(t.s); return NULL; }
-    return t.s;
+    if (t.oom) { cn_bytebuf_free(&t); return NULL; }
+    return (char *)t.p;
 }
 
 /* The argv stored in a checkpoint, back into a vector (lines; strings point into text). */
