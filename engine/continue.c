@@ -370,11 +370,8 @@ int cn_continuation_alone(const cn_song *full, int seed_notes, double cont_start
     return 0;
 }
 
-int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *o,
-                cn_song *out, cn_continue_info *info_out, char *err, size_t errlen) {
-    cn_continue_info info_local, *info = info_out ? info_out : &info_local;
-    memset(info, 0, sizeof *info);
-    memset(out, 0, sizeof *out);
+/* What cn_continue can refuse before it starts: 0, or -1 with err. */
+static int check_request(const cn_model *m, const cn_song *seed, const cn_continue_opts *o, char *err, size_t errlen) {
     if (!m || !seed || !o) return fail(err, errlen, "nothing to continue");
     if (seed->n_notes == 0) return fail(err, errlen, "the seed has no notes to continue");
     if (o->n_notes <= 0 && !(o->n_beats > 0)) return fail(err, errlen, "ask for some notes or beats to generate");
@@ -382,14 +379,19 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
     if (m->encoding == CN_ENC_EVENT ? V != CN_EV_VOCAB
         : m->encoding == CN_ENC_NOTE ? V != CN_NT_VOCAB : (V != m->words.n || V < 2))
         return fail(err, errlen, "the model's vocabulary does not match its encoding");
+    return 0;
+}
 
-    sampler sp;
-    memset(&sp, 0, sizeof sp);
-    sp.m = m; sp.o = o; sp.so = o->sample;
-    sp.rng = cn_rng_seed(o->rng_seed);
-    if (o->max_tokens > 0) sp.max_gen = (size_t)o->max_tokens;
-    else if (o->n_notes > 0) sp.max_gen = (size_t)o->n_notes * 24 + 512;
-    else sp.max_gen = (size_t)(fmin(o->n_beats, 1e5) * 96) + 512;
+/* The sampler's settings from the options and the seed: the token budget, the key constraint
+ * (named, or found in the seed), and the steer to the seed's pitch classes and register. */
+static void sampler_setup(sampler *sp, const cn_model *m, const cn_song *seed, const cn_continue_opts *o,
+                          cn_continue_info *info) {
+    memset(sp, 0, sizeof *sp);
+    sp->m = m; sp->o = o; sp->so = o->sample;
+    sp->rng = cn_rng_seed(o->rng_seed);
+    if (o->max_tokens > 0) sp->max_gen = (size_t)o->max_tokens;
+    else if (o->n_notes > 0) sp->max_gen = (size_t)o->n_notes * 24 + 512;
+    else sp->max_gen = (size_t)(fmin(o->n_beats, 1e5) * 96) + 512;
 
     /* the key constraint: named, or found in the seed (duration-weighted pitch classes) */
     uint16_t key = o->sample.key_mask;
@@ -398,18 +400,24 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
         for (size_t i = 0; i < seed->n_notes; i++) hist[seed->notes[i].pitch % 12] += seed->notes[i].dur_beat + 1e-3;
         key = cn_key_detect(hist, &info->key_tonic, &info->key_minor);
     }
-    sp.so.key_mask = key;
+    sp->so.key_mask = key;
     info->key_mask = key;
     double onsets[12] = { 0 };   /* the steer follows what was played: onsets, as a listener counts them */
     for (size_t i = 0; i < seed->n_notes; i++) onsets[seed->notes[i].pitch % 12] += 1;
-    sp.steer_strength = m->encoding == CN_ENC_PAPER ? 0 : o->pc_steer;
-    cn_steer_bias(onsets, sp.steer_strength, sp.steer);
-    sp.lo = 127; sp.hi = 0;
+    sp->steer_strength = m->encoding == CN_ENC_PAPER ? 0 : o->pc_steer;
+    cn_steer_bias(onsets, sp->steer_strength, sp->steer);
+    sp->lo = 127; sp->hi = 0;
     for (size_t i = 0; i < seed->n_notes; i++) {
-        if (seed->notes[i].pitch < sp.lo) sp.lo = seed->notes[i].pitch;
-        if (seed->notes[i].pitch > sp.hi) sp.hi = seed->notes[i].pitch;
+        if (seed->notes[i].pitch < sp->lo) sp->lo = seed->notes[i].pitch;
+        if (seed->notes[i].pitch > sp->hi) sp->hi = seed->notes[i].pitch;
     }
+}
 
+/* The sampler's buffers, primed with the seed's tokens: 0, or -1 with err (what was
+ * allocated is freed by sampler_free). */
+static int sampler_alloc(sampler *sp, const cn_song *seed, cn_continue_info *info, char *err, size_t errlen) {
+    const cn_model *m = sp->m;
+    int V = m->vocab;
     int *seed_tok = NULL; size_t n_seed = 0;
     int rc = m->encoding == CN_ENC_EVENT ? cn_ev_encode(seed, 0, &seed_tok, &n_seed)
            : m->encoding == CN_ENC_NOTE  ? cn_nt_encode(seed, 0, CN_NT_KEY_NONE, CN_NT_DENS_NONE, &seed_tok, &n_seed)
@@ -417,31 +425,33 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
     if (rc) return fail(err, errlen, "out of memory encoding the seed");
     if (n_seed == 0) { free(seed_tok); return fail(err, errlen, "the seed encodes to no tokens"); }
     /* room for the seed padded to its end (note models: plus a control pair a slot) */
-    sp.cap_seq = n_seed + (size_t)(MAX_PAD_BEATS * CN_EV_GRID) + 2 * (size_t)(MAX_PAD_BEATS / 4 + 1) + sp.max_gen + 2;
-    sp.seq = malloc(sp.cap_seq * sizeof *sp.seq);
-    sp.masked = malloc((size_t)V * sizeof *sp.masked);
-    sp.scratch = malloc(cn_sample_scratch_bytes(V) + 1);
-    if (key) sp.pcmask = malloc((size_t)V * sizeof *sp.pcmask);
-    cn_stream *st = cn_stream_new(m, o->weights);
-    note_list notes = { 0 };
-    rc = -1;
-    if (!sp.seq || !sp.masked || !sp.scratch || (key && !sp.pcmask) || !st) {
-        fail(err, errlen, "out of memory");
-        goto done;
+    sp->cap_seq = n_seed + (size_t)(MAX_PAD_BEATS * CN_EV_GRID) + 2 * (size_t)(MAX_PAD_BEATS / 4 + 1) + sp->max_gen + 2;
+    sp->seq = malloc(sp->cap_seq * sizeof *sp->seq);
+    sp->masked = malloc((size_t)V * sizeof *sp->masked);
+    sp->scratch = malloc(cn_sample_scratch_bytes(V) + 1);
+    uint16_t key = sp->so.key_mask;
+    if (key) sp->pcmask = malloc((size_t)V * sizeof *sp->pcmask);
+    if (!sp->seq || !sp->masked || !sp->scratch || (key && !sp->pcmask)) {
+        free(seed_tok);
+        return fail(err, errlen, "out of memory");
     }
-    memcpy(sp.seq, seed_tok, n_seed * sizeof *seed_tok);
-    sp.n_seq = sp.n_seed = n_seed;
+    memcpy(sp->seq, seed_tok, n_seed * sizeof *seed_tok);
+    free(seed_tok);
+    sp->n_seq = sp->n_seed = n_seed;
     for (int t = 0; key && t < V; t++)   /* only what sounds a pitch is constrained; never a release */
-        sp.pcmask[t] = m->encoding == CN_ENC_EVENT && t >= CN_EV_NOTE_OFF ? 0 : cn_token_pcmask(m->encoding, &m->words, t);
+        sp->pcmask[t] = m->encoding == CN_ENC_EVENT && t >= CN_EV_NOTE_OFF ? 0 : cn_token_pcmask(m->encoding, &m->words, t);
+    return 0;
+}
 
-    double stream_end = 0;
-    rc = m->encoding == CN_ENC_EVENT ? continue_event(&sp, st, seed, &notes, &stream_end, info, err, errlen)
-       : m->encoding == CN_ENC_NOTE  ? continue_note(&sp, st, seed, &notes, &stream_end, info, err, errlen)
-                                     : continue_paper(&sp, st, seed, &notes, &stream_end, info, err, errlen);
-    if (rc) goto done;
+static void sampler_free(sampler *sp) {
+    free(sp->seq); free(sp->masked); free(sp->scratch); free(sp->pcmask);
+}
 
-    /* The output: the seed, then the continuation, at the seed's tempo and meter. Every
-     * seed note starts before the continuation does, so sorting keeps the seed's notes first. */
+/* The seed, then the continuation (stream_end on in the seed's beats), at the seed's tempo
+ * and meter; or the continuation alone. Every seed note starts before the continuation
+ * does, so sorting keeps the seed's notes first. 0, or -1 (out of memory). */
+static int assemble(const cn_song *seed, const note_list *notes, double stream_end, int include_seed,
+                    cn_song *out, cn_continue_info *info) {
     cn_song full;
     cn_song_init(&full);
     int ok = full.tempos != NULL;
@@ -462,10 +472,10 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
         ok = !cn_song_add_note(&full, n->start_beat, n->dur_beat, n->pitch, n->velocity, n->channel);
     }
     int ch = seed->notes[0].channel;
-    for (size_t i = 0; ok && i < notes.n; i++)
-        ok = !cn_song_add_note(&full, stream_end + notes.v[i].start, notes.v[i].dur, notes.v[i].pitch, notes.v[i].vel, ch);
+    for (size_t i = 0; ok && i < notes->n; i++)
+        ok = !cn_song_add_note(&full, stream_end + notes->v[i].start, notes->v[i].dur, notes->v[i].pitch, notes->v[i].vel, ch);
     if (ok) cn_song_sort(&full);
-    if (ok && !o->include_seed) {
+    if (ok && !include_seed) {
         ok = !cn_continuation_alone(&full, (int)seed->n_notes, stream_end, out, &info->cont_start_beat);
         cn_song_free(&full);
     } else if (ok) {
@@ -473,19 +483,45 @@ int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *
         info->seed_notes = (int)seed->n_notes;
         info->cont_start_beat = stream_end;
     }
-    if (!ok) { cn_song_free(&full); rc = fail(err, errlen, "out of memory"); goto done; }
-    info->gen_notes = (int)notes.n;
-    info->seed_tokens = sp.n_seed;
-    info->gen_tokens = sp.n_seq - sp.n_seed;
-    info->gen_logprob = sp.logprob;
+    if (!ok) { cn_song_free(&full); return -1; }
+    return 0;
+}
+
+/* What was generated, for the caller: counts, the likelihood, and the sampled tokens. */
+static int fill_info(const sampler *sp, const note_list *notes, cn_continue_info *info) {
+    info->gen_notes = (int)notes->n;
+    info->seed_tokens = sp->n_seed;
+    info->gen_tokens = sp->n_seq - sp->n_seed;
+    info->gen_logprob = sp->logprob;
     info->tokens = malloc((info->gen_tokens + 1) * sizeof *info->tokens);
-    if (!info->tokens) { rc = fail(err, errlen, "out of memory"); goto done; }
-    memcpy(info->tokens, sp.seq + sp.n_seed, info->gen_tokens * sizeof *info->tokens);
-    rc = 0;
-done:
+    if (!info->tokens) return -1;
+    memcpy(info->tokens, sp->seq + sp->n_seed, info->gen_tokens * sizeof *info->tokens);
+    return 0;
+}
+
+int cn_continue(const cn_model *m, const cn_song *seed, const cn_continue_opts *o,
+                cn_song *out, cn_continue_info *info_out, char *err, size_t errlen) {
+    cn_continue_info info_local, *info = info_out ? info_out : &info_local;
+    memset(info, 0, sizeof *info);
+    memset(out, 0, sizeof *out);
+    if (check_request(m, seed, o, err, errlen)) return -1;
+    sampler sp;
+    sampler_setup(&sp, m, seed, o, info);
+    if (sampler_alloc(&sp, seed, info, err, errlen)) { sampler_free(&sp); return -1; }
+    cn_stream *st = cn_stream_new(m, o->weights);
+    note_list notes = { 0 };
+    double stream_end = 0;
+    int rc = -1;
+    if (!st) fail(err, errlen, "out of memory");
+    else rc = m->encoding == CN_ENC_EVENT ? continue_event(&sp, st, seed, &notes, &stream_end, info, err, errlen)
+            : m->encoding == CN_ENC_NOTE  ? continue_note(&sp, st, seed, &notes, &stream_end, info, err, errlen)
+                                          : continue_paper(&sp, st, seed, &notes, &stream_end, info, err, errlen);
+    if (!rc && (assemble(seed, &notes, stream_end, o->include_seed, out, info) || fill_info(&sp, &notes, info)))
+        rc = fail(err, errlen, "out of memory");
     if (rc) { cn_song_free(out); memset(out, 0, sizeof *out); cn_continue_info_free(info); }
     if (info == &info_local) cn_continue_info_free(info);
     cn_stream_free(st);
-    free(seed_tok); free(sp.seq); free(sp.masked); free(sp.scratch); free(sp.pcmask); free(notes.v);
+    sampler_free(&sp);
+    free(notes.v);
     return rc;
 }

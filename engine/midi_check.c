@@ -12,28 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bytebuf.h"
 #include "midi.h"
 
-typedef struct { uint8_t *b; size_t n, cap; int oom; } byte_buf;
-
-static void bb_put(byte_buf *o, const uint8_t *src, size_t n) {
-    if (o->oom) return;
-    if (o->n + n > o->cap) {
-        size_t cap = o->cap ? o->cap : 256;
-        while (cap < o->n + n) cap *= 2;
-        uint8_t *nb = realloc(o->b, cap);
-        if (!nb) { o->oom = 1; return; }
-        o->b = nb; o->cap = cap;
-    }
-    memcpy(o->b + o->n, src, n);
-    o->n += n;
-}
-static void bb_byte(byte_buf *o, uint8_t v) { bb_put(o, &v, 1); }
-static void bb_varlen(byte_buf *o, uint32_t v) {
+static void put_varlen(cn_bytebuf *o, uint32_t v) {
     uint8_t tmp[4]; int n = 0;
     tmp[n++] = v & 0x7f;
     while ((v >>= 7) && n < 4) tmp[n++] = (uint8_t)(0x80 | (v & 0x7f));
-    while (n) bb_byte(o, tmp[--n]);
+    while (n) cn_bytebuf_byte(o, tmp[--n]);
 }
 
 static uint32_t be32(const uint8_t *p) {
@@ -69,7 +55,7 @@ typedef struct {
 
 /* Parses one track's events from t->body to t->end and appends its canonical form to o
  * (without the chunk header). Returns RD_OK, RD_CUT (an event crosses t->end) or RD_BAD. */
-static int scan_track(track_scan *t, byte_buf *o) {
+static int scan_track(track_scan *t, cn_bytebuf *o) {
     const uint8_t *b = t->b;
     size_t pos = t->body;
     uint8_t running = 0;
@@ -102,8 +88,8 @@ static int scan_track(track_scan *t, byte_buf *o) {
                 }
             int keep = hi == 0x80 || hi == 0x90 || hi == 0xc0 || (hi == 0xb0 && b[pos] == 64);
             if (keep) {
-                bb_varlen(o, (uint32_t)pending); pending = 0;
-                bb_byte(o, st); bb_put(o, b + pos, (size_t)nd);
+                put_varlen(o, (uint32_t)pending); pending = 0;
+                cn_bytebuf_byte(o, st); cn_bytebuf_put(o, b + pos, (size_t)nd);
             }
             pos += (size_t)nd;
         } else if (st == 0xf0 || st == 0xf7) {
@@ -124,12 +110,12 @@ static int scan_track(track_scan *t, byte_buf *o) {
             if (type == 0x2f) { t->found_eot = 1; break; }
             if (type == 0x51 && len == 3 && (d[0] | d[1] | d[2])) {
                 uint8_t ev[3] = { 0xff, 0x51, 3 };
-                bb_varlen(o, (uint32_t)pending); pending = 0;
-                bb_put(o, ev, 3); bb_put(o, d, 3);
+                put_varlen(o, (uint32_t)pending); pending = 0;
+                cn_bytebuf_put(o, ev, 3); cn_bytebuf_put(o, d, 3);
             } else if (type == 0x58 && len >= 4 && d[0] > 0 && d[1] < 8) {
                 uint8_t ev[3] = { 0xff, 0x58, 4 };
-                bb_varlen(o, (uint32_t)pending); pending = 0;
-                bb_put(o, ev, 3); bb_put(o, d, 4);
+                put_varlen(o, (uint32_t)pending); pending = 0;
+                cn_bytebuf_put(o, ev, 3); cn_bytebuf_put(o, d, 4);
             }
         } else {
             snprintf(t->why, sizeof t->why, "byte %zu: status 0x%02x is not allowed in a MIDI file", ev_at, st);
@@ -138,8 +124,8 @@ static int scan_track(track_scan *t, byte_buf *o) {
     }
     t->stop = pos;
     uint8_t eot[3] = { 0xff, 0x2f, 0 };
-    bb_varlen(o, (uint32_t)pending);
-    bb_put(o, eot, 3);
+    put_varlen(o, (uint32_t)pending);
+    cn_bytebuf_put(o, eot, 3);
     return RD_OK;
 }
 
@@ -174,9 +160,9 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
     if (division & 0x8000) return fail(err, errlen, name, "SMPTE division (frames per second) is not supported", NULL, 0, 0);
     if (division == 0) return fail(err, errlen, name, "zero division (ticks per quarter note)", NULL, 0, 0);
 
-    byte_buf o = { 0 };
+    cn_bytebuf o = { 0 };
     uint8_t hdr[14] = { 'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 0, (uint8_t)(division >> 8), (uint8_t)division };
-    bb_put(&o, hdr, sizeof hdr);
+    cn_bytebuf_put(&o, hdr, sizeof hdr);
     int found = 0, fixed = 0;
     size_t pos = 8 + hlen;
     while (pos + 8 <= len && found < 0xffff) {
@@ -186,7 +172,7 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
         if (memcmp(id, "MTrk", 4) != 0) {
             if (found >= ntracks && found > 0) { fixed |= CN_MIDI_FIX_JUNK; break; }   /* junk after the tracks */
             if (!is_chunk_id(id)) {
-                free(o.b);
+                cn_bytebuf_free(&o);
                 return fail(err, errlen, name, "byte %ld: expected a track chunk (MTrk) but found garbage (track %ld)", NULL, (long)pos, found + 1);
             }
             if (clen >= avail) break;                                      /* unknown last chunk */
@@ -196,10 +182,10 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
         int clamped = clen > avail;
         track_scan t = { .b = buf, .body = pos + 8, .end = pos + 8 + (clamped ? avail : clen) };
         size_t chunk_at = o.n;
-        bb_put(&o, (const uint8_t *)"MTrk\0\0\0\0", 8);
+        cn_bytebuf_put(&o, (const uint8_t *)"MTrk\0\0\0\0", 8);
         int r = scan_track(&t, &o);
         if (r != RD_OK) {
-            free(o.b);
+            cn_bytebuf_free(&o);
             if (r == RD_CUT && clamped)
                 return fail(err, errlen, name, "truncated file: track %ld is cut off in the middle of an event", t.why, found + 1, 0);
             if (r == RD_CUT)
@@ -210,8 +196,8 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
         if (clamped) fixed |= CN_MIDI_FIX_CUT;
         if (o.oom) break;
         uint32_t body_len = (uint32_t)(o.n - chunk_at - 8);
-        o.b[chunk_at + 4] = (uint8_t)(body_len >> 24); o.b[chunk_at + 5] = (uint8_t)(body_len >> 16);
-        o.b[chunk_at + 6] = (uint8_t)(body_len >> 8);  o.b[chunk_at + 7] = (uint8_t)body_len;
+        o.p[chunk_at + 4] = (uint8_t)(body_len >> 24); o.p[chunk_at + 5] = (uint8_t)(body_len >> 16);
+        o.p[chunk_at + 6] = (uint8_t)(body_len >> 8);  o.p[chunk_at + 7] = (uint8_t)body_len;
         found++;
         size_t next = clamped ? len : pos + 8 + (size_t)clen;
         /* A length that swallows the next track: resume at the End-of-Track when an MTrk follows it. */
@@ -221,17 +207,17 @@ int cn_midi_clean(const uint8_t *buf, size_t len, const char *name, uint8_t **ou
         }
         pos = next;
     }
-    if (o.oom) { free(o.b); return fail(err, errlen, name, "out of memory", NULL, 0, 0); }
+    if (o.oom) { cn_bytebuf_free(&o); return fail(err, errlen, name, "out of memory", NULL, 0, 0); }
     if (found == 0) {
-        free(o.b);
+        cn_bytebuf_free(&o);
         return fail(err, errlen, name, pos + 8 > len && len > 8 + hlen ? "truncated file: no complete track chunk" : "no track chunk (MTrk)", NULL, 0, 0);
     }
     if (found < ntracks) fixed |= CN_MIDI_FIX_FEWER_TRACKS;
     if (found > ntracks) fixed |= CN_MIDI_FIX_MORE_TRACKS;
     int outfmt = found > 1 ? 1 : format;
-    o.b[8] = 0; o.b[9] = (uint8_t)outfmt;
-    o.b[10] = (uint8_t)(found >> 8); o.b[11] = (uint8_t)found;
-    *out = o.b; *out_len = o.n;
+    o.p[8] = 0; o.p[9] = (uint8_t)outfmt;
+    o.p[10] = (uint8_t)(found >> 8); o.p[11] = (uint8_t)found;
+    *out = o.p; *out_len = o.n;
     if (repaired) *repaired = fixed;
     return 0;
 }

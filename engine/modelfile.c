@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "atomicfile.h"
+#include "bytebuf.h"
 #include "crc32.h"
 #include "half.h"
 #include "modelfile.h"
@@ -444,28 +445,15 @@ cn_model *cn_model_load(const char *path, char *err, size_t errlen) {
 
 /* ---------------------------------------------------------------- writing */
 
-typedef struct { uint8_t *p; size_t len, cap; int oom; } writer;
-
-static void wr_bytes(writer *w, const void *src, size_t n) {
-    if (w->oom) return;
-    if (w->cap - w->len < n) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap - w->len < n) cap *= 2;
-        uint8_t *p = realloc(w->p, cap);
-        if (!p) { w->oom = 1; return; }
-        w->p = p; w->cap = cap;
-    }
-    memcpy(w->p + w->len, src, n);
-    w->len += n;
-}
-static void wr_u32(writer *w, uint32_t v) {
+/* The file is built in memory: its length and CRC go in before it is written. */
+static void wr_u32(cn_bytebuf *w, uint32_t v) {
     uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-    wr_bytes(w, b, 4);
+    cn_bytebuf_put(w, b, 4);
 }
-static void wr_str(writer *w, const char *s) {
+static void wr_str(cn_bytebuf *w, const char *s) {
     size_t n = strlen(s);
     wr_u32(w, (uint32_t)n);
-    wr_bytes(w, s, n);
+    cn_bytebuf_put(w, s, n);
 }
 
 /* float16 only when every value survives narrowing without overflow; else float32. */
@@ -476,7 +464,7 @@ static int tensor_fits_half(const float *x, size_t n) {
 }
 
 /* The model as file bytes, after checking it is something load would accept. */
-static int serialise(const cn_model *m, int half, writer *w, const char *path, char *err, size_t errlen) {
+static int serialise(const cn_model *m, int half, cn_bytebuf *w, const char *path, char *err, size_t errlen) {
     const char *enc = encoding_file_name(m->encoding);
     if (!enc) {
         set_err(err, errlen, "%s: the model has an unknown encoding (%d); not saved", path, (int)m->encoding);
@@ -503,7 +491,7 @@ static int serialise(const cn_model *m, int half, writer *w, const char *path, c
                 return -1;
             }
     }
-    wr_bytes(w, CN_MODEL_MAGIC, sizeof CN_MODEL_MAGIC - 1);
+    cn_bytebuf_put(w, CN_MODEL_MAGIC, sizeof CN_MODEL_MAGIC - 1);
     wr_u32(w, CN_MODEL_VERSION);
     wr_u32(w, 0); wr_u32(w, 0);          /* total length, patched below */
     wr_str(w, m->spec_text);
@@ -527,7 +515,7 @@ static int serialise(const cn_model *m, int half, writer *w, const char *path, c
             if (as_half) {
                 uint16_t h = cn_f32_to_f16(x[k]);
                 uint8_t b[2] = { (uint8_t)h, (uint8_t)(h >> 8) };
-                wr_bytes(w, b, 2);
+                cn_bytebuf_put(w, b, 2);
             } else {
                 uint32_t u; memcpy(&u, &x[k], 4);
                 wr_u32(w, u);
@@ -535,26 +523,26 @@ static int serialise(const cn_model *m, int half, writer *w, const char *path, c
         }
     }
     if (w->oom) { set_err(err, errlen, "%s: out of memory", path); return -1; }
-    uint64_t total = (uint64_t)w->len + 4;
+    uint64_t total = (uint64_t)w->n + 4;
     for (int b = 0; b < 8; b++) w->p[12 + b] = (uint8_t)(total >> (8 * b));
-    wr_u32(w, cn_crc32(0, w->p, w->len));
+    wr_u32(w, cn_crc32(0, w->p, w->n));
     if (w->oom) { set_err(err, errlen, "%s: out of memory", path); return -1; }
     return 0;
 }
 
 int cn_model_to_bytes(const cn_model *m, int half, uint8_t **out, size_t *n, char *err, size_t errlen) {
-    writer w = { NULL, 0, 0, 0 };
-    if (serialise(m, half, &w, "model", err, errlen)) { free(w.p); return -1; }
+    cn_bytebuf w = { 0 };
+    if (serialise(m, half, &w, "model", err, errlen)) { cn_bytebuf_free(&w); return -1; }
     *out = w.p;
-    *n = w.len;
+    *n = w.n;
     return 0;
 }
 
 int cn_model_save(const char *path, const cn_model *m, int half, char *err, size_t errlen) {
-    writer w = { NULL, 0, 0, 0 };
-    if (serialise(m, half, &w, path, err, errlen)) { free(w.p); return -1; }
-    int rc = cn_afile_write_bytes(path, w.p, w.len, err, errlen);
-    free(w.p);
+    cn_bytebuf w = { 0 };
+    if (serialise(m, half, &w, path, err, errlen)) { cn_bytebuf_free(&w); return -1; }
+    int rc = cn_afile_write_bytes(path, w.p, w.n, err, errlen);
+    cn_bytebuf_free(&w);
     return rc;
 }
 

@@ -125,28 +125,26 @@ static int select_mass(int *h, int n, double need, const float *p) {
 
 static int barred(float w) { return w == -INFINITY; }
 
-int cn_sample(const float *logits, int V, const cn_sample_opts *o, const uint16_t *tok_pcmask,
-              const int *recent, int n_recent, uint64_t *rng, void *scratch) {
-    if (V <= 1 || !logits) return 0;
-    cn_sample_opts d = cn_sample_defaults();
-    if (!o) o = &d;
+/* The options, clamped into range. */
+typedef struct { float T, top_p, pen; int top_k; } sample_limits;
 
-    float T = o->temperature;
-    if (isnan(T)) T = 1.0f;
-    T = T < 0.0f ? 0.0f : T > 5.0f ? 5.0f : T;
-    float top_p = o->top_p;
-    if (isnan(top_p) || top_p > 1.0f) top_p = 1.0f;
-    if (top_p <= 0.0f) top_p = 1e-6f;            /* the most probable token alone */
-    int top_k = o->top_k <= 0 || o->top_k > V ? V : o->top_k;
-    float pen = o->repeat_penalty;
-    if (isnan(pen) || pen < 1.0f) pen = 1.0f;
-    if (pen > PENALTY_MAX) pen = PENALTY_MAX;
-    if (!recent || n_recent < 0) n_recent = 0;
+static sample_limits clamp_opts(const cn_sample_opts *o, int V) {
+    sample_limits l;
+    l.T = o->temperature;
+    if (isnan(l.T)) l.T = 1.0f;
+    l.T = l.T < 0.0f ? 0.0f : l.T > 5.0f ? 5.0f : l.T;
+    l.top_p = o->top_p;
+    if (isnan(l.top_p) || l.top_p > 1.0f) l.top_p = 1.0f;
+    if (l.top_p <= 0.0f) l.top_p = 1e-6f;            /* the most probable token alone */
+    l.top_k = o->top_k <= 0 || o->top_k > V ? V : o->top_k;
+    l.pen = o->repeat_penalty;
+    if (isnan(l.pen) || l.pen < 1.0f) l.pen = 1.0f;
+    if (l.pen > PENALTY_MAX) l.pen = PENALTY_MAX;
+    return l;
+}
 
-    float *w = (float *)scratch;
-    int *heap = (int *)(w + V);
-    unsigned char *seen = (unsigned char *)(heap + V);
-
+/* The logits as weights, NaN barred and infinities clamped; returns how many are live. */
+static int load_weights(const float *logits, int V, float *w) {
     int n_live = 0;
     for (int i = 0; i < V; i++) {
         float x = logits[i];
@@ -157,72 +155,83 @@ int cn_sample(const float *logits, int V, const cn_sample_opts *o, const uint16_
         for (int i = 0; i < V; i++) w[i] = 0.0f;
         n_live = V;
     }
+    return n_live;
+}
 
-    /* 1. repetition penalty */
-    if (pen > 1.0f && n_recent > 0) {
-        float lp = logf(pen);
-        memset(seen, 0, (size_t)V);
-        for (int j = 0; j < n_recent; j++) {
-            int t = recent[j];
-            if (t < 0 || t >= V || seen[t]) continue;
-            seen[t] = 1;
-            if (!barred(w[t])) w[t] = fmaxf(w[t] - lp, -2.0f * LOGIT_LIMIT);
-        }
+/* 1. repetition penalty: once per distinct token of the recent window */
+static void penalise_repeats(float *w, int V, float pen, const int *recent, int n_recent, unsigned char *seen) {
+    if (!(pen > 1.0f && n_recent > 0)) return;
+    float lp = logf(pen);
+    memset(seen, 0, (size_t)V);
+    for (int j = 0; j < n_recent; j++) {
+        int t = recent[j];
+        if (t < 0 || t >= V || seen[t]) continue;
+        seen[t] = 1;
+        if (!barred(w[t])) w[t] = fmaxf(w[t] - lp, -2.0f * LOGIT_LIMIT);
     }
+}
 
-    /* 2. key constraint */
-    uint16_t key = o->key_mask & 0x0FFFu;
-    if (tok_pcmask && key) {
-        uint16_t outside = (uint16_t)(~key & 0x0FFFu);
-        int n_in = 0;
-        for (int i = 0; i < V; i++)
-            if (!barred(w[i]) && !(tok_pcmask[i] & outside)) n_in++;
-        if (n_in > 0) {
-            for (int i = 0; i < V; i++)
-                if (tok_pcmask[i] & outside) w[i] = -INFINITY;
-            n_live = n_in;
-        }
+/* 2. key constraint, unless it would bar every token; returns the live count */
+static int constrain_key(float *w, int V, uint16_t key_mask, const uint16_t *tok_pcmask, int n_live) {
+    uint16_t key = key_mask & 0x0FFFu;
+    if (!tok_pcmask || !key) return n_live;
+    uint16_t outside = (uint16_t)(~key & 0x0FFFu);
+    int n_in = 0;
+    for (int i = 0; i < V; i++)
+        if (!barred(w[i]) && !(tok_pcmask[i] & outside)) n_in++;
+    if (n_in == 0) return n_live;
+    for (int i = 0; i < V; i++)
+        if (tok_pcmask[i] & outside) w[i] = -INFINITY;
+    return n_in;
+}
+
+/* 3. run guard, unless the token is the only one left; returns the live count */
+static int guard_run(float *w, int V, int max_run, const int *recent, int n_recent, int n_live) {
+    if (!(max_run > 0 && n_recent >= max_run)) return n_live;
+    int last = recent[n_recent - 1], run = 1;
+    while (run < n_recent && recent[n_recent - 1 - run] == last) run++;
+    if (run >= max_run && last >= 0 && last < V && !barred(w[last]) && n_live > 1) {
+        w[last] = -INFINITY;
+        n_live--;
     }
+    return n_live;
+}
 
-    /* 3. run guard */
-    if (o->max_run > 0 && n_recent >= o->max_run) {
-        int last = recent[n_recent - 1], run = 1;
-        while (run < n_recent && recent[n_recent - 1 - run] == last) run++;
-        if (run >= o->max_run && last >= 0 && last < V && !barred(w[last]) && n_live > 1) {
-            w[last] = -INFINITY;
-            n_live--;
-        }
-    }
-
-    /* 4. greedy */
+/* 4. the best live token (lowest id on ties) */
+static int argmax_live(const float *w, int V) {
     int best = -1;
     for (int i = 0; i < V; i++)
         if (!barred(w[i]) && (best < 0 || w[i] > w[best])) best = i;
-    if (T == 0.0f || n_live == 1) return best;
+    return best;
+}
 
-    /* 5. softmax at temperature T; the best token's weight is exactly 1 */
-    float m = w[best];
+/* 5. softmax at temperature T, unnormalised (the best token's weight is exactly 1); returns the total */
+static double soften(float *w, int V, float m, float T) {
     double total = 0.0;
     for (int i = 0; i < V; i++) {
         w[i] = barred(w[i]) ? 0.0f : expf((w[i] - m) / T);
         total += w[i];
     }
-    double u = cn_rng_uniform_d(rng);
+    return total;
+}
 
-    if (top_k >= n_live && top_p >= 1.0f) {   /* no truncation: walk every token */
-        double r = u * total;
-        int last = best;
-        for (int i = 0; i < V; i++) {
-            if (w[i] <= 0.0f) continue;
-            last = i;
-            r -= w[i];
-            if (r < 0.0) return i;
-        }
-        return last;                           /* rounding left r >= 0: the last live token */
+/* 6. the draw without truncation: walk every token */
+static int draw_all(const float *w, int V, double u, double total, int best) {
+    double r = u * total;
+    int last = best;
+    for (int i = 0; i < V; i++) {
+        if (w[i] <= 0.0f) continue;
+        last = i;
+        r -= w[i];
+        if (r < 0.0) return i;
     }
+    return last;                           /* rounding left r >= 0: the last live token */
+}
 
-    /* top-k, then top-p over the top-k mass: selections leave the kept tokens in idx[0..kept) */
-    int *idx = heap, n = 0;
+/* 6. the draw after top-k, then top-p over the top-k mass: the selections leave the kept
+ * tokens in idx[0..kept) */
+static int draw_truncated(const float *w, int V, int *idx, int top_k, float top_p, double total, double u) {
+    int n = 0;
     for (int i = 0; i < V; i++)
         if (w[i] > 0.0f) idx[n++] = i;
     int kept = top_k < n ? top_k : n;
@@ -240,6 +249,30 @@ int cn_sample(const float *logits, int V, const cn_sample_opts *o, const uint16_
         if (r < 0.0) return idx[j];
     }
     return idx[kept - 1];
+}
+
+int cn_sample(const float *logits, int V, const cn_sample_opts *o, const uint16_t *tok_pcmask,
+              const int *recent, int n_recent, uint64_t *rng, void *scratch) {
+    if (V <= 1 || !logits) return 0;
+    cn_sample_opts d = cn_sample_defaults();
+    if (!o) o = &d;
+    sample_limits l = clamp_opts(o, V);
+    if (!recent || n_recent < 0) n_recent = 0;
+
+    float *w = (float *)scratch;
+    int *heap = (int *)(w + V);
+    unsigned char *seen = (unsigned char *)(heap + V);
+
+    int n_live = load_weights(logits, V, w);
+    penalise_repeats(w, V, l.pen, recent, n_recent, seen);
+    n_live = constrain_key(w, V, o->key_mask, tok_pcmask, n_live);
+    n_live = guard_run(w, V, o->max_run, recent, n_recent, n_live);
+    int best = argmax_live(w, V);
+    if (l.T == 0.0f || n_live == 1) return best;
+    double total = soften(w, V, w[best], l.T);
+    double u = cn_rng_uniform_d(rng);
+    if (l.top_k >= n_live && l.top_p >= 1.0f) return draw_all(w, V, u, total, best);
+    return draw_truncated(w, V, heap, l.top_k, l.top_p, total, u);
 }
 
 /* ---------------------------------------------------------------- keys */

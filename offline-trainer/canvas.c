@@ -9,32 +9,25 @@
 #include <string.h>
 #include <strings.h>
 #include "atomicfile.h"
+#include "bytebuf.h"
 #include "canvas.h"
 
 #define FONT "sans-serif"
 
 struct cn_canvas {
     cn_canvas_kind kind;
-    int w, h, oom;
+    int w, h;
     cairo_surface_t *surface;   /* PNG */
     cairo_t *cr;
-    char *svg; size_t n, cap;   /* SVG */
+    cn_bytebuf svg;             /* SVG; svg.oom marks an allocation failure */
 };
 
+static void svg_printf(cn_canvas *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void svg_printf(cn_canvas *c, const char *fmt, ...) {
-    if (c->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int w = vsnprintf(c->svg + c->n, c->cap - c->n, fmt, ap);
-        va_end(ap);
-        if (w < 0) { c->oom = 1; return; }
-        if ((size_t)w < c->cap - c->n) { c->n += (size_t)w; return; }
-        size_t cap = (c->cap + (size_t)w + 1) * 2;
-        char *np = realloc(c->svg, cap);
-        if (!np) { c->oom = 1; return; }
-        c->svg = np; c->cap = cap;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    cn_bytebuf_vprintf(&c->svg, fmt, ap);
+    va_end(ap);
 }
 
 static void svg_escaped(cn_canvas *c, const char *s) {
@@ -66,8 +59,7 @@ cn_canvas *cn_canvas_new(cn_canvas_kind kind, int w, int h) {
         cairo_paint(c->cr);
         cairo_select_font_face(c->cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     } else {
-        c->cap = 65536;
-        if (!(c->svg = malloc(c->cap))) { free(c); return NULL; }
+        if (cn_bytebuf_reserve(&c->svg, 65536)) { free(c); return NULL; }
         svg_printf(c, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
                       "font-family=\"%s\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n", w, h, w, h, FONT);
@@ -178,34 +170,25 @@ void cn_cv_text(cn_canvas *c, double x, double y, double size, cn_align align, i
     svg_printf(c, "</text>\n");
 }
 
-typedef struct { uint8_t *p; size_t n, cap; } png_buf;
-
 static cairo_status_t png_append(void *closure, const unsigned char *data, unsigned int len) {
-    png_buf *b = closure;
-    if (b->n + len > b->cap) {
-        size_t cap = (b->cap + len) * 2;
-        uint8_t *np = realloc(b->p, cap);
-        if (!np) return CAIRO_STATUS_NO_MEMORY;
-        b->p = np; b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return CAIRO_STATUS_SUCCESS;
+    cn_bytebuf *b = closure;
+    cn_bytebuf_put(b, data, len);
+    return b->oom ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
 }
 
 int cn_canvas_finish(cn_canvas *c, uint8_t **out, size_t *len) {
     int rc = -1;
     if (c->kind == CN_CANVAS_PNG) {
-        png_buf b = { 0 };
+        cn_bytebuf b = { 0 };
         cairo_surface_flush(c->surface);
         if (cairo_status(c->cr) == CAIRO_STATUS_SUCCESS &&
             cairo_surface_write_to_png_stream(c->surface, png_append, &b) == CAIRO_STATUS_SUCCESS) {
             *out = b.p; *len = b.n; b.p = NULL; rc = 0;
         }
-        free(b.p);
+        cn_bytebuf_free(&b);
     } else {
         svg_printf(c, "</svg>\n");
-        if (!c->oom) { *out = (uint8_t *)c->svg; *len = c->n; c->svg = NULL; rc = 0; }
+        if (!c->svg.oom) { *out = c->svg.p; *len = c->svg.n; c->svg.p = NULL; rc = 0; }
     }
     cn_canvas_free(c);
     return rc;
@@ -226,6 +209,6 @@ void cn_canvas_free(cn_canvas *c) {
     if (!c) return;
     if (c->cr) cairo_destroy(c->cr);
     if (c->surface) cairo_surface_destroy(c->surface);
-    free(c->svg);
+    cn_bytebuf_free(&c->svg);
     free(c);
 }

@@ -468,6 +468,212 @@ static void print_text(const report *r, const eval_args *a) {
     }
 }
 
+/* ---- the run: load, measure, report ---- */
+
+/* What the run's steps share: the model, its corpus when it was found, the files measured. */
+typedef struct {
+    eval_args a;
+    int progress;
+    char found[4096];   /* the shipped model's path, when none was given */
+    cn_model *m;
+    cn_corpus corpus; int have_corpus; char corpus_why[1024];
+    char **listed; int n_listed;
+    eval_file *ef;
+    cn_midi_opts mo;
+    report r;
+} eval_run;
+
+static int load_model(eval_run *e) {
+    char err[600];
+    if (!e->a.model_path) {
+        e->a.model_path = cn_default_model_path(e->found, sizeof e->found);
+        if (!e->a.model_path) {
+            fprintf(stderr, PROGRAM ": no model given and the shipped default model was not found; pass -m MODEL.cnm\n");
+            return -1;
+        }
+    }
+    e->m = cn_model_load(e->a.model_path, err, sizeof err);
+    if (!e->m) { fprintf(stderr, PROGRAM ": model: %s\n", err); return -1; }
+    e->r.model_path = e->a.model_path; e->r.m = e->m;
+    return 0;
+}
+
+/* The model's own corpus, when it can be found: for --split and for the n-gram. */
+static int load_corpus(eval_run *e) {
+    const eval_args *a = &e->a;
+    if (!a->split && (a->no_ngram || a->n_ngram_paths)) return 0;
+    if (!a->quiet) fprintf(stderr, PROGRAM ": loading the model's corpus...\n");
+    e->have_corpus = cn_model_corpus_load(e->m, a->model_path, a->corpus_dir, &e->corpus, e->corpus_why,
+                                          sizeof e->corpus_why) == 0;
+    if (!e->have_corpus && a->split) {
+        fprintf(stderr, PROGRAM ": --split %s: %s\n", a->split, e->corpus_why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The files to measure: those named, and the corpus's pieces of the --split. */
+static void list_files(eval_run *e) {
+    char err[600];
+    for (int i = 0; i < e->a.n_files; i++)
+        if (cn_midi_list_append(e->a.files[i], &e->listed, &e->n_listed, err, sizeof err) < 0)
+            fprintf(stderr, PROGRAM ": %s\n", err);
+    if (!e->have_corpus || !e->a.split) return;
+    int want = !strcmp(e->a.split, "test") ? CN_SPLIT_TEST : CN_SPLIT_VAL;
+    for (int i = 0; i < e->corpus.n_pieces; i++) {
+        if (e->corpus.pieces[i].split != want) continue;
+        char **g = realloc(e->listed, (size_t)(e->n_listed + 2) * sizeof *g);
+        if (!g) break;
+        e->listed = g;
+        e->listed[e->n_listed++] = strdup(e->corpus.pieces[i].path);
+    }
+}
+
+/* Each listed file read and encoded; one that will not is skipped with its reason. */
+static int read_files(eval_run *e) {
+    char err[600];
+    report *r = &e->r;
+    e->ef = calloc((size_t)e->n_listed + 1, sizeof *e->ef);
+    if (!e->ef) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
+    for (int i = 0; i < e->n_listed; i++) {
+        if (!e->listed[i]) continue;
+        eval_file *f = &e->ef[r->files];
+        if (cn_midi_read(e->listed[i], &e->mo, &f->song, err, sizeof err)) {
+            fprintf(stderr, PROGRAM ": skipped %s\n", err);
+            r->skipped++;
+            continue;
+        }
+        if (encode_song(e->m, &f->song, &f->tok, &f->n_tok, &r->unk) || f->n_tok < 2) {
+            fprintf(stderr, PROGRAM ": skipped %s: %s\n", e->listed[i], f->n_tok < 2 ? "too few notes" : "out of memory");
+            free(f->tok); cn_song_free(&f->song); f->tok = NULL;
+            r->skipped++;
+            continue;
+        }
+        f->path = e->listed[i];
+        r->files++;
+    }
+    if (r->files == 0) { fprintf(stderr, PROGRAM ": no MIDI file could be measured\n"); return -1; }
+    return 0;
+}
+
+/* The network's score, streamed through each file. */
+static int score_network(eval_run *e) {
+    const cn_model *m = e->m;
+    cn_stream *st = cn_stream_new(m, CN_W_F32);
+    if (!st) { fprintf(stderr, PROGRAM ": out of memory\n"); return -1; }
+    for (int i = 0; i < e->r.files; i++) {
+        if (e->progress) fprintf(stderr, "\r" PROGRAM ": scoring %d/%d", i + 1, e->r.files);
+        score_stream(st, m->encoding, m->vocab, m->encoding == CN_ENC_NOTE ? CN_NT_KEY : m->vocab, e->ef[i].tok,
+                     e->ef[i].n_tok, e->a.max_tokens, &e->r.net);
+    }
+    if (e->progress) fprintf(stderr, "\n");
+    cn_stream_free(st);
+    return 0;
+}
+
+/* The n-gram's pieces from --ngram-train files: a tenth of them choose its order. */
+static void ngram_pieces_from_files(eval_run *e, seq_set *train, seq_set *val) {
+    char err[600];
+    char **p = NULL; int n = 0;
+    for (int i = 0; i < e->a.n_ngram_paths; i++)
+        if (cn_midi_list_append(e->a.ngram_paths[i], &p, &n, err, sizeof err) < 0)
+            fprintf(stderr, PROGRAM ": --ngram-train %s\n", err);
+    int *split = calloc((size_t)n + 1, sizeof *split);
+    const int ratio[CN_N_SPLITS] = { 9, 1, 0 };
+    if (split) cn_split_assign(n, ratio, 1, 1, split);
+    for (int i = 0; split && i < n; i++) {
+        cn_song s; int *t; size_t nt;
+        if (is_eval_file(p[i], e->ef, e->r.files)) continue;   /* never count what is measured */
+        if (cn_midi_read(p[i], &e->mo, &s, err, sizeof err)) continue;
+        if (!encode_song(e->m, &s, &t, &nt, NULL)) {
+            if (seq_push(split[i] == CN_SPLIT_TRAIN ? train : val, t, nt)) free(t);
+        }
+        cn_song_free(&s);
+    }
+    free(split);
+    cn_midi_list_free(p, n);
+}
+
+/* The n-gram's pieces from the model's corpus: its training split, and its validation split
+ * to choose the order. */
+static void ngram_pieces_from_corpus(eval_run *e, seq_set *train, seq_set *val) {
+    for (int i = 0; i < e->corpus.n_pieces; i++) {
+        const cn_piece *pc = &e->corpus.pieces[i];
+        if (pc->split == CN_SPLIT_TEST || is_eval_file(pc->path, e->ef, e->r.files)) continue;
+        size_t nt; int *t = piece_tokens(e->m, &e->corpus, pc, &nt);
+        if (t && seq_push(pc->split == CN_SPLIT_TRAIN ? train : val, t, nt)) free(t);
+    }
+}
+
+/* Train the n-gram, choose its order on val, and score the measured files with it. */
+static void ngram_fit(eval_run *e, const seq_set *train, const seq_set *val) {
+    const cn_model *m = e->m;
+    report *r = &e->r;
+    char err[600];
+    cn_ngram g;
+    if (!e->a.quiet) fprintf(stderr, PROGRAM ": n-gram on %zu tokens...\n", seq_tokens(train));
+    if (cn_ngram_train(&g, m->vocab, e->a.ngram_order, (const int *const *)train->tok, train->len, train->n, err, sizeof err)) {
+        snprintf(r->ngram_why, sizeof r->ngram_why, "%s", err);
+        return;
+    }
+    if (m->encoding == CN_ENC_NOTE) g.score_below = CN_NT_KEY;
+    r->ngram_order = cn_ngram_choose_order(&g, (const int *const *)val->tok, val->len, val->n, 1, &r->ng_val);
+    double *scratch = malloc((size_t)m->vocab * sizeof *scratch);
+    const int **et = malloc((size_t)r->files * sizeof *et);
+    size_t *el = malloc((size_t)r->files * sizeof *el);
+    if (scratch && et && el) {
+        for (int i = 0; i < r->files; i++) {
+            et[i] = e->ef[i].tok;
+            el[i] = e->a.max_tokens && e->ef[i].n_tok > e->a.max_tokens ? e->a.max_tokens : e->ef[i].n_tok;
+        }
+        r->ng = cn_ngram_eval(&g, r->ngram_order, et, el, r->files, 1, scratch);
+        r->have_ngram = 1;
+        r->ngram_train_tokens = seq_tokens(train);
+        r->ngram_train_pieces = train->n; r->ngram_val_pieces = val->n;
+    }
+    free(scratch); free(et); free(el);
+    cn_ngram_free(&g);
+}
+
+/* The n-gram baseline, or the reason there is none (in r.ngram_why). */
+static void ngram_baseline(eval_run *e) {
+    report *r = &e->r;
+    if (e->a.no_ngram) { snprintf(r->ngram_why, sizeof r->ngram_why, "--no-ngram"); return; }
+    seq_set train = { 0 }, val = { 0 };
+    if (e->a.n_ngram_paths) {
+        r->ngram_source = "--ngram-train files, every piece but a tenth for choosing the order";
+        ngram_pieces_from_files(e, &train, &val);
+    } else if (e->have_corpus) {
+        r->ngram_source = "the model's training split (corpus and seed from its metadata)";
+        ngram_pieces_from_corpus(e, &train, &val);
+    } else {
+        snprintf(r->ngram_why, sizeof r->ngram_why, "%s; pass --ngram-train", e->corpus_why);
+        return;
+    }
+    if (train.n == 0 || val.n == 0)
+        snprintf(r->ngram_why, sizeof r->ngram_why, "too few pieces to train the n-gram and choose its order (%d train, %d val)", train.n, val.n);
+    else ngram_fit(e, &train, &val);
+    seq_free(&train); seq_free(&val);
+}
+
+/* Continuations of seeds from each file, beside the files' true continuations. */
+static void continue_seeds(eval_run *e) {
+    for (int i = 0; i < e->r.files; i++) {
+        if (e->progress) fprintf(stderr, "\r" PROGRAM ": continuing seeds of %d/%d", i + 1, e->r.files);
+        measure_file(e->m, &e->a, &e->ef[i].song, i, &e->r.st);
+    }
+    if (e->progress) fprintf(stderr, "\n");
+}
+
+static void eval_run_free(eval_run *e) {
+    for (int k = 0; k < 2; k++) for (int s = 0; s < N_STATS; s++) free(e->r.st.v[k][s]);
+    for (int i = 0; e->ef && i < e->r.files; i++) { free(e->ef[i].tok); cn_song_free(&e->ef[i].song); }
+    free(e->ef);
+    cn_midi_list_free(e->listed, e->n_listed);
+    if (e->have_corpus) cn_corpus_free(&e->corpus);
+    cn_model_free(e->m);
+}
+
 static int eval_main(eval_args *args);
 
 int main(int argc, char **argv) {
@@ -482,170 +688,21 @@ int main(int argc, char **argv) {
 
 /* Everything after the arguments, which main frees on every path. */
 static int eval_main(eval_args *args) {
-    eval_args a = *args;
-    int progress = !a.quiet && isatty(fileno(stderr));   /* \r lines only for a person watching */
-    char err[600], found[4096];
-    if (!a.model_path) {
-        a.model_path = cn_default_model_path(found, sizeof found);
-        if (!a.model_path) {
-            fprintf(stderr, PROGRAM ": no model given and the shipped default model was not found; pass -m MODEL.cnm\n");
-            return 1;
-        }
-    }
-    cn_model *m = cn_model_load(a.model_path, err, sizeof err);
-    if (!m) { fprintf(stderr, PROGRAM ": model: %s\n", err); return 1; }
+    eval_run run, *e = &run;
+    memset(e, 0, sizeof *e);
+    e->a = *args;
+    e->progress = !e->a.quiet && isatty(fileno(stderr));   /* \r lines only for a person watching */
+    e->mo = cn_midi_opts_default();
     int rc = 1;
-    report r;
-    memset(&r, 0, sizeof r);
-    r.model_path = a.model_path; r.m = m;
-
-    /* the model's own corpus, when it can be found: for --split and for the n-gram */
-    cn_corpus corpus;
-    int have_corpus = 0;
-    char corpus_why[1024] = "";
-    if (a.split || (!a.no_ngram && !a.n_ngram_paths)) {
-        if (!a.quiet) fprintf(stderr, PROGRAM ": loading the model's corpus...\n");
-        have_corpus = cn_model_corpus_load(m, a.model_path, a.corpus_dir, &corpus, corpus_why, sizeof corpus_why) == 0;
-        if (!have_corpus && a.split) {
-            fprintf(stderr, PROGRAM ": --split %s: %s\n", a.split, corpus_why);
-            goto out_model;
+    if (load_model(e) == 0 && load_corpus(e) == 0) {
+        list_files(e);
+        if (read_files(e) == 0 && score_network(e) == 0) {
+            ngram_baseline(e);
+            continue_seeds(e);
+            if (e->a.json) print_json(&e->r, &e->a); else print_text(&e->r, &e->a);
+            rc = 0;
         }
     }
-
-    /* the files to measure */
-    char **listed = NULL; int n_listed = 0;
-    for (int i = 0; i < a.n_files; i++)
-        if (cn_midi_list_append(a.files[i], &listed, &n_listed, err, sizeof err) < 0) fprintf(stderr, PROGRAM ": %s\n", err);
-    if (have_corpus && a.split) {
-        int want = !strcmp(a.split, "test") ? CN_SPLIT_TEST : CN_SPLIT_VAL;
-        for (int i = 0; i < corpus.n_pieces; i++) {
-            if (corpus.pieces[i].split != want) continue;
-            char **g = realloc(listed, (size_t)(n_listed + 2) * sizeof *g);
-            if (!g) break;
-            listed = g;
-            listed[n_listed++] = strdup(corpus.pieces[i].path);
-        }
-    }
-    eval_file *ef = calloc((size_t)n_listed + 1, sizeof *ef);
-    if (!ef) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out_list; }
-    cn_midi_opts mo = cn_midi_opts_default();
-    for (int i = 0; i < n_listed; i++) {
-        if (!listed[i]) continue;
-        eval_file *f = &ef[r.files];
-        if (cn_midi_read(listed[i], &mo, &f->song, err, sizeof err)) {
-            fprintf(stderr, PROGRAM ": skipped %s\n", err);
-            r.skipped++;
-            continue;
-        }
-        if (encode_song(m, &f->song, &f->tok, &f->n_tok, &r.unk) || f->n_tok < 2) {
-            fprintf(stderr, PROGRAM ": skipped %s: %s\n", listed[i], f->n_tok < 2 ? "too few notes" : "out of memory");
-            free(f->tok); cn_song_free(&f->song); f->tok = NULL;
-            r.skipped++;
-            continue;
-        }
-        f->path = listed[i];
-        r.files++;
-    }
-    if (r.files == 0) { fprintf(stderr, PROGRAM ": no MIDI file could be measured\n"); goto out_files; }
-
-    /* the network */
-    cn_stream *st = cn_stream_new(m, CN_W_F32);
-    if (!st) { fprintf(stderr, PROGRAM ": out of memory\n"); goto out_files; }
-    for (int i = 0; i < r.files; i++) {
-        if (progress) fprintf(stderr, "\r" PROGRAM ": scoring %d/%d", i + 1, r.files);
-        score_stream(st, m->encoding, m->vocab, m->encoding == CN_ENC_NOTE ? CN_NT_KEY : m->vocab, ef[i].tok, ef[i].n_tok, a.max_tokens, &r.net);
-    }
-    if (progress) fprintf(stderr, "\n");
-    cn_stream_free(st);
-
-    /* the n-gram baseline */
-    if (a.no_ngram) snprintf(r.ngram_why, sizeof r.ngram_why, "--no-ngram");
-    else {
-        seq_set train = { 0 }, val = { 0 };
-        int ok = 1;
-        if (a.n_ngram_paths) {
-            r.ngram_source = "--ngram-train files, every piece but a tenth for choosing the order";
-            char **p = NULL; int n = 0;
-            for (int i = 0; i < a.n_ngram_paths; i++)
-                if (cn_midi_list_append(a.ngram_paths[i], &p, &n, err, sizeof err) < 0)
-                    fprintf(stderr, PROGRAM ": --ngram-train %s\n", err);
-            int *split = calloc((size_t)n + 1, sizeof *split);
-            const int ratio[CN_N_SPLITS] = { 9, 1, 0 };
-            if (split) cn_split_assign(n, ratio, 1, 1, split);
-            for (int i = 0; split && i < n; i++) {
-                cn_song s; int *t; size_t nt;
-                if (is_eval_file(p[i], ef, r.files)) continue;   /* never count what is measured */
-                if (cn_midi_read(p[i], &mo, &s, err, sizeof err)) continue;
-                if (!encode_song(m, &s, &t, &nt, NULL)) {
-                    if (seq_push(split[i] == CN_SPLIT_TRAIN ? &train : &val, t, nt)) free(t);
-                }
-                cn_song_free(&s);
-            }
-            free(split);
-            cn_midi_list_free(p, n);
-        } else if (have_corpus) {
-            r.ngram_source = "the model's training split (corpus and seed from its metadata)";
-            for (int i = 0; i < corpus.n_pieces; i++) {
-                const cn_piece *pc = &corpus.pieces[i];
-                if (pc->split == CN_SPLIT_TEST || is_eval_file(pc->path, ef, r.files)) continue;
-                size_t nt; int *t = piece_tokens(m, &corpus, pc, &nt);
-                if (t && seq_push(pc->split == CN_SPLIT_TRAIN ? &train : &val, t, nt)) free(t);
-            }
-        } else {
-            snprintf(r.ngram_why, sizeof r.ngram_why, "%s; pass --ngram-train", corpus_why);
-            ok = 0;
-        }
-        if (ok && (train.n == 0 || val.n == 0)) {
-            snprintf(r.ngram_why, sizeof r.ngram_why, "too few pieces to train the n-gram and choose its order (%d train, %d val)", train.n, val.n);
-            ok = 0;
-        }
-        cn_ngram g;
-        if (ok) {
-            if (!a.quiet) fprintf(stderr, PROGRAM ": n-gram on %zu tokens...\n", seq_tokens(&train));
-            if (cn_ngram_train(&g, m->vocab, a.ngram_order, (const int *const *)train.tok, train.len, train.n, err, sizeof err)) {
-                snprintf(r.ngram_why, sizeof r.ngram_why, "%s", err);
-                ok = 0;
-            }
-        }
-        if (ok) {
-            if (m->encoding == CN_ENC_NOTE) g.score_below = CN_NT_KEY;
-            r.ngram_order = cn_ngram_choose_order(&g, (const int *const *)val.tok, val.len, val.n, 1, &r.ng_val);
-            double *scratch = malloc((size_t)m->vocab * sizeof *scratch);
-            const int **et = malloc((size_t)r.files * sizeof *et);
-            size_t *el = malloc((size_t)r.files * sizeof *el);
-            if (scratch && et && el) {
-                for (int i = 0; i < r.files; i++) {
-                    et[i] = ef[i].tok;
-                    el[i] = a.max_tokens && ef[i].n_tok > a.max_tokens ? a.max_tokens : ef[i].n_tok;
-                }
-                r.ng = cn_ngram_eval(&g, r.ngram_order, et, el, r.files, 1, scratch);
-                r.have_ngram = 1;
-                r.ngram_train_tokens = seq_tokens(&train);
-                r.ngram_train_pieces = train.n; r.ngram_val_pieces = val.n;
-            }
-            free(scratch); free(et); free(el);
-            cn_ngram_free(&g);
-        }
-        seq_free(&train); seq_free(&val);
-    }
-
-    /* continuations beside the truth */
-    for (int i = 0; i < r.files; i++) {
-        if (progress) fprintf(stderr, "\r" PROGRAM ": continuing seeds of %d/%d", i + 1, r.files);
-        measure_file(m, &a, &ef[i].song, i, &r.st);
-    }
-    if (progress) fprintf(stderr, "\n");
-
-    if (a.json) print_json(&r, &a); else print_text(&r, &a);
-    rc = 0;
-    for (int k = 0; k < 2; k++) for (int s = 0; s < N_STATS; s++) free(r.st.v[k][s]);
-out_files:
-    for (int i = 0; i < r.files; i++) { free(ef[i].tok); cn_song_free(&ef[i].song); }
-    free(ef);
-out_list:
-    cn_midi_list_free(listed, n_listed);
-    if (have_corpus) cn_corpus_free(&corpus);
-out_model:
-    cn_model_free(m);
+    eval_run_free(e);
     return rc;
 }

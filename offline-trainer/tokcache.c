@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "atomicfile.h"
+#include "bytebuf.h"
 #include "crc32.h"
 #include "midi.h"
 #include "tokcache.h"
@@ -39,22 +40,15 @@ typedef struct {
     int shard_open;
     unsigned n_shards;
     uint64_t in_shard, shard_cap;
-    char *text; size_t text_len, text_cap;   /* the index's piece lines */
+    cn_bytebuf text;                         /* the index's piece lines, a C string */
     int pieces, listed, skipped;
     uint64_t tokens;
     char *err; size_t errlen;
 } writer;
 
 static int text_add(writer *w, const char *s) {
-    size_t n = strlen(s);
-    if (w->text_len + n + 1 > w->text_cap) {
-        size_t cap = (w->text_len + n + 1) * 2 + 4096;
-        char *t = realloc(w->text, cap);
-        if (!t) { snprintf(w->err, w->errlen, "out of memory"); return -1; }
-        w->text = t; w->text_cap = cap;
-    }
-    memcpy(w->text + w->text_len, s, n + 1);
-    w->text_len += n;
+    cn_bytebuf_printf(&w->text, "%s", s);
+    if (w->text.oom) { snprintf(w->err, w->errlen, "out of memory"); return -1; }
     return 0;
 }
 
@@ -153,9 +147,9 @@ static int write_index(writer *w) {
     snprintf(head, sizeof head, "continuo-tokens cache v1 encoding event pieces %d shards %u listed %d skipped %d\n",
              w->pieces, w->n_shards, w->listed, w->skipped);
     if (cn_afile_open(&w->index, p, w->err, w->errlen)) return -1;
-    uint32_t crc = cn_crc32(cn_crc32(0, head, strlen(head)), w->text ? w->text : "", w->text_len);
+    uint32_t crc = cn_crc32(cn_crc32(0, head, strlen(head)), w->text.p ? (const char *)w->text.p : "", w->text.n);
     fputs(head, w->index.f);
-    if (w->text) fputs(w->text, w->index.f);
+    if (w->text.p) fputs((const char *)w->text.p, w->index.f);
     fprintf(w->index.f, "crc %08x\n", (unsigned)crc);
     return cn_afile_commit(&w->index, w->err, w->errlen);
 }
@@ -177,7 +171,7 @@ int cn_tokcache_write(const char *dir, const char *const *paths, int n_paths, ui
     if (rc == 0) rc = shard_close(&w);
     else if (w.shard_open) cn_afile_abort(&w.shard);
     if (rc == 0) rc = write_index(&w);
-    free(w.text);
+    cn_bytebuf_free(&w.text);
     return rc ? -1 : w.pieces;
 }
 

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 #include <cblas.h>
 #include "atomicfile.h"
+#include "bytebuf.h"
 #include "checkpoint.h"
 #include "cli.h"
 #include "corpus.h"
@@ -183,14 +185,161 @@ static int allowed_on_resume(int c) {
            c == O_VERSION || c == O_FAULT_DIVERGE;
 }
 
+/* The options that are one number within a range, each into one field of train_args. */
+typedef enum { F_INT, F_LONG, F_FLOAT, F_DOUBLE } field_type;
+typedef struct { int code; const char *name; field_type type; double lo, hi; size_t off; } number_opt;
+#define NUMBER(code, name, type, lo, hi, field) { code, name, type, lo, hi, offsetof(train_args, field) }
+static const number_opt NUMBER_OPTS[] = {
+    NUMBER(O_SEQ_LEN, "--seq-len", F_INT, 1, 100000, t.seq_len),
+    NUMBER(O_STRIDE, "--stride", F_INT, 1, 100000, t.stride),
+    NUMBER(O_BATCH, "--batch", F_INT, 1, 65536, t.batch),
+    NUMBER(O_EPOCHS, "--epochs", F_INT, 1, 10000000, t.epochs),
+    NUMBER(O_MINUTES, "--minutes", F_DOUBLE, 0.001, 1e7, t.minutes),
+    NUMBER(O_LR, "--lr", F_FLOAT, 1e-12, 1e30, t.lr),
+    NUMBER(O_CLIP, "--clip", F_FLOAT, 0, 1e30, t.clip),
+    NUMBER(O_OCTAVE_TIE, "--octave-tie", F_FLOAT, 0, 4, t.octave_tie),
+    NUMBER(O_THREADS, "--threads", F_INT, 1, 2, t.threads),
+    NUMBER(O_VAL_EVERY, "--val-every", F_INT, 1, 1000000, t.val_every),
+    NUMBER(O_EARLY, "--early-stop", F_INT, 0, 1000000, t.early_stop),
+    NUMBER(O_EPOCH_WINDOWS, "--epoch-windows", F_LONG, 0, 2000000000L, t.epoch_windows),
+    NUMBER(O_VAL_WINDOWS, "--val-windows", F_LONG, 0, 2000000000L, t.val_windows),
+    NUMBER(O_FAULT_SIGNAL, "--fault-signal-after", F_LONG, 0, 2000000000L, hooks.fault_signal_after),
+    NUMBER(O_FAULT_DIVERGE, "--fault-diverge-after", F_LONG, 0, 2000000000L, hooks.fault_diverge_after),
+    NUMBER(O_FAULT_NAN, "--fault-nan-after", F_LONG, 0, 2000000000L, hooks.fault_nan_after),
+};
+
+/* The options that are one of a few words, each into an int field. */
+typedef struct { int code; const char *name, *want; size_t off; const char *words[3]; int vals[3]; } word_opt;
+static const word_opt WORD_OPTS[] = {
+    { O_LOSS, "--loss", "all or last", offsetof(train_args, t.loss_all), { "all", "last" }, { 1, 0 } },
+    { O_OPTIMIZER, "--optimizer", "adam or rmsprop", offsetof(train_args, t.optimizer), { "adam", "rmsprop" },
+      { CN_OPT_ADAM, CN_OPT_RMSPROP } },
+    { O_PROGRESS, "--progress", "auto, bar or plain", offsetof(train_args, t.tty), { "auto", "bar", "plain" }, { -1, 1, 0 } },
+};
+
+/* The options that are a string kept as given. */
+typedef struct { int code; size_t off; } string_opt;
+static const string_opt STRING_OPTS[] = {
+    { 'o', offsetof(train_args, t.out_path) }, { O_SPEC, offsetof(train_args, spec) },
+    { O_CKPT, offsetof(train_args, t.ckpt_path) }, { O_RESUME, offsetof(train_args, resume) },
+    { O_TEST_DIR, offsetof(train_args, test_dir) }, { O_CSV, offsetof(train_args, t.csv_path) },
+    { O_PLOT, offsetof(train_args, t.plot_path) }, { O_CREDIT, offsetof(train_args, credit) },
+    { O_ZOO, offsetof(train_args, zoo) }, { O_DUMP, offsetof(train_args, dump_path) },
+};
+#define N_OF(x) (sizeof (x) / sizeof (x)[0])
+
+/* An option of the three tables: 1 taken, 0 not one of theirs, -1 a bad value. */
+static int apply_table_opt(int c, const char *v, train_args *a) {
+    char *base = (char *)a;
+    for (size_t i = 0; i < N_OF(NUMBER_OPTS); i++) {
+        const number_opt *n = &NUMBER_OPTS[i];
+        if (n->code != c) continue;
+        long l; double d;
+        void *f = base + n->off;
+        if (n->type == F_INT || n->type == F_LONG) {
+            if (get_long(n->name, v, (long)n->lo, (long)n->hi, &l)) return -1;
+            if (n->type == F_INT) *(int *)f = (int)l; else *(long *)f = l;
+        } else {
+            if (get_double(n->name, v, n->lo, n->hi, &d)) return -1;
+            if (n->type == F_FLOAT) *(float *)f = (float)d; else *(double *)f = d;
+        }
+        return 1;
+    }
+    for (size_t i = 0; i < N_OF(WORD_OPTS); i++) {
+        const word_opt *w = &WORD_OPTS[i];
+        if (w->code != c) continue;
+        for (int k = 0; k < 3 && w->words[k]; k++)
+            if (strcmp(v, w->words[k]) == 0) { *(int *)(base + w->off) = w->vals[k]; return 1; }
+        return bad(w->name, v, w->want);
+    }
+    for (size_t i = 0; i < N_OF(STRING_OPTS); i++)
+        if (STRING_OPTS[i].code == c) { *(const char **)(base + STRING_OPTS[i].off) = v; return 1; }
+    return 0;
+}
+
+static int parse_transpose(const char *v, train_args *a) {
+    int lo, hi, used = 0;
+    if (sscanf(v, "%d..%d%n", &lo, &hi, &used) != 2 || v[used] || lo > hi || lo < -24 || hi > 24)
+        return bad("--transpose", v, "LO..HI semitones within -24..24, e.g. -5..6");
+    a->t.transpose_lo = lo; a->t.transpose_hi = hi;
+    return 0;
+}
+
+static int parse_rng(const char *v, train_args *a) {
+    char *end;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 10);
+    if (errno || end == v || *end) return bad("--rng", v, "a whole number");
+    a->t.seed = (uint64_t)s;
+    return 0;
+}
+
+static int parse_ckpt_every(const char *v, train_args *a) {
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (errno || end == v || !(x > 0)) return bad("--checkpoint-every", v, "minutes (5, 5m) or epochs (2e)");
+    if (*end == 'e' && !end[1]) { a->t.ckpt_epochs = (int)x; a->t.ckpt_minutes = 0; if (a->t.ckpt_epochs < 1) a->t.ckpt_epochs = 1; }
+    else if ((*end == 'm' && !end[1]) || !*end) { a->t.ckpt_minutes = x; a->t.ckpt_epochs = 0; }
+    else return bad("--checkpoint-every", v, "minutes (5, 5m) or epochs (2e)");
+    return 0;
+}
+
+static int parse_split(const char *v, train_args *a) {
+    int x, y, z, used = 0;
+    if (sscanf(v, "%d/%d/%d%n", &x, &y, &z, &used) != 3 || v[used] || x < 1 || y < 0 || z < 0)
+        return bad("--split", v, "TRAIN/VAL/TEST piece ratios, e.g. 10/3/3");
+    a->ratio[0] = x; a->ratio[1] = y; a->ratio[2] = z;
+    return 0;
+}
+
+/* One option with its value: 0, or -1 (the message said). --help and --version exit. */
+static int apply_opt(int c, const char *v, train_args *a, int resuming) {
+    int r = apply_table_opt(c, v, a);
+    if (r < 0) return -1;
+    if (r == 0) {
+        switch (c) {
+        case 'h': usage(stdout); exit(CN_EXIT_OK);
+        case O_VERSION: cn_cli_version(PROGRAM); exit(CN_EXIT_OK);
+        case O_ENCODING: if (cn_encoding_parse(v, &a->enc)) return bad("--encoding", v, "event, paper or note"); break;
+        case O_SCHEDULE:
+            if (cn_lr_schedule_parse(v, &a->t.schedule)) return bad("--lr-schedule", v, "constant, cosine or step");
+            break;
+        case O_TRANSPOSE: return parse_transpose(v, a);
+        case O_SEED: return parse_rng(v, a);
+        case O_CKPT_EVERY: return parse_ckpt_every(v, a);
+        case O_SPLIT: return parse_split(v, a);
+        case O_NO_CKPT: a->no_ckpt = 1; break;
+        default: return -1;
+        }
+    }
+    /* what a run needs to know was given, not only its value */
+    if (c == O_EPOCHS) { a->epochs_set = 1; a->resume_epochs |= resuming; }
+    if (c == O_MINUTES) a->resume_minutes |= resuming;
+    if (c == O_VAL_WINDOWS) a->val_windows_set = 1;
+    return 0;
+}
+
+/* The corpus paths after the options (none may be given again on --resume). */
+static int take_paths(int argc, char **argv, train_args *a, int resuming) {
+    if (resuming) {
+        if (optind >= argc) return 0;
+        fprintf(stderr, PROGRAM ": %s: the corpus cannot change when resuming\n", argv[optind]);
+        return -1;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (a->n_paths >= MAX_PATHS) { fprintf(stderr, PROGRAM ": at most %d corpus paths (use an @LIST file)\n", MAX_PATHS); return -1; }
+        a->paths[a->n_paths++] = argv[i];
+    }
+    return 0;
+}
+
 /* from: ARGS_USER, ARGS_RESUME (the second pass over the command line of a --resume run), or
  * ARGS_SAVED (the options a checkpoint holds). */
 static int parse_args(int argc, char **argv, train_args *a, int from) {
     optind = 0;   /* GNU getopt: start over (the first pass may have run) */
     int resuming = from == ARGS_RESUME;
     int c;
-    long l;
-    double d;
     while ((c = cn_cli_getopt(argc, argv, ":o:h", long_opts, PROGRAM)) != -1) {
         if (c == '?') return -1;
         if (c == O_OLD_SEED && from == ARGS_SAVED) c = O_SEED;   /* a checkpoint written before the rename */
@@ -202,109 +351,9 @@ static int parse_args(int argc, char **argv, train_args *a, int from) {
             fprintf(stderr, PROGRAM ": %s cannot change when resuming: the checkpoint fixes it\n", argv[optind - 1]);
             return -1;
         }
-        const char *v = optarg;
-        switch (c) {
-        case 'h': usage(stdout); exit(CN_EXIT_OK);
-        case O_VERSION: cn_cli_version(PROGRAM); exit(CN_EXIT_OK);
-        case 'o': a->t.out_path = v; break;
-        case O_ENCODING:
-            if (cn_encoding_parse(v, &a->enc)) return bad("--encoding", v, "event, paper or note");
-            break;
-        case O_SPEC: a->spec = v; break;
-        case O_SEQ_LEN: if (get_long("--seq-len", v, 1, 100000, &l)) return -1; a->t.seq_len = (int)l; break;
-        case O_STRIDE: if (get_long("--stride", v, 1, 100000, &l)) return -1; a->t.stride = (int)l; break;
-        case O_LOSS:
-            if (strcmp(v, "all") == 0) a->t.loss_all = 1;
-            else if (strcmp(v, "last") == 0) a->t.loss_all = 0;
-            else return bad("--loss", v, "all or last");
-            break;
-        case O_BATCH: if (get_long("--batch", v, 1, 65536, &l)) return -1; a->t.batch = (int)l; break;
-        case O_EPOCHS: if (get_long("--epochs", v, 1, 10000000, &l)) return -1; a->t.epochs = (int)l; a->epochs_set = 1;
-            a->resume_epochs |= resuming; break;
-        case O_MINUTES: if (get_double("--minutes", v, 0.001, 1e7, &d)) return -1; a->t.minutes = d;
-            a->resume_minutes |= resuming; break;
-        case O_OPTIMIZER:
-            if (strcmp(v, "adam") == 0) a->t.optimizer = CN_OPT_ADAM;
-            else if (strcmp(v, "rmsprop") == 0) a->t.optimizer = CN_OPT_RMSPROP;
-            else return bad("--optimizer", v, "adam or rmsprop");
-            break;
-        case O_LR: if (get_double("--lr", v, 1e-12, 1e30, &d)) return -1; a->t.lr = (float)d; break;
-        case O_SCHEDULE:
-            if (cn_lr_schedule_parse(v, &a->t.schedule)) return bad("--lr-schedule", v, "constant, cosine or step");
-            break;
-        case O_CLIP: if (get_double("--clip", v, 0, 1e30, &d)) return -1; a->t.clip = (float)d; break;
-        case O_OCTAVE_TIE: if (get_double("--octave-tie", v, 0, 4, &d)) return -1; a->t.octave_tie = (float)d; break;
-        case O_TRANSPOSE: {
-            int lo, hi, used = 0;
-            if (sscanf(v, "%d..%d%n", &lo, &hi, &used) != 2 || v[used] || lo > hi || lo < -24 || hi > 24)
-                return bad("--transpose", v, "LO..HI semitones within -24..24, e.g. -5..6");
-            a->t.transpose_lo = lo; a->t.transpose_hi = hi;
-            break;
-        }
-        case O_SEED: {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            if (errno || end == v || *end) return bad("--rng", v, "a whole number");
-            a->t.seed = (uint64_t)s;
-            break;
-        }
-        case O_THREADS: if (get_long("--threads", v, 1, 2, &l)) return -1; a->t.threads = (int)l; break;
-        case O_VAL_EVERY: if (get_long("--val-every", v, 1, 1000000, &l)) return -1; a->t.val_every = (int)l; break;
-        case O_CKPT_EVERY: {
-            char *end;
-            errno = 0;
-            double x = strtod(v, &end);
-            if (errno || end == v || !(x > 0)) return bad("--checkpoint-every", v, "minutes (5, 5m) or epochs (2e)");
-            if (*end == 'e' && !end[1]) { a->t.ckpt_epochs = (int)x; a->t.ckpt_minutes = 0; if (a->t.ckpt_epochs < 1) a->t.ckpt_epochs = 1; }
-            else if ((*end == 'm' && !end[1]) || !*end) { a->t.ckpt_minutes = x; a->t.ckpt_epochs = 0; }
-            else return bad("--checkpoint-every", v, "minutes (5, 5m) or epochs (2e)");
-            break;
-        }
-        case O_CKPT: a->t.ckpt_path = v; break;
-        case O_NO_CKPT: a->no_ckpt = 1; break;
-        case O_RESUME: a->resume = v; break;
-        case O_EARLY: if (get_long("--early-stop", v, 0, 1000000, &l)) return -1; a->t.early_stop = (int)l; break;
-        case O_TEST_DIR: a->test_dir = v; break;
-        case O_CSV: a->t.csv_path = v; break;
-        case O_PLOT: a->t.plot_path = v; break;
-        case O_CREDIT: a->credit = v; break;
-        case O_ZOO: a->zoo = v; break;
-        case O_SPLIT: {
-            int x, y, z, used = 0;
-            if (sscanf(v, "%d/%d/%d%n", &x, &y, &z, &used) != 3 || v[used] || x < 1 || y < 0 || z < 0)
-                return bad("--split", v, "TRAIN/VAL/TEST piece ratios, e.g. 10/3/3");
-            a->ratio[0] = x; a->ratio[1] = y; a->ratio[2] = z;
-            break;
-        }
-        case O_EPOCH_WINDOWS: if (get_long("--epoch-windows", v, 0, 2000000000L, &l)) return -1; a->t.epoch_windows = l; break;
-        case O_VAL_WINDOWS:
-            if (get_long("--val-windows", v, 0, 2000000000L, &l)) return -1;
-            a->t.val_windows = l; a->val_windows_set = 1;
-            break;
-        case O_PROGRESS:
-            if (strcmp(v, "auto") == 0) a->t.tty = -1;
-            else if (strcmp(v, "bar") == 0) a->t.tty = 1;
-            else if (strcmp(v, "plain") == 0) a->t.tty = 0;
-            else return bad("--progress", v, "auto, bar or plain");
-            break;
-        case O_DUMP: a->dump_path = v; break;
-        case O_FAULT_SIGNAL: if (get_long("--fault-signal-after", v, 0, 2000000000L, &l)) return -1; a->hooks.fault_signal_after = l; break;
-        case O_FAULT_DIVERGE: if (get_long("--fault-diverge-after", v, 0, 2000000000L, &l)) return -1; a->hooks.fault_diverge_after = l; break;
-        case O_FAULT_NAN: if (get_long("--fault-nan-after", v, 0, 2000000000L, &l)) return -1; a->hooks.fault_nan_after = l; break;
-        default: return -1;
-        }
+        if (apply_opt(c, optarg, a, resuming)) return -1;
     }
-    if (!resuming) {
-        for (int i = optind; i < argc; i++) {
-            if (a->n_paths >= MAX_PATHS) { fprintf(stderr, PROGRAM ": at most %d corpus paths (use an @LIST file)\n", MAX_PATHS); return -1; }
-            a->paths[a->n_paths++] = argv[i];
-        }
-    } else if (optind < argc) {
-        fprintf(stderr, PROGRAM ": %s: the corpus cannot change when resuming\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return take_paths(argc, argv, a, resuming);
 }
 
 static void args_default(train_args *a) {
@@ -324,34 +373,20 @@ static void absolute(const char *p, char *out, size_t len) {
     else snprintf(out, len, "%s/%s", cwd, p);
 }
 
-typedef struct { char *s; size_t len, cap; int oom; } text_buf;
-
-static void add_line(text_buf *t, const char *opt, const char *val) {
-    const char *parts[2] = { opt, val };
-    for (int i = 0; i < 2; i++) {
-        if (!parts[i]) continue;
-        size_t n = strlen(parts[i]);
-        if (t->len + n + 2 > t->cap) {
-            size_t cap = (t->len + n + 2) * 2;
-            char *ns = realloc(t->s, cap);
-            if (!ns) { t->oom = 1; return; }
-            t->s = ns; t->cap = cap;
-        }
-        memcpy(t->s + t->len, parts[i], n);
-        t->len += n;
-        t->s[t->len++] = '\n';
-        t->s[t->len] = 0;
-    }
+/* One line each for an option and its value (either may be NULL); the buffer stays a C string. */
+static void add_line(cn_bytebuf *t, const char *opt, const char *val) {
+    if (opt) cn_bytebuf_printf(t, "%s\n", opt);
+    if (val) cn_bytebuf_printf(t, "%s\n", val);
 }
 
-static void add_path(text_buf *t, const char *opt, const char *path) {
+static void add_path(cn_bytebuf *t, const char *opt, const char *path) {
     char abs[4096];
     if (!path) return;
     absolute(path, abs, sizeof abs);
     add_line(t, opt, abs);
 }
 
-static void add_num(text_buf *t, const char *opt, const char *fmt, double v) {
+static void add_num(cn_bytebuf *t, const char *opt, const char *fmt, double v) {
     char buf[64];
     snprintf(buf, sizeof buf, fmt, v);
     add_line(t, opt, buf);
@@ -360,7 +395,7 @@ static void add_num(text_buf *t, const char *opt, const char *fmt, double v) {
 /* The run's options as an argument list, one item a line, stored in checkpoints: everything
  * that decides what is learnt, with paths made absolute. */
 static char *config_text(const train_args *a) {
-    text_buf t = {0};
+    cn_bytebuf t = { 0 };
     const cn_train_opts *o = &a->t;
     char buf[128];
     add_line(&t, "--encoding", cn_encoding_name(a->enc));
@@ -404,8 +439,8 @@ static char *config_text(const train_args *a) {
         snprintf(line, sizeof line, "%s%s", list ? "@" : "", abs);
         add_line(&t, line, NULL);
     }
-    if (t.oom) { free(t.s); return NULL; }
-    return t.s;
+    if (t.oom) { cn_bytebuf_free(&t); return NULL; }
+    return (char *)t.p;
 }
 
 /* The argv stored in a checkpoint, back into a vector (lines; strings point into text). */

@@ -232,41 +232,43 @@ static void sleep_ms(int ms) {
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
-int main(int argc, char **argv) {
-    jack_args args;
-    int parsed = parse_args(argc, argv, &args);
-    if (parsed >= 0) return parsed;
-    cn_fe_opts o = args.o;
+/* The app with its engine, the model swapped in and the parameters set; NULL when not (the
+ * message said). *model_path: the model file used. */
+static jack_app *app_new(const cn_fe_opts *o, char *pathbuf, size_t pathlen, const char **model_path) {
     char err[512];
-
-    char pathbuf[4096];
-    const char *model_path = NULL;
-    cn_model *model = cn_fe_load_model(&o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
-    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); return CN_EXIT_RUNTIME; }
-
+    cn_model *model = cn_fe_load_model(o, pathbuf, pathlen, model_path, err, sizeof err);
+    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); return NULL; }
     jack_app *a = calloc(1, sizeof *a);
-    if (!a || !(a->jam = cn_jam_new())) { fprintf(stderr, PROGRAM ": out of memory\n"); return 1; }
-    a->params = o.params;
-    cn_jam_set_params(a->jam, &o.params);
+    if (!a || !(a->jam = cn_jam_new())) { fprintf(stderr, PROGRAM ": out of memory\n"); return NULL; }
+    a->params = o->params;
+    cn_jam_set_params(a->jam, &o->params);
     if (cn_jam_swap_model(a->jam, model, NULL, err, sizeof err)) {
-        fprintf(stderr, PROGRAM ": %s: %s\n", model_path, err);
+        fprintf(stderr, PROGRAM ": %s: %s\n", *model_path, err);
         cn_model_free(model);
         cn_jam_free(a->jam);
         free(a);
-        return CN_EXIT_RUNTIME;
+        return NULL;
     }
-    cn_fe_warn_ignored(stderr, "continuo-jack", a->jam, &o.params);
+    cn_fe_warn_ignored(stderr, "continuo-jack", a->jam, &o->params);
     sem_init(&a->wake, 0, 0);
+    return a;
+}
 
+static void app_free(jack_app *a) {
+    cn_jam_free(a->jam);
+    free(a);
+}
+
+/* The client, its two MIDI ports and its callbacks: 0, or -1 (the message said; nothing of
+ * JACK's is left open). */
+static int client_open(jack_app *a, const jack_args *args) {
     jack_status_t status;
-    a->client = args.server ? jack_client_open(args.name, JackNoStartServer | JackServerName, &status, args.server)
-                            : jack_client_open(args.name, JackNoStartServer, &status);
+    a->client = args->server ? jack_client_open(args->name, JackNoStartServer | JackServerName, &status, args->server)
+                             : jack_client_open(args->name, JackNoStartServer, &status);
     if (!a->client) {
         fprintf(stderr, PROGRAM ": cannot connect to the JACK server%s%s (status 0x%x): is jackd running?\n",
-                args.server ? " " : "", args.server ? args.server : "", (unsigned)status);
-        cn_jam_free(a->jam);
-        free(a);
-        return 1;
+                args->server ? " " : "", args->server ? args->server : "", (unsigned)status);
+        return -1;
     }
     atomic_store(&a->sample_rate, jack_get_sample_rate(a->client));
     a->in = jack_port_register(a->client, "in", JACK_DEFAULT_MIDI_TYPE, JackPortIsInput, 0);
@@ -274,72 +276,94 @@ int main(int argc, char **argv) {
     if (!a->in || !a->out) {
         fprintf(stderr, PROGRAM ": cannot register the MIDI ports\n");
         jack_client_close(a->client);
-        cn_jam_free(a->jam);
-        free(a);
-        return 1;
+        return -1;
     }
     jack_set_process_callback(a->client, on_process, a);
     jack_set_xrun_callback(a->client, on_xrun, a);
     jack_set_buffer_size_callback(a->client, on_buffer_size, a);
     jack_set_sample_rate_callback(a->client, on_sample_rate, a);
     jack_on_info_shutdown(a->client, on_shutdown, a);
+    return 0;
+}
 
+/* SIGINT/SIGTERM stop, SIGUSR1 regenerates, SIGPIPE is ignored: a dead server's socket must
+ * give an error, not kill us. */
+static void install_signals(void) {
     cn_cli_on_stop_signals(on_signal);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);   /* a dead server's socket must give an error, not kill us */
+    signal(SIGPIPE, SIG_IGN);
+}
 
-    if (pthread_create(&a->worker, NULL, worker_main, a) != 0) {
-        fprintf(stderr, PROGRAM ": cannot start the inference thread\n");
-        jack_client_close(a->client);
-        cn_jam_free(a->jam);
-        free(a);
-        return 1;
-    }
-    int rc = 0;
+/* Activate, connect, and play until a signal or the server's end: 0, or 1 when the client
+ * would not activate. */
+static int run_until_stopped(jack_app *a, const jack_args *args, const cn_fe_opts *o, const char *model_path) {
     if (jack_activate(a->client)) {
         fprintf(stderr, PROGRAM ": cannot activate the JACK client\n");
-        rc = 1;
-    }
-    for (int k = 0; !rc && k < args.n_conn_in; k++)
-        connect_or_warn(a->client, args.conn_in[k], jack_port_name(a->in), args.conn_in[k], JackPortIsOutput);
-    for (int k = 0; !rc && k < args.n_conn_out; k++)
-        connect_or_warn(a->client, jack_port_name(a->out), args.conn_out[k], args.conn_out[k], JackPortIsInput);
-    if (!rc) {
-        fprintf(stderr, PROGRAM ": %s running at %u Hz, mode %s, model %s\n", jack_get_client_name(a->client),
-                (unsigned)jack_get_sample_rate(a->client), cn_fe_mode_name(o.params.mode), model_path);
-        while (!g_signalled && !atomic_load(&a->server_gone)) {
-            sleep_ms(20);
-            atomic_store_explicit(&a->regen_req, (unsigned)g_regen, memory_order_relaxed);
-        }
-    }
-
-    if (atomic_load(&a->server_gone)) {
-        /* the client is dead with the server: only the worker is ours to stop */
-        fprintf(stderr, PROGRAM ": the JACK server went away (%s); exiting\n", a->gone_reason);
-        atomic_store(&a->worker_quit, 1);
-        sem_post(&a->wake);
-        pthread_join(a->worker, NULL);
         return 1;
     }
-    /* a last cycle sends the note-offs; one more lets the readers take them */
+    for (int k = 0; k < args->n_conn_in; k++)
+        connect_or_warn(a->client, args->conn_in[k], jack_port_name(a->in), args->conn_in[k], JackPortIsOutput);
+    for (int k = 0; k < args->n_conn_out; k++)
+        connect_or_warn(a->client, jack_port_name(a->out), args->conn_out[k], args->conn_out[k], JackPortIsInput);
+    fprintf(stderr, PROGRAM ": %s running at %u Hz, mode %s, model %s\n", jack_get_client_name(a->client),
+            (unsigned)jack_get_sample_rate(a->client), cn_fe_mode_name(o->params.mode), model_path);
+    while (!g_signalled && !atomic_load(&a->server_gone)) {
+        sleep_ms(20);
+        atomic_store_explicit(&a->regen_req, (unsigned)g_regen, memory_order_relaxed);
+    }
+    return 0;
+}
+
+static void stop_worker(jack_app *a) {
+    atomic_store(&a->worker_quit, 1);
+    sem_post(&a->wake);
+    pthread_join(a->worker, NULL);
+}
+
+/* A last cycle sends the note-offs, one more lets the readers take them; then the client
+ * closes and the worker stops. */
+static void shut_down(jack_app *a) {
     atomic_store_explicit(&a->quit_req, 1, memory_order_release);
     for (int k = 0; k < 100 && !atomic_load(&a->flushed) && !atomic_load(&a->server_gone); k++) sleep_ms(5);
     unsigned c0 = atomic_load(&a->cycles);
     for (int k = 0; k < 100 && atomic_load(&a->cycles) < c0 + 2 && !atomic_load(&a->server_gone); k++) sleep_ms(5);
     jack_deactivate(a->client);
     jack_client_close(a->client);
-    atomic_store(&a->worker_quit, 1);
-    sem_post(&a->wake);
-    pthread_join(a->worker, NULL);
+    stop_worker(a);
     unsigned xr = atomic_load(&a->xruns), dr = atomic_load(&a->dropped_in);
     if (xr || dr) fprintf(stderr, PROGRAM ": %u xruns, %u input events dropped\n", xr, dr);
     fprintf(stderr, PROGRAM ": stopped%s\n", g_signalled ? " on a signal, all notes off" : "");
+}
+
+int main(int argc, char **argv) {
+    jack_args args;
+    int parsed = parse_args(argc, argv, &args);
+    if (parsed >= 0) return parsed;
+    char pathbuf[4096];
+    const char *model_path = NULL;
+    jack_app *a = app_new(&args.o, pathbuf, sizeof pathbuf, &model_path);
+    if (!a) return CN_EXIT_RUNTIME;
+    if (client_open(a, &args)) { app_free(a); return CN_EXIT_RUNTIME; }
+    install_signals();
+    if (pthread_create(&a->worker, NULL, worker_main, a) != 0) {
+        fprintf(stderr, PROGRAM ": cannot start the inference thread\n");
+        jack_client_close(a->client);
+        app_free(a);
+        return CN_EXIT_RUNTIME;
+    }
+    int rc = run_until_stopped(a, &args, &args.o, model_path);
+    if (atomic_load(&a->server_gone)) {
+        /* the client is dead with the server: only the worker is ours to stop */
+        fprintf(stderr, PROGRAM ": the JACK server went away (%s); exiting\n", a->gone_reason);
+        stop_worker(a);
+        return CN_EXIT_RUNTIME;
+    }
+    shut_down(a);
     sem_destroy(&a->wake);
-    cn_jam_free(a->jam);
-    free(a);
+    app_free(a);
     return rc;
 }
