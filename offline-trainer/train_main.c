@@ -555,6 +555,7 @@ static int load_corpus_job(const train_args *a, cn_corpus *c, cn_dist *job, FILE
     memcpy(co.ratio, a->ratio, sizeof co.ratio);
     co.transpose_lo = a->t.transpose_lo; co.transpose_hi = a->t.transpose_hi;
     co.log = info;
+    co.on_demand = 1;   /* a token cache: each rank reads the windows of its rows as it needs them */
     char err[1024];
     if (!job) {
         if (cn_corpus_load(&co, c, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return -1; }
