@@ -53,6 +53,7 @@ check "a note cache trained as --encoding event: an error naming the flag (exit 
     sh -c '[ $1 -ne 0 ] && grep -q "holds the note encoding, not --encoding event: give --encoding note" "$0"' wrong.log $rc
 
 # damage: one token of a shard, then the index
+cp -r cache good
 cp -r cache bad
 "$PY" -c "import sys; f=open(sys.argv[1],'r+b'); f.seek(40); b=f.read(1); f.seek(40); f.write(bytes([b[0]^1]))" bad/shard-00001.tok
 "$TRAIN" $SMALL -o bad.cnm bad >bad.log 2>&1; rc=$?
@@ -76,5 +77,12 @@ if [ -x "$MPI" ] && command -v mpirun >/dev/null 2>&1; then
     out=$("$INFO" --compare midi.cnm mpi.cnm); echo "  $out"
     check "2 ranks from the cache = 1 process from MIDI (within 1e-5)" \
         sh -c 'echo "$0" | awk "{ exit !(\$6 + 0 <= 1e-5) }"' "$out"
+    # each rank in its own folder: rank 1's copy of the cache has a damaged shard
+    mkdir -p ra rb && cp -r good ra/cc && cp -r bad rb/cc
+    mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 1 --wdir "$W/ra" "$MPI" $SMALL --threads 1 -o m.cnm cc : \
+        -np 1 --wdir "$W/rb" "$MPI" $SMALL --threads 1 -o m.cnm cc >mpibad.log 2>&1; rc=$?
+    check "a shard damaged on one rank's host: an error before training (exit $rc) naming the rank, host and shard" \
+        sh -c '[ $1 -ne 0 ] && grep -q "rank 1 on $2: cc/shard-00001.tok: the tokens of .* fail their checksum" "$0" &&
+               [ ! -f ra/m.cnm ] && ! grep -q "^epoch" "$0"' mpibad.log $rc "$(hostname)"
 fi
 summary
