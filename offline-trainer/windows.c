@@ -145,6 +145,10 @@ static int fill_row(const cn_corpus *c, const cn_window *w, int T, const cn_fill
     return 0;
 }
 
+/* cn_windows_fill seeds row b's transposition with seed + ROW_SEED_STEP * (b + 1); one
+ * single-row fill with the seed moved back by b rows gives exactly that row. */
+#define ROW_SEED_STEP 0x9E3779B97F4A7C15ull
+
 int cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int B,
                     const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
     int T = ws->seq_len, rc = 0;
@@ -156,16 +160,12 @@ int cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx,
             for (int t = 0; t < T; t++) { tk[t] = 0; tg[t] = -1; }
             continue;
         }
-        uint64_t rng = cn_rng_seed(seed + 0x9E3779B97F4A7C15ull * (uint64_t)(b + 1));
+        uint64_t rng = cn_rng_seed(seed + ROW_SEED_STEP * (uint64_t)(b + 1));
         if (fill_row(c, &ws->w[idx[b]], T, o, &rng, scratch, tk, tg)) { rc = -1; break; }
     }
     free(scratch);
     return rc;
 }
-
-/* cn_windows_fill seeds row b's transposition with seed + ROW_SEED_STEP * (b + 1); one
- * single-row fill with the seed moved back by b rows gives exactly that row. */
-#define ROW_SEED_STEP 0x9E3779B97F4A7C15ull
 
 int cn_windows_fill_rows(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int lo, int n,
                          const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
