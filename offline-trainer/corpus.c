@@ -60,39 +60,8 @@ void cn_split_assign(int n, const int ratio[CN_N_SPLITS], uint64_t seed, int has
 
 /* ---- listing ---- */
 
-typedef struct { char **v; int n, cap; } path_list;
-
-static int list_push(path_list *l, const char *p) {
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 64;
-        char **nv = realloc(l->v, (size_t)cap * sizeof *nv);
-        if (!nv) return -1;
-        l->v = nv; l->cap = cap;
-    }
-    if (!(l->v[l->n] = strdup(p))) return -1;
-    l->n++;
-    return 0;
-}
-
-static void list_free(path_list *l) {
-    for (int i = 0; i < l->n; i++) free(l->v[i]);
-    free(l->v);
-    l->v = NULL; l->n = l->cap = 0;
-}
-
-static int list_add_path(path_list *l, const char *path, char *err, size_t errlen) {
-    char **found = NULL;
-    int n = cn_midi_list(path, &found, err, errlen);
-    if (n < 0) return -1;
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++) rc = list_push(l, found[i]);
-    cn_midi_list_free(found, n);
-    if (rc) snprintf(err, errlen, "%s: out of memory while listing", path);
-    return rc;
-}
-
 /* "@FILE": one path a line; blank lines and lines starting with '#' are skipped. */
-static int list_add_listfile(path_list *l, const char *listfile, char *err, size_t errlen) {
+static int list_add_listfile(char ***l, int *n, const char *listfile, char *err, size_t errlen) {
     FILE *f = fopen(listfile, "r");
     if (!f) { snprintf(err, errlen, "%s: cannot read the file list: %s", listfile, strerror(errno)); return -1; }
     char line[4096];
@@ -101,14 +70,37 @@ static int list_add_listfile(path_list *l, const char *listfile, char *err, size
         size_t len = strcspn(line, "\r\n");
         line[len] = 0;
         if (len == 0 || line[0] == '#') continue;
-        rc = list_add_path(l, line, err, errlen);
+        rc = cn_midi_list_append(line, l, n, err, errlen) < 0 ? -1 : 0;
     }
     fclose(f);
     return rc;
 }
 
-static int list_add(path_list *l, const char *arg, char *err, size_t errlen) {
-    return arg[0] == '@' ? list_add_listfile(l, arg + 1, err, errlen) : list_add_path(l, arg, err, errlen);
+int cn_corpus_list(const char *const *paths, int n_paths, char ***out, char *err, size_t errlen) {
+    char **l = NULL;
+    int n = 0, rc = 0;
+    for (int i = 0; rc == 0 && i < n_paths; i++)
+        rc = paths[i][0] == '@' ? list_add_listfile(&l, &n, paths[i] + 1, err, errlen)
+                                : cn_midi_list_append(paths[i], &l, &n, err, errlen) < 0 ? -1 : 0;
+    if (rc) { cn_midi_list_free(l, n); return -1; }
+    *out = l;
+    return n;
+}
+
+int cn_corpus_read_song(const char *path, FILE *log, cn_song *song) {
+    cn_midi_opts mo = cn_midi_opts_default();
+    char msg[512];
+    if (cn_midi_read(path, &mo, song, msg, sizeof msg)) {   /* leaves song freeable */
+        if (log) fprintf(log, "skipped %s\n", msg);
+        cn_song_free(song);
+        return 1;
+    }
+    if (song->n_notes == 0) {
+        if (log) fprintf(log, "skipped %s: no notes\n", path);
+        cn_song_free(song);
+        return 1;
+    }
+    return 0;
 }
 
 /* ---- encoding ---- */
@@ -184,10 +176,17 @@ static double music_end(const cn_song *s) {
     return s->end_beat < last + TAIL_BEATS ? s->end_beat : last + TAIL_BEATS;
 }
 
-static int encode_piece(cn_corpus *c, cn_piece *p, const cn_song *whole, const cn_corpus_opts *o) {
+int cn_corpus_encode(cn_encoding enc, const cn_song *whole, int t, const cn_vocab *words, int **tok, size_t *n,
+                     size_t *unk) {
     cn_song trimmed = *whole;   /* a view: only the end moves */
     trimmed.end_beat = music_end(whole);
-    const cn_song *song = &trimmed;
+    *unk = 0;
+    return enc == CN_ENC_EVENT ? cn_ev_encode(&trimmed, t, tok, n)
+         : enc == CN_ENC_NOTE  ? cn_nt_encode(&trimmed, t, -1, -1, tok, n)
+                               : cn_paper_encode(&trimmed, words, t, tok, n, unk);
+}
+
+static int encode_piece(cn_corpus *c, cn_piece *p, const cn_song *song, const cn_corpus_opts *o) {
     int augment = p->split == CN_SPLIT_TRAIN && c->enc == CN_ENC_PAPER;
     /* the range always holds 0: the untransposed tokens are variant -var_lo */
     int lo = augment && o->transpose_lo < 0 ? o->transpose_lo : 0;
@@ -196,13 +195,95 @@ static int encode_piece(cn_corpus *c, cn_piece *p, const cn_song *whole, const c
     for (int t = lo; t <= hi; t++) {
         int k = t - lo;
         size_t unk = 0;
-        int rc = c->enc == CN_ENC_EVENT ? cn_ev_encode(song, t, &p->tok[k], &p->n_tok[k])
-               : c->enc == CN_ENC_NOTE  ? cn_nt_encode(song, t, -1, -1, &p->tok[k], &p->n_tok[k])
-                                        : cn_paper_encode(song, &c->words, t, &p->tok[k], &p->n_tok[k], &unk);
-        if (rc) return -1;
+        if (cn_corpus_encode(c->enc, song, t, &c->words, &p->tok[k], &p->n_tok[k], &unk)) return -1;
         if (t == 0) { c->tokens[p->split] += p->n_tok[k]; c->unk[p->split] += unk; }
     }
     return 0;
+}
+
+const int *cn_corpus_tokens(const cn_corpus *c, int piece, int var, size_t start, size_t n, int *buf) {
+    const cn_piece *p = &c->pieces[piece];
+    if (p->tok[var]) return p->tok[var] + start;
+    return cn_tokcache_read(c, piece, start, n, buf) ? NULL : buf;
+}
+
+/* The files of the corpus and of the test set, listed. 0, or -1 with err. */
+static int list_inputs(const cn_corpus_opts *o, char ***main_l, int *n_main, char ***test_l, int *n_test,
+                       char *err, size_t errlen) {
+    *main_l = *test_l = NULL;
+    *n_main = *n_test = 0;
+    if ((*n_main = cn_corpus_list(o->paths, o->n_paths, main_l, err, errlen)) < 0) return -1;
+    if (o->test_dir && (*n_test = cn_corpus_list(&o->test_dir, 1, test_l, err, errlen)) < 0) *n_test = 0;
+    else if (*n_main == 0)
+        snprintf(err, errlen, "empty corpus: no MIDI files (.mid, .midi) in %s%s",
+                 o->n_paths ? o->paths[0] : "(no path given)", o->n_paths > 1 ? " and the other paths" : "");
+    else if (o->test_dir && *n_test == 0)
+        snprintf(err, errlen, "%s: the test set holds no MIDI files (.mid, .midi)", o->test_dir);
+    else return 0;
+    cn_midi_list_free(*main_l, *n_main);
+    cn_midi_list_free(*test_l, *n_test);
+    return -1;
+}
+
+/* Every listed file read (the bad ones reported and skipped) into c's pieces and songs;
+ * the main pieces come first, in path order. The count of main pieces, or -1 with err. */
+static int read_songs(cn_corpus *c, cn_song *songs, char **main_l, int n_main_l, char **test_l, int n_test_l,
+                      const cn_corpus_opts *o, char *err, size_t errlen) {
+    int n_main = 0;
+    for (int i = 0; i < n_main_l + n_test_l; i++) {
+        int from_test = i >= n_main_l;
+        const char *path = from_test ? test_l[i - n_main_l] : main_l[i];
+        if (cn_corpus_read_song(path, o->log, &songs[c->n_pieces])) { c->n_skipped++; continue; }
+        cn_piece *p = &c->pieces[c->n_pieces++];
+        p->split = from_test ? CN_SPLIT_TEST : CN_SPLIT_TRAIN;
+        if (!(p->path = strdup(path))) { snprintf(err, errlen, "out of memory"); return -1; }
+        if (!from_test) n_main++;
+    }
+    if (n_main == 0) {
+        snprintf(err, errlen, "no usable MIDI file: none of the %d file%s in %s parsed (see the messages above)",
+                 n_main_l, n_main_l == 1 ? "" : "s", o->n_paths ? o->paths[0] : "the corpus");
+        return -1;
+    }
+    return n_main;
+}
+
+/* The split of the main pieces, the vocabulary (paper) and every piece's tokens. */
+static int split_and_encode(cn_corpus *c, const cn_song *songs, int n_main, const cn_corpus_opts *o,
+                            char *err, size_t errlen) {
+    int *split = malloc((size_t)n_main * sizeof *split);
+    if (!split) { snprintf(err, errlen, "out of memory"); return -1; }
+    cn_split_assign(n_main, o->ratio, o->seed, o->test_dir != NULL, split);
+    for (int i = 0; i < n_main; i++) c->pieces[i].split = split[i];
+    free(split);
+    if (c->enc == CN_ENC_PAPER && build_paper_vocab(c, songs, o->transpose_lo, o->transpose_hi)) {
+        snprintf(err, errlen, "out of memory while building the paper vocabulary");
+        return -1;
+    }
+    c->vocab_size = c->enc == CN_ENC_EVENT ? CN_EV_VOCAB : c->enc == CN_ENC_NOTE ? CN_NT_VOCAB : c->words.n;
+    for (int i = 0; i < c->n_pieces; i++) {
+        cn_piece *p = &c->pieces[i];
+        if (encode_piece(c, p, &songs[i], o)) { snprintf(err, errlen, "%s: out of memory while encoding", p->path); return -1; }
+        c->pieces_in[p->split]++;
+    }
+    return 0;
+}
+
+void cn_corpus_see(const int *tok, size_t n, int vocab, unsigned char *seen) {
+    for (size_t j = 0; j < n; j++)
+        if (tok[j] >= 0 && tok[j] < vocab) seen[tok[j]] = 1;
+}
+
+/* Coverage: distinct ids the training split uses. */
+static void count_coverage(cn_corpus *c) {
+    unsigned char *seen = calloc((size_t)c->vocab_size, 1);
+    if (!seen) return;
+    for (int i = 0; i < c->n_pieces; i++) {
+        const cn_piece *p = &c->pieces[i];
+        if (p->split != CN_SPLIT_TRAIN) continue;
+        for (int k = 0; k < p->n_var; k++) cn_corpus_see(p->tok[k], p->n_tok[k], c->vocab_size, seen);
+    }
+    for (int v = 0; v < c->vocab_size; v++) c->seen_in_train += seen[v];
+    free(seen);
 }
 
 int cn_corpus_load(const cn_corpus_opts *o, cn_corpus *c, char *err, size_t errlen) {
@@ -214,107 +295,25 @@ int cn_corpus_load(const cn_corpus_opts *o, cn_corpus *c, char *err, size_t errl
                  o->transpose_lo, o->transpose_hi);
         return -1;
     }
-    path_list main_list = {0}, test_list = {0};
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < o->n_paths; i++) rc = list_add(&main_list, o->paths[i], err, errlen);
-    if (rc == 0 && o->test_dir) rc = list_add(&test_list, o->test_dir, err, errlen);
-    if (rc) { list_free(&main_list); list_free(&test_list); return -1; }
-    if (main_list.n == 0) {
-        snprintf(err, errlen, "empty corpus: no MIDI files (.mid, .midi) in %s%s",
-                 o->n_paths ? o->paths[0] : "(no path given)", o->n_paths > 1 ? " and the other paths" : "");
-        list_free(&main_list); list_free(&test_list);
-        return -1;
-    }
-    if (o->test_dir && test_list.n == 0) {
-        snprintf(err, errlen, "%s: the test set holds no MIDI files (.mid, .midi)", o->test_dir);
-        list_free(&main_list); list_free(&test_list);
-        return -1;
-    }
-
-    int n_listed = main_list.n + test_list.n, n_main_listed = main_list.n;
+    char **main_l, **test_l;
+    int n_main_l, n_test_l;
+    if (list_inputs(o, &main_l, &n_main_l, &test_l, &n_test_l, err, errlen)) return -1;
+    int n_listed = n_main_l + n_test_l;
     c->n_listed = n_listed;
     c->pieces = calloc((size_t)n_listed, sizeof *c->pieces);
     cn_song *songs = calloc((size_t)n_listed, sizeof *songs);
-    if (!c->pieces || !songs) {
-        snprintf(err, errlen, "out of memory for %d files", n_listed);
-        free(songs); list_free(&main_list); list_free(&test_list); cn_corpus_free(c);
-        return -1;
+    int rc = -1;
+    if (!c->pieces || !songs) snprintf(err, errlen, "out of memory for %d files", n_listed);
+    else {
+        int n_main = read_songs(c, songs, main_l, n_main_l, test_l, n_test_l, o, err, errlen);
+        rc = n_main < 0 ? -1 : split_and_encode(c, songs, n_main, o, err, errlen);
     }
-
-    /* read every file; the bad ones are reported and skipped */
-    cn_midi_opts mo = cn_midi_opts_default();
-    int n_main = 0;
-    for (int i = 0; i < n_listed; i++) {
-        int from_test = i >= main_list.n;
-        const char *path = from_test ? test_list.v[i - main_list.n] : main_list.v[i];
-        char msg[512];
-        cn_song song;   /* cn_midi_read initialises it, and leaves it freeable on failure */
-        if (cn_midi_read(path, &mo, &song, msg, sizeof msg)) {
-            if (o->log) fprintf(o->log, "skipped %s\n", msg);
-            c->n_skipped++;
-            cn_song_free(&song);
-            continue;
-        }
-        if (song.n_notes == 0) {
-            if (o->log) fprintf(o->log, "skipped %s: no notes\n", path);
-            c->n_skipped++;
-            cn_song_free(&song);
-            continue;
-        }
-        cn_piece *p = &c->pieces[c->n_pieces];
-        p->path = strdup(path);
-        p->split = from_test ? CN_SPLIT_TEST : CN_SPLIT_TRAIN;
-        songs[c->n_pieces] = song;
-        c->n_pieces++;
-        if (!p->path) { rc = -1; snprintf(err, errlen, "out of memory"); break; }
-        if (!from_test) n_main++;
-    }
-    list_free(&main_list);
-    list_free(&test_list);
-    if (rc == 0 && n_main == 0) {
-        snprintf(err, errlen, "no usable MIDI file: none of the %d file%s in %s parsed (see the messages above)",
-                 n_main_listed, n_main_listed == 1 ? "" : "s",
-                 o->n_paths ? o->paths[0] : "the corpus");
-        rc = -1;
-    }
-
-    if (rc == 0) {
-        /* the main pieces come first, in path order: split them by seed */
-        int *split = malloc((size_t)(n_main > 0 ? n_main : 1) * sizeof *split);
-        if (!split) { rc = -1; snprintf(err, errlen, "out of memory"); }
-        else {
-            cn_split_assign(n_main, o->ratio, o->seed, o->test_dir != NULL, split);
-            for (int i = 0; i < n_main; i++) c->pieces[i].split = split[i];
-            free(split);
-        }
-    }
-    if (rc == 0 && c->enc == CN_ENC_PAPER && build_paper_vocab(c, songs, o->transpose_lo, o->transpose_hi)) {
-        rc = -1; snprintf(err, errlen, "out of memory while building the paper vocabulary");
-    }
-    if (rc == 0) c->vocab_size = c->enc == CN_ENC_EVENT ? CN_EV_VOCAB : c->enc == CN_ENC_NOTE ? CN_NT_VOCAB : c->words.n;
-    for (int i = 0; rc == 0 && i < c->n_pieces; i++) {
-        cn_piece *p = &c->pieces[i];
-        if (encode_piece(c, p, &songs[i], o)) { rc = -1; snprintf(err, errlen, "%s: out of memory while encoding", p->path); }
-        c->pieces_in[p->split]++;
-    }
-    for (int i = 0; i < c->n_pieces; i++) cn_song_free(&songs[i]);
+    cn_midi_list_free(main_l, n_main_l);
+    cn_midi_list_free(test_l, n_test_l);
+    for (int i = 0; songs && i < c->n_pieces; i++) cn_song_free(&songs[i]);
     free(songs);
-
-    if (rc == 0) {   /* coverage: distinct ids the training split uses */
-        unsigned char *seen = calloc((size_t)c->vocab_size, 1);
-        if (seen) {
-            for (int i = 0; i < c->n_pieces; i++) {
-                const cn_piece *p = &c->pieces[i];
-                if (p->split != CN_SPLIT_TRAIN) continue;
-                for (int k = 0; k < p->n_var; k++)
-                    for (size_t j = 0; j < p->n_tok[k]; j++)
-                        if (p->tok[k][j] >= 0 && p->tok[k][j] < c->vocab_size) seen[p->tok[k][j]] = 1;
-            }
-            for (int v = 0; v < c->vocab_size; v++) c->seen_in_train += seen[v];
-            free(seen);
-        }
-    }
-    if (rc) cn_corpus_free(c);
+    if (rc == 0) count_coverage(c);
+    else cn_corpus_free(c);
     return rc;
 }
 

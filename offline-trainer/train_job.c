@@ -2,14 +2,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crc32.h"
+#include "tokcache.h"
 #include "train_job.h"
 
-static uint32_t piece_crc(const cn_piece *p) {
+/* A token cache gives its pieces' CRCs from the index (checked at load), so that a rank
+ * loaded on demand reads no tokens for this. */
+static uint32_t piece_crc(const cn_corpus *c, int i) {
+    const cn_piece *p = &c->pieces[i];
     int head[2] = { p->n_var, p->var_lo };   /* not the split: it follows from the pieces read */
     uint32_t crc = cn_crc32(0, head, sizeof head);
     for (int k = 0; k < p->n_var; k++) {
         crc = cn_crc32(crc, &p->n_tok[k], sizeof p->n_tok[k]);
-        crc = cn_crc32(crc, p->tok[k], p->n_tok[k] * sizeof *p->tok[k]);
+        if (c->cache) { uint32_t t = cn_tokcache_piece_crc(c, i); crc = cn_crc32(crc, &t, sizeof t); }
+        else crc = cn_crc32(crc, p->tok[k], p->n_tok[k] * sizeof *p->tok[k]);
     }
     return crc;
 }
@@ -17,7 +22,7 @@ static uint32_t piece_crc(const cn_piece *p) {
 uint64_t cn_corpus_fingerprint(const cn_corpus *c) {
     uint32_t crc = 0;
     for (int i = 0; i < c->n_pieces; i++) {
-        uint32_t pc = piece_crc(&c->pieces[i]);
+        uint32_t pc = piece_crc(c, i);
         crc = cn_crc32(crc, c->pieces[i].path, strlen(c->pieces[i].path) + 1);
         crc = cn_crc32(crc, &pc, sizeof pc);
     }
@@ -43,7 +48,7 @@ static char *piece_list(const cn_corpus *c) {
     char *s = malloc(len), *w = s;
     if (!s) return NULL;
     *w = 0;
-    for (int i = 0; i < c->n_pieces; i++) w += sprintf(w, "%08x %s\n", (unsigned)piece_crc(&c->pieces[i]), c->pieces[i].path);
+    for (int i = 0; i < c->n_pieces; i++) w += sprintf(w, "%08x %s\n", (unsigned)piece_crc(c, i), c->pieces[i].path);
     return s;
 }
 
@@ -69,7 +74,7 @@ static void name_differences(FILE *out, const cn_dist *d, const cn_corpus *c, ch
         if (j == n0) fprintf(out, "continuo-train: rank %d on %s: %s: read here, but rank 0 could not read it\n", d->rank, d->host, path);
         else {
             used[j] = 1;
-            if (crc0[j] != (unsigned)piece_crc(&c->pieces[i]))
+            if (crc0[j] != (unsigned)piece_crc(c, i))
                 fprintf(out, "continuo-train: rank %d on %s: %s: differs from rank 0's copy\n", d->rank, d->host, path);
         }
     }

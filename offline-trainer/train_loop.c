@@ -15,6 +15,7 @@
 #include "optim.h"
 #include "progress.h"
 #include "rng.h"
+#include "tokcache.h"
 #include "train_loop.h"
 #include "windows.h"
 
@@ -81,17 +82,18 @@ static void my_rows(const cn_train_opts *o, int B, int *lo, int *n) {
 }
 
 /* Batches of B windows in order; bt holds rows lo..lo+Bl-1 of each (all of them in one
- * process). Under a job the sums are reduced, so that every rank gets the same figures. */
+ * process). Under a job the sums are reduced, so that every rank gets the same figures.
+ * 0; -1 a non-finite loss; -2 the reduction failed; -3 a window could not be read. */
 static int eval_windows(cn_batch *bt, const cn_corpus *c, const cn_windows *ws, int B, int lo, int Bl,
                         cn_dist *d, int *tok, int *tgt, size_t *idx, double *loss, double *acc) {
-    double s[4] = { 0, 0, 0, 0 };   /* loss sum, counted, correct, a non-finite loss seen */
+    double s[5] = { 0, 0, 0, 0, 0 };   /* loss sum, counted, correct, a non-finite loss seen, a read failed */
     cn_fill_opts none = { 0, 0 };
     for (size_t first = 0; first < ws->n; first += (size_t)B) {
         int count = ws->n - first < (size_t)B ? (int)(ws->n - first) : B;
         int mine = count - lo < Bl ? count - lo : Bl;   /* real windows among my rows */
         if (mine <= 0) continue;
         for (int k = 0; k < mine; k++) idx[k] = first + (size_t)lo + (size_t)k;
-        cn_windows_fill(c, ws, idx, mine, Bl, &none, 0, tok, tgt);
+        if (cn_windows_fill(c, ws, idx, mine, Bl, &none, 0, tok, tgt)) { s[4] = 1; break; }
         float l = cn_batch_forward(bt, tok, tgt, 0, 0);
         int n = cn_batch_counted(bt);
         if (!isfinite(l)) { s[3] = 1; break; }
@@ -99,7 +101,8 @@ static int eval_windows(cn_batch *bt, const cn_corpus *c, const cn_windows *ws, 
         s[1] += n;
         s[2] += cn_batch_correct(bt);
     }
-    if (d && d->sum_f64(d, s, 4)) return -2;
+    if (d && d->sum_f64(d, s, 5)) return -2;   /* joined even after a failed read: every rank decides alike */
+    if (s[4] > 0) return -3;
     if (s[3] > 0) return -1;
     *loss = s[1] > 0 ? s[0] / s[1] : NAN;
     *acc = s[1] > 0 ? s[2] / s[1] : NAN;
@@ -495,19 +498,29 @@ static int stop_diverged(run_ctx *r, const char *what, int epoch, long b) {
     return RUN_DIVERGED;
 }
 
-/* Batch b's rows of the epoch's order, filled (this rank's part under MPI). */
+/* A window could not be read (a token cache on demand): this rank's message, or the rank's that had it. */
+static void read_failed(run_ctx *r, const char *what) {
+    const char *mine = r->c->cache ? cn_tokcache_error(r->c) : "";
+    if (*mine) snprintf(r->err, r->errlen, "%s", mine);
+    else snprintf(r->err, r->errlen, "another rank could not read its %s windows (its message above)", what);
+}
+
+/* Batch b's rows of the epoch's order, filled (this rank's part under MPI): the count of
+ * the batch's windows, or -1 with r->err. */
 static int fill_batch(run_ctx *r, int epoch, long b) {
     const cn_train_opts *o = r->o;
     size_t first = (size_t)b * (size_t)r->B;
     int count = r->per_epoch - first < (size_t)r->B ? (int)(r->per_epoch - first) : r->B;
     cn_fill_opts aug = { o->transpose_lo, o->transpose_hi };
     uint64_t seed = mix(o->seed, (uint64_t)epoch, (uint64_t)b + 1);
+    int rc;
     if (r->d) {
         cn_batch_set_part(r->bt, r->lo, count * (o->loss_all ? r->T : 1));
-        cn_windows_fill_rows(r->c, &r->tw, r->order + first, count, r->lo, r->Bl, &aug, seed, r->tok, r->tgt);
+        rc = cn_windows_fill_rows(r->c, &r->tw, r->order + first, count, r->lo, r->Bl, &aug, seed, r->tok, r->tgt);
     } else {
-        cn_windows_fill(r->c, &r->tw, r->order + first, count, r->B, &aug, seed, r->tok, r->tgt);
+        rc = cn_windows_fill(r->c, &r->tw, r->order + first, count, r->B, &aug, seed, r->tok, r->tgt);
     }
+    if (rc) { read_failed(r, "training"); return -1; }   /* this rank's own error: the job ends */
     FILE *dump = r->hooks->dump_batches;
     if (dump) {   /* int32 on disk, whatever int is here */
         size_t cells = (size_t)r->B * (size_t)r->T;
@@ -524,6 +537,7 @@ static int train_batch(run_ctx *r, int epoch) {
     long b = (long)r->pos.batch;
     double t_batch = cn_now_sec(), c_batch = cpu_sec();
     int count = fill_batch(r, epoch, b);
+    if (count < 0) return RUN_ERROR;
     int global_counted = count * (o->loss_all ? r->T : 1);   /* the most targets the batch can count */
     cn_batch_zero_grads(r->bt);
     float loss = cn_batch_forward(r->bt, r->tok, r->tgt, 1, cn_rng_next(&r->pos.rng));
@@ -591,12 +605,13 @@ static int maybe_checkpoint(run_ctx *r) {
     return 0;
 }
 
-/* Validation of the epoch into row (when it is due); -1 when the all-reduce failed. */
+/* Validation of the epoch into row (when it is due); -1 when the all-reduce or a read failed. */
 static int validate_epoch(run_ctx *r, cn_epoch_row *row) {
     cn_batch_set_part(r->bt, r->lo, 0);
     int erc = eval_windows(r->bt, r->c, &r->vw, r->B, r->lo, r->Bl, r->d, r->tok, r->tgt, r->idx, &row->val_loss,
                            &row->val_acc);
     if (erc == -2) { snprintf(r->err, r->errlen, "the validation all-reduce failed (a rank died?)"); return -1; }
+    if (erc == -3) { read_failed(r, "validation"); return -1; }
     if (erc) row->val_loss = NAN;
     return 0;
 }
@@ -707,8 +722,12 @@ static int final_test(run_ctx *r) {
     size_t n = m->n_params;
     if (r->pos.best_epoch > 0) memcpy(m->params, r->best, n * sizeof *r->best);
     long nt = 0;
-    if (cn_train_evaluate(m, r->c, CN_SPLIT_TEST, r->o, &r->res->test_loss, &r->res->test_acc, &nt) == 0)
-        r->res->test_windows = nt;
+    int erc = cn_train_evaluate(m, r->c, CN_SPLIT_TEST, r->o, &r->res->test_loss, &r->res->test_acc, &nt);
+    if (erc == 0) r->res->test_windows = nt;
+    if (erc == -3) {   /* the model is still written; the test figures are missing */
+        read_failed(r, "test");
+        if (r->root || *cn_tokcache_error(r->c)) fprintf(stderr, "warning: no test figures: %s\n", r->err);
+    }
     r->test_loss = r->res->test_loss; r->test_acc = r->res->test_acc;
     if (r->pos.best_epoch > 0) memcpy(r->best, m->params, n * sizeof *r->best);
     if (r->hist.n > 0 && replica_check(r) == 0 && write_best(r)) return -1;

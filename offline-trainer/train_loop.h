@@ -95,7 +95,8 @@ int cn_train_run(cn_model *m, const cn_corpus *c, const cn_train_opts *o, const 
 
 /* Mean loss (nats/token) and accuracy of m over windows of a split, no augmentation. With
  * o->dist the ranks each take their rows of every batch and the sums are reduced: every
- * rank must call it, and every rank gets the same figures. */
+ * rank must call it, and every rank gets the same figures. 0 (a NaN loss is a result), -1
+ * out of memory, -3 a window of a token cache could not be read (on every rank alike). */
 int cn_train_evaluate(cn_model *m, const cn_corpus *c, int split, const cn_train_opts *o,
                       double *loss, double *acc, long *n_windows);
 #endif

@@ -590,6 +590,7 @@ static int load_corpus_job(const train_args *a, cn_corpus *c, cn_dist *job, FILE
     memcpy(co.ratio, a->ratio, sizeof co.ratio);
     co.transpose_lo = a->t.transpose_lo; co.transpose_hi = a->t.transpose_hi;
     co.log = info;
+    co.on_demand = 1;   /* a token cache: each rank reads the windows of its rows as it needs them */
     char err[1024];
     if (!job) {
         if (cn_corpus_load(&co, c, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return -1; }
@@ -734,123 +735,117 @@ int main(int argc, char **argv) {
     return status;
 }
 
-static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed) {
-    int root = !job || job->rank == 0;
-    train_args a;
-    args_default(&a);
-    *agreed = 1;   /* until the options are read, every rank fails alike */
-    if (parse_args(argc, argv, &a, ARGS_USER)) return CN_EXIT_USAGE;
+/* What a run keeps of its checkpoint: the loaded checkpoint, and the saved options' text that
+ * saved_argv points into. */
+typedef struct { cn_checkpoint ck; char **saved_argv; char *saved_text; } resume_state;
 
-    cn_checkpoint ck;
-    memset(&ck, 0, sizeof ck);
-    char **saved_argv = NULL;
-    char *saved_text = NULL;   /* saved_argv points into it */
+static void resume_free(resume_state *rs) {
+    cn_checkpoint_free(&rs->ck);
+    free(rs->saved_argv); free(rs->saved_text);
+    rs->saved_argv = NULL; rs->saved_text = NULL;
+}
+
+/* --resume: the checkpoint's own options first, then what this command line may change, and
+ * the budget left. 0, or the exit status (*agreed: every rank fails alike). */
+static int read_resume(int argc, char **argv, train_args *a, resume_state *rs, int *agreed) {
+    const char *resume = a->resume;
     char err[1200];
     *agreed = 0;   /* a checkpoint may be unreadable on one host */
-    if (a.resume) {
-        /* the checkpoint's own options first, then what this command line may change */
-        const char *resume = a.resume;
-        if (cn_checkpoint_load(resume, &ck, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return 1; }
-        saved_text = strdup(ck.config);
-        int sargc = saved_text ? config_argv(saved_text, &saved_argv) : -1;
-        args_default(&a);
-        if (sargc < 0 || parse_args(sargc, saved_argv, &a, ARGS_SAVED)) {
-            fprintf(stderr, PROGRAM ": %s: the checkpoint's options do not parse\n", resume);
-            cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
-            return 1;
-        }
-        if (parse_args(argc, argv, &a, ARGS_RESUME)) { *agreed = 1; cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 2; }
-        a.resume = resume;
-        a.t.ckpt_path = resume;   /* the file resumed from, wherever it was moved */
-        if (resume_budget(&a, &ck.pos)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return CN_EXIT_USAGE; }
+    if (cn_checkpoint_load(resume, &rs->ck, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return 1; }
+    rs->saved_text = strdup(rs->ck.config);
+    int sargc = rs->saved_text ? config_argv(rs->saved_text, &rs->saved_argv) : -1;
+    args_default(a);
+    if (sargc < 0 || parse_args(sargc, rs->saved_argv, a, ARGS_SAVED)) {
+        fprintf(stderr, PROGRAM ": %s: the checkpoint's options do not parse\n", resume);
+        return 1;
     }
-    if (!a.t.stride) a.t.stride = a.t.loss_all ? (a.t.seq_len / 2 > 0 ? a.t.seq_len / 2 : 1) : 1;
-    if (!a.epochs_set && a.t.minutes <= 0) a.t.epochs = 10;
+    if (parse_args(argc, argv, a, ARGS_RESUME)) { *agreed = 1; return 2; }
+    a->resume = resume;
+    a->t.ckpt_path = resume;   /* the file resumed from, wherever it was moved */
+    return resume_budget(a, &rs->ck.pos) ? CN_EXIT_USAGE : 0;
+}
+
+/* The defaults that follow from other options. */
+static void settle_args(train_args *a) {
+    if (!a->t.stride) a->t.stride = a->t.loss_all ? (a->t.seq_len / 2 > 0 ? a->t.seq_len / 2 : 1) : 1;
+    if (!a->epochs_set && a->t.minutes <= 0) a->t.epochs = 10;
     /* short epochs get a proportionate validation set, so that validating does not cost more
      * than training (an explicit --val-windows wins) */
-    if (!a.val_windows_set && a.t.epoch_windows > 0) {
-        long v = a.t.epoch_windows / 4;
-        a.t.val_windows = v < 256 ? 256 : v > 4096 ? 4096 : v;
+    if (!a->val_windows_set && a->t.epoch_windows > 0) {
+        long v = a->t.epoch_windows / 4;
+        a->t.val_windows = v < 256 ? 256 : v > 4096 ? 4096 : v;
     }
-    if (a.t.threads == 1) openblas_set_num_threads(1);
-
-    cn_cli_on_stop_signals(on_signal);
-    a.t.stop = &stop_requested;
-
-    if (a.zoo) {
-        if (job) { if (root) fprintf(stderr, PROGRAM ": --paper-zoo runs in one process: start it without mpirun\n"); *agreed = 1; return 2; }
-        return run_zoo(&a);
+    if (a->t.threads == 1) openblas_set_num_threads(1);
+    if (!a->no_ckpt && !a->t.ckpt_path && a->t.out_path) {
+        snprintf(a->ckpt_default, sizeof a->ckpt_default, "%s.ckpt", a->t.out_path);
+        a->t.ckpt_path = a->ckpt_default;
     }
-    *agreed = 1;
+    if (a->no_ckpt) a->t.ckpt_path = NULL;
+}
 
-    if (a.n_paths == 0) { fprintf(stderr, PROGRAM ": no corpus given (a folder of MIDI files; see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
-    if (!a.t.out_path) { fprintf(stderr, PROGRAM ": no output model given (-o MODEL.cnm)\n"); return CN_EXIT_USAGE; }
-    if (!a.no_ckpt && !a.t.ckpt_path) {
-        snprintf(a.ckpt_default, sizeof a.ckpt_default, "%s.ckpt", a.t.out_path);
-        a.t.ckpt_path = a.ckpt_default;
-    }
-    if (a.no_ckpt) a.t.ckpt_path = NULL;
-    if (job && a.dump_path) { if (root) fprintf(stderr, PROGRAM ": --dump-batches runs in one process: start it without mpirun\n"); return 2; }
-    /* every output is checked before a minute of training is spent (rank 0 alone writes) */
-    *agreed = 0;
-    if (root && (check_output("-o", a.t.out_path) || check_output("--checkpoint", a.t.ckpt_path) ||
-                 check_output("--csv", a.t.csv_path) || check_output("--plot", a.t.plot_path))) return 1;
-    *agreed = 1;
-    cn_spec parsed;
-    char perr[256];
-    if (!a.resume && cn_spec_parse(a.spec, &parsed, perr, sizeof perr)) {
-        fprintf(stderr, PROGRAM ": --spec '%s': %s (see --help for the grammar)\n", a.spec, perr);
-        return 2;
-    }
-
-    /* temporaries of a run that was killed -9 (the PIDs they name are rank 0's host's) */
-    if (root) cn_afile_clean_stale(a.t.out_path);
-    if (root && a.t.ckpt_path) {
+/* Every output checked before a minute of training is spent (rank 0 alone writes), and the
+ * temporaries of a run killed -9 removed (the PIDs they name are rank 0's host's). */
+static int check_outputs(const train_args *a, int root) {
+    if (!root) return 0;
+    if (check_output("-o", a->t.out_path) || check_output("--checkpoint", a->t.ckpt_path) ||
+        check_output("--csv", a->t.csv_path) || check_output("--plot", a->t.plot_path)) return -1;
+    cn_afile_clean_stale(a->t.out_path);
+    if (a->t.ckpt_path) {
         char mt[1200];
-        snprintf(mt, sizeof mt, "%s.model", a.t.ckpt_path);
-        cn_afile_clean_stale(a.t.ckpt_path);
+        snprintf(mt, sizeof mt, "%s.model", a->t.ckpt_path);
+        cn_afile_clean_stale(a->t.ckpt_path);
         cn_afile_clean_stale(mt);
     }
-    cn_corpus c;
-    if (load_corpus_job(&a, &c, job, info)) { cn_checkpoint_free(&ck); free(saved_argv); free(saved_text); return 1; }
-    if (root) warn_small_validation(&c);
-    cn_model *m = NULL;
-    if (a.resume) {
-        m = ck.model; ck.model = NULL;
-        if (m->vocab != c.vocab_size || m->encoding != c.enc ||
-            (c.enc == CN_ENC_PAPER && (m->words.n != c.words.n))) {
-            fprintf(stderr, PROGRAM ": %s: the corpus no longer gives the checkpoint's vocabulary (%d tokens, now %d): "
-                            "it changed since the run began\n", a.resume, m->vocab, c.vocab_size);
-            cn_model_free(m); cn_corpus_free(&c); cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
-            return 1;
-        }
-        fprintf(info, "resuming %s at epoch %d, batch %lu (step %lu)\n", a.resume, ck.pos.epoch + 1,
-                (unsigned long)ck.pos.batch, (unsigned long)ck.pos.step);
-    } else {
-        m = new_model(&a, a.spec, &c, err, sizeof err);
-        if (!m) { fprintf(stderr, PROGRAM ": %s\n", err); cn_corpus_free(&c); return 2; }
-    }
-    char *config = config_text(&a);   /* on resume: the saved options with this run's changes */
-    a.t.config = config;
-    a.t.title = m->spec_text;
-    char budget[96] = "";
-    if (a.t.epochs > 0 && a.t.minutes > 0) snprintf(budget, sizeof budget, "%d epochs or %g minutes", a.t.epochs, a.t.minutes);
-    else if (a.t.epochs > 0) snprintf(budget, sizeof budget, "%d epochs", a.t.epochs);
-    else snprintf(budget, sizeof budget, "%g minutes", a.t.minutes);
-    fprintf(info, "model %s: %zu parameters; budget %s; checkpoints %s\n", m->spec_text, m->n_params, budget,
-            a.t.ckpt_path ? a.t.ckpt_path : "off");
+    return 0;
+}
 
-    if (a.dump_path && !(a.hooks.dump_batches = fopen(a.dump_path, "wb"))) {
-        fprintf(stderr, PROGRAM ": --dump-batches %s: %s\n", a.dump_path, strerror(errno));
-        free(config); cn_model_free(m); cn_corpus_free(&c); cn_checkpoint_free(&ck); free(saved_argv); free(saved_text);
+/* The model to train: the checkpoint's (its vocabulary checked against the corpus), or a new
+ * one. NULL with the message printed; *status the exit status. */
+static cn_model *model_for_run(const train_args *a, resume_state *rs, const cn_corpus *c, FILE *info, int *status) {
+    char err[1200];
+    if (!a->resume) {
+        cn_model *m = new_model(a, a->spec, c, err, sizeof err);
+        if (!m) { fprintf(stderr, PROGRAM ": %s\n", err); *status = 2; }
+        return m;
+    }
+    cn_model *m = rs->ck.model;
+    rs->ck.model = NULL;
+    if (m->vocab != c->vocab_size || m->encoding != c->enc || (c->enc == CN_ENC_PAPER && (m->words.n != c->words.n))) {
+        fprintf(stderr, PROGRAM ": %s: the corpus no longer gives the checkpoint's vocabulary (%d tokens, now %d): "
+                        "it changed since the run began\n", a->resume, m->vocab, c->vocab_size);
+        cn_model_free(m);
+        *status = 1;
+        return NULL;
+    }
+    fprintf(info, "resuming %s at epoch %d, batch %lu (step %lu)\n", a->resume, rs->ck.pos.epoch + 1,
+            (unsigned long)rs->ck.pos.batch, (unsigned long)rs->ck.pos.step);
+    return m;
+}
+
+static void print_budget(const train_args *a, const cn_model *m, FILE *info) {
+    char budget[96] = "";
+    if (a->t.epochs > 0 && a->t.minutes > 0) snprintf(budget, sizeof budget, "%d epochs or %g minutes", a->t.epochs, a->t.minutes);
+    else if (a->t.epochs > 0) snprintf(budget, sizeof budget, "%d epochs", a->t.epochs);
+    else snprintf(budget, sizeof budget, "%g minutes", a->t.minutes);
+    fprintf(info, "model %s: %zu parameters; budget %s; checkpoints %s\n", m->spec_text, m->n_params, budget,
+            a->t.ckpt_path ? a->t.ckpt_path : "off");
+}
+
+/* The training run and its report: the exit status (*agreed: every rank ends alike). */
+static int train_and_report(train_args *a, cn_model *m, const cn_corpus *c, const resume_state *rs, cn_dist *job,
+                            FILE *info, int *agreed) {
+    int root = !job || job->rank == 0;
+    char err[1200];
+    if (a->dump_path && !(a->hooks.dump_batches = fopen(a->dump_path, "wb"))) {
+        fprintf(stderr, PROGRAM ": --dump-batches %s: %s\n", a->dump_path, strerror(errno));
         return 1;
     }
     cn_train_result res;
-    a.t.dist = job;
-    a.t.log = info;
+    a->t.dist = job;
+    a->t.log = info;
+    a->t.hooks = &a->hooks;
     *agreed = 0;
-    a.t.hooks = &a.hooks;
-    int rc = cn_train_run(m, &c, &a.t, a.resume ? &ck : NULL, &res, err, sizeof err);
+    int rc = cn_train_run(m, c, &a->t, a->resume ? &rs->ck : NULL, &res, err, sizeof err);
     int status = 0;
     /* a divergence, a failed replica check and a stop are agreed by all ranks; other errors are one rank's */
     *agreed = rc >= 0 || res.stopped == CN_STOP_NAN || res.stopped == CN_STOP_REPLICA;
@@ -861,13 +856,63 @@ static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed
     else if (rc == 1) status = stop_requested == SIGINT ? 130 : 143;
     else {
         print_result(&res, info);
-        if (root) report_files(&a, a.t.ckpt_path && access(a.t.ckpt_path, F_OK) == 0);
+        if (root) report_files(a, a->t.ckpt_path && access(a->t.ckpt_path, F_OK) == 0);
     }
-    if (a.hooks.dump_batches && fclose(a.hooks.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }
-    free(config);
-    cn_model_free(m);
+    if (a->hooks.dump_batches && fclose(a->hooks.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }
+    return status;
+}
+
+/* The options, the corpus and the model, then the run; every error path frees what it took. */
+static int job_main(int argc, char **argv, cn_dist *job, FILE *info, int *agreed) {
+    int root = !job || job->rank == 0;
+    train_args a;
+    args_default(&a);
+    *agreed = 1;   /* until the options are read, every rank fails alike */
+    if (parse_args(argc, argv, &a, ARGS_USER)) return CN_EXIT_USAGE;
+    resume_state rs;
+    memset(&rs, 0, sizeof rs);
+    int status = a.resume ? read_resume(argc, argv, &a, &rs, agreed) : 0;
+    if (status) { resume_free(&rs); return status; }
+    settle_args(&a);
+    cn_cli_on_stop_signals(on_signal);
+    a.t.stop = &stop_requested;
+    *agreed = 1;
+    if (a.zoo) {
+        if (job && root) fprintf(stderr, PROGRAM ": --paper-zoo runs in one process: start it without mpirun\n");
+        status = job ? 2 : run_zoo(&a);
+        resume_free(&rs);
+        return status;
+    }
+    if (a.n_paths == 0) status = (fprintf(stderr, PROGRAM ": no corpus given (a folder of MIDI files; see " PROGRAM " --help)\n"), CN_EXIT_USAGE);
+    else if (!a.t.out_path) status = (fprintf(stderr, PROGRAM ": no output model given (-o MODEL.cnm)\n"), CN_EXIT_USAGE);
+    else if (job && a.dump_path) {
+        if (root) fprintf(stderr, PROGRAM ": --dump-batches runs in one process: start it without mpirun\n");
+        status = 2;
+    }
+    if (status) { resume_free(&rs); return status; }
+    *agreed = 0;
+    if (check_outputs(&a, root)) { resume_free(&rs); return 1; }
+    *agreed = 1;
+    cn_spec parsed;
+    char perr[256];
+    if (!a.resume && cn_spec_parse(a.spec, &parsed, perr, sizeof perr)) {
+        fprintf(stderr, PROGRAM ": --spec '%s': %s (see --help for the grammar)\n", a.spec, perr);
+        return 2;
+    }
+    cn_corpus c;   /* a failed load is agreed: under a job the ranks compare their loads */
+    if (load_corpus_job(&a, &c, job, info)) { resume_free(&rs); return 1; }
+    if (root) warn_small_validation(&c);
+    cn_model *m = model_for_run(&a, &rs, &c, info, &status);
+    if (m) {
+        char *config = config_text(&a);   /* on resume: the saved options with this run's changes */
+        a.t.config = config;
+        a.t.title = m->spec_text;
+        print_budget(&a, m, info);
+        status = train_and_report(&a, m, &c, &rs, job, info, agreed);
+        free(config);
+        cn_model_free(m);
+    }
     cn_corpus_free(&c);
-    cn_checkpoint_free(&ck);
-    free(saved_argv); free(saved_text);
+    resume_free(&rs);
     return status;
 }

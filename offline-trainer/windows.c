@@ -97,8 +97,9 @@ static void nt_controls(int *tk, int *tg, int T, uint64_t *rng) {
     }
 }
 
-/* The shift a row is transposed by, within the augmentation range and the piano. */
-static int row_shift(const cn_corpus *c, const cn_piece *p, const cn_window *w, int T, const cn_fill_opts *o,
+/* The shift a row is transposed by, within the augmentation range and the piano; src is the
+ * window's T + 1 untransposed tokens (event and note). */
+static int row_shift(const cn_corpus *c, const cn_piece *p, const int *src, int T, const cn_fill_opts *o,
                      uint64_t *rng) {
     if (!(o->transpose_lo < o->transpose_hi || o->transpose_lo != 0)) return 0;
     int lo, hi;
@@ -107,7 +108,6 @@ static int row_shift(const cn_corpus *c, const cn_piece *p, const cn_window *w, 
         hi = o->transpose_hi < p->var_lo + p->n_var - 1 ? o->transpose_hi : p->var_lo + p->n_var - 1;
         return lo <= hi ? pick(rng, lo, hi) : 0;
     }
-    const int *src = p->tok[0] + w->start;
     if (c->enc == CN_ENC_NOTE) cn_nt_shift_range(src, (size_t)T + 1, &lo, &hi);
     else cn_ev_shift_range(src, (size_t)T + 1, &lo, &hi);
     if (lo < o->transpose_lo) lo = o->transpose_lo;
@@ -115,45 +115,65 @@ static int row_shift(const cn_corpus *c, const cn_piece *p, const cn_window *w, 
     return lo <= hi ? pick(rng, lo, hi) : 0;
 }
 
-void cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int B,
-                     const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
-    int T = ws->seq_len;
-    for (int b = 0; b < B; b++) {
-        int *tk = tokens + (size_t)b * (size_t)T, *tg = targets + (size_t)b * (size_t)T;
-        if (b >= count) {
-            for (int t = 0; t < T; t++) { tk[t] = 0; tg[t] = -1; }
-            continue;
-        }
-        const cn_window *w = &ws->w[idx[b]];
-        const cn_piece *p = &c->pieces[w->piece];
-        uint64_t rng = cn_rng_seed(seed + 0x9E3779B97F4A7C15ull * (uint64_t)(b + 1));
-        int shift = row_shift(c, p, w, T, o, &rng);
-        int base = -p->var_lo, var = c->enc == CN_ENC_PAPER ? shift - p->var_lo : base;
-        if (var < 0 || var >= p->n_var || p->n_tok[var] < (size_t)T + 1) var = base;  /* a transposed paper variant may be shorter */
+/* Row b of a batch: window w, transposed and (note) with its controls dropped by rng. The
+ * paper encoding picks a pre-encoded variant; the others shift the tokens read. */
+static int fill_row(const cn_corpus *c, const cn_window *w, int T, const cn_fill_opts *o, uint64_t *rng,
+                    int *scratch, int *tk, int *tg) {
+    const cn_piece *p = &c->pieces[w->piece];
+    int base = -p->var_lo, shift = 0, var = base;
+    const int *src;
+    if (c->enc == CN_ENC_PAPER) {
+        shift = row_shift(c, p, NULL, T, o, rng);
+        var = shift - p->var_lo;
+        if (var < 0 || var >= p->n_var || p->n_tok[var] < (size_t)T + 1) var = base;  /* a transposed variant may be shorter */
         size_t start = w->start, n = p->n_tok[var];
         if (start + (size_t)T + 1 > n) start = n - (size_t)T - 1;
-        const int *src = p->tok[var] + start;
-        memcpy(tk, src, (size_t)T * sizeof *tk);
-        memcpy(tg, src + 1, (size_t)T * sizeof *tg);
-        if (c->enc == CN_ENC_EVENT) { cn_ev_shift_tokens(tk, (size_t)T, shift); cn_ev_shift_tokens(tg, (size_t)T, shift); }
-        if (c->enc == CN_ENC_NOTE) {
-            cn_nt_shift_tokens(tk, (size_t)T, shift);
-            cn_nt_shift_tokens(tg, (size_t)T, shift);
-            nt_controls(tk, tg, T, &rng);
-        }
+        src = cn_corpus_tokens(c, (int)w->piece, var, start, (size_t)T + 1, scratch);
+    } else {
+        src = cn_corpus_tokens(c, (int)w->piece, base, w->start, (size_t)T + 1, scratch);
+        if (src) shift = row_shift(c, p, src, T, o, rng);
     }
+    if (!src) return -1;
+    memcpy(tk, src, (size_t)T * sizeof *tk);
+    memcpy(tg, src + 1, (size_t)T * sizeof *tg);
+    if (c->enc == CN_ENC_EVENT) { cn_ev_shift_tokens(tk, (size_t)T, shift); cn_ev_shift_tokens(tg, (size_t)T, shift); }
+    if (c->enc == CN_ENC_NOTE) {
+        cn_nt_shift_tokens(tk, (size_t)T, shift);
+        cn_nt_shift_tokens(tg, (size_t)T, shift);
+        nt_controls(tk, tg, T, rng);
+    }
+    return 0;
 }
 
 /* cn_windows_fill seeds row b's transposition with seed + ROW_SEED_STEP * (b + 1); one
  * single-row fill with the seed moved back by b rows gives exactly that row. */
 #define ROW_SEED_STEP 0x9E3779B97F4A7C15ull
 
-void cn_windows_fill_rows(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int lo, int n,
-                          const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
+int cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int B,
+                    const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
+    int T = ws->seq_len, rc = 0;
+    int *scratch = c->cache ? malloc(((size_t)T + 1) * sizeof *scratch) : NULL;   /* windows read from a cache */
+    if (c->cache && !scratch) return -1;
+    for (int b = 0; b < B; b++) {
+        int *tk = tokens + (size_t)b * (size_t)T, *tg = targets + (size_t)b * (size_t)T;
+        if (b >= count) {
+            for (int t = 0; t < T; t++) { tk[t] = 0; tg[t] = -1; }
+            continue;
+        }
+        uint64_t rng = cn_rng_seed(seed + ROW_SEED_STEP * (uint64_t)(b + 1));
+        if (fill_row(c, &ws->w[idx[b]], T, o, &rng, scratch, tk, tg)) { rc = -1; break; }
+    }
+    free(scratch);
+    return rc;
+}
+
+int cn_windows_fill_rows(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int lo, int n,
+                         const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets) {
     int T = ws->seq_len;
     for (int k = 0; k < n; k++) {
         int b = lo + k;
-        cn_windows_fill(c, ws, b < count ? idx + b : idx, b < count, 1, o, seed + ROW_SEED_STEP * (uint64_t)b,
-                        tokens + (size_t)k * (size_t)T, targets + (size_t)k * (size_t)T);
+        if (cn_windows_fill(c, ws, b < count ? idx + b : idx, b < count, 1, o, seed + ROW_SEED_STEP * (uint64_t)b,
+                            tokens + (size_t)k * (size_t)T, targets + (size_t)k * (size_t)T)) return -1;
     }
+    return 0;
 }

@@ -36,11 +36,12 @@ typedef struct {
 
 /* Fill a batch: rows 0..count-1 of tokens and targets ([B][seq_len] each) from the windows
  * idx[0..count-1]; rows count..B-1 are padding (token 0, target -1, which the loss ignores).
- * `seed` decides each row's transposition. */
-void cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int B,
-                     const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets);
+ * `seed` decides each row's transposition. 0, or -1 when a window could not be read from a
+ * token cache loaded on demand (cn_tokcache_error says why) or out of memory. */
+int cn_windows_fill(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int B,
+                    const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets);
 /* Rows lo..lo+n-1 of that same batch alone, into tokens/targets [n][seq_len]: what one rank of
  * a data-parallel run reads of a global batch, equal row for row to the whole fill. */
-void cn_windows_fill_rows(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int lo, int n,
-                          const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets);
+int cn_windows_fill_rows(const cn_corpus *c, const cn_windows *ws, const size_t *idx, int count, int lo, int n,
+                         const cn_fill_opts *o, uint64_t seed, int *tokens, int *targets);
 #endif

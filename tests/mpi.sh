@@ -8,8 +8,9 @@
 #   a rank whose weights drift stops the run (replica check); kill -9 of one rank ends the job
 #   with mpirun naming the rank, the checkpoint stays valid and --resume finishes the run as
 #   if uninterrupted; SIGTERM to mpirun checkpoints once, and a resume with another rank
-#   count (3) finishes it; a corpus file unreadable on one rank is an error before training
-#   naming the host and the file; plain continuo-train under mpirun refuses and says why.
+#   count (3) finishes it; SIGINT checkpoints once too; a corpus file unreadable on one rank
+#   is an error before training naming the host and the file; plain continuo-train under
+#   mpirun refuses and says why.
 . "$(dirname "$0")/lib.sh"
 MPI=$BUILD/continuo-train-mpi
 TRAIN=$BUILD/continuo-train
@@ -123,6 +124,21 @@ if wait_for 60 grep -q "^epoch 1:" s.log 2>/dev/null; then
 else
     kill -9 $job 2>/dev/null; wait $job
     fail "the 2-rank run never finished an epoch: $(tail -3 s.log)"
+fi
+cd "$W" || exit 1
+
+# ---- SIGINT (Ctrl-C) to mpirun: the same single checkpoint ----
+mkdir -p i && cd i || exit 1
+$RUN -np 2 "$MPI" $SMALL --threads 1 --epochs 100000 -o i.cnm ../corpus >i.log 2>&1 &
+job=$!
+if wait_for 60 grep -q "^epoch 1:" i.log 2>/dev/null; then
+    kill -INT $job
+    wait $job
+    check "SIGINT to mpirun: rank 0 checkpoints once" \
+        sh -c '[ "$(grep -c "stopped by a signal.*checkpoint written" "$0")" -eq 1 ] && [ -s i.cnm.ckpt ]' i.log
+else
+    kill -9 $job 2>/dev/null; wait $job
+    fail "the 2-rank run never finished an epoch: $(tail -3 i.log)"
 fi
 cd "$W" || exit 1
 
