@@ -24,6 +24,7 @@
 #define PROGRAM "continuo-jack"
 #define MAX_MSGS 1024
 #define MAX_CONNECT 8
+#define PANIC_CYCLES 3   /* cycles that send the panic at the end (see on_process) */
 
 typedef struct {
     jack_client_t *client;
@@ -32,7 +33,8 @@ typedef struct {
     sem_t wake;
     pthread_t worker;
     _Atomic int quit_req;      /* main -> process: send the note-offs and go quiet */
-    _Atomic int flushed;       /* process -> main: done */
+    _Atomic int flushed;       /* process -> main: the panic went out in PANIC_CYCLES cycles */
+    int panics;                /* process only: cycles that have sent the panic */
     _Atomic int worker_quit;
     _Atomic int server_gone;
     _Atomic unsigned cycles, xruns, dropped_in;
@@ -61,8 +63,11 @@ static int on_process(jack_nframes_t n, void *arg) {
     atomic_fetch_add_explicit(&a->cycles, 1, memory_order_relaxed);
     if (atomic_load_explicit(&a->flushed, memory_order_acquire)) return 0;
     if (atomic_load_explicit(&a->quit_req, memory_order_acquire)) {
+        /* the note-offs, then CC123 again in the next cycles: a cycle that finishes late (an
+         * xrun on a loaded machine) has its output dropped by the server, and a note-off lost
+         * there would hang the note */
         write_out(a, ob, cn_jam_panic(a->jam, 0, a->out_buf, MAX_MSGS));
-        atomic_store_explicit(&a->flushed, 1, memory_order_release);
+        if (++a->panics >= PANIC_CYCLES) atomic_store_explicit(&a->flushed, 1, memory_order_release);
         return 0;
     }
     int n_in = 0;
@@ -324,13 +329,14 @@ static void stop_worker(jack_app *a) {
     pthread_join(a->worker, NULL);
 }
 
-/* A last cycle sends the note-offs, one more lets the readers take them; then the client
- * closes and the worker stops. */
+/* The last cycles send the note-offs and CC123, two more let the readers take them; then
+ * the client closes and the worker stops. */
 static void shut_down(jack_app *a) {
     atomic_store_explicit(&a->quit_req, 1, memory_order_release);
-    for (int k = 0; k < 100 && !atomic_load(&a->flushed) && !atomic_load(&a->server_gone); k++) sleep_ms(5);
+    /* up to 5 s each: a loaded server may run no cycle for a long while */
+    for (int k = 0; k < 1000 && !atomic_load(&a->flushed) && !atomic_load(&a->server_gone); k++) sleep_ms(5);
     unsigned c0 = atomic_load(&a->cycles);
-    for (int k = 0; k < 100 && atomic_load(&a->cycles) < c0 + 2 && !atomic_load(&a->server_gone); k++) sleep_ms(5);
+    for (int k = 0; k < 1000 && atomic_load(&a->cycles) < c0 + 2 && !atomic_load(&a->server_gone); k++) sleep_ms(5);
     jack_deactivate(a->client);
     jack_client_close(a->client);
     stop_worker(a);
