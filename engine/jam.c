@@ -262,7 +262,10 @@ static void player_note(cn_jam *j, jam_out *o, uint32_t frame, double beat, int 
     uint8_t *held = &j->rt.held_in[ch][pitch];
     int mode = j->rt.params.mode;
     if (on) {
-        if (*held < 255) { (*held)++; j->rt.n_held_in++; }
+        /* a key is down or up, never down twice: a note-on of a key already down (its note-off
+         * lost, e.g. in a cycle a loaded JACK server dropped) must not leave a count that the
+         * next note-off cannot clear, or no call would ever end again */
+        if (!*held) { *held = 1; j->rt.n_held_in++; }
         if (mode == CN_MODE_CALL_RESPONSE) {
             if (j->rt.answer) {
                 /* playing again before the answer began continues the call; after, starts a new one */
@@ -274,7 +277,7 @@ static void player_note(cn_jam *j, jam_out *o, uint32_t frame, double beat, int 
         cn_jam_view_on(j, 0, beat, pitch, vel);
     } else {
         if (*held == 0) return;   /* a key we never saw go down */
-        (*held)--; j->rt.n_held_in--;
+        *held = 0; j->rt.n_held_in--;
         cn_jam_view_off(j, 0, beat, pitch);
     }
     push_cmd(j, JAM_CMD_NOTE, beat, 0, on, pitch, vel);

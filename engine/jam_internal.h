@@ -88,7 +88,7 @@ typedef struct {
     cn_hostclock hc;              /* the host's transport, as reported */
     uint32_t gen;                 /* bumped on every cancel */
     int pending_panic;            /* set_params changed the mode */
-    uint8_t held_in[16][128];     /* the player's held keys (accepted channels) */
+    uint8_t held_in[16][128];     /* the player's keys down, 0 or 1 (accepted channels) */
     int n_held_in;
     int call_active; double call_start;
     int answer; double answer_start, answer_end;   /* an answer is due or playing */

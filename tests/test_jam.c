@@ -265,6 +265,25 @@ TEST(no_answer_while_a_key_is_held) {
     sim_free(&s);
 }
 
+/* A note-off lost on the way (a cycle a loaded JACK server dropped) then the same key again:
+ * its one note-off ends the key, the call ends and is answered. Counting the two note-ons
+ * left a key down for ever, and the engine never answered again. */
+TEST(a_lost_note_off_does_not_stick_a_key) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    sim_init(&s, &p, SIZES_64, 1);
+    double fpb = fpb_of(&s, 120);
+    sim_in(&s, 0, 0x90, 64, 90);   /* its note-off never comes */
+    sim_note(&s, 1.0, 0.4, 62, 0, 120);
+    sim_note(&s, 2.0, 0.4, 64, 0, 120);   /* the same key again, and its note-off */
+    sim_beats(&s, 12, 120);
+    int64_t f = first_on(&s, 1, 0);
+    CHECKF(f >= 0, "no answer: the key whose note-off was lost is still down");
+    CHECKF(f >= (int64_t)llround(3.4 * fpb), "answer at frame %lld, before the call ended", (long long)f);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
 TEST(playing_again_stops_the_answer_at_once) {
     static sim s;
     cn_jam_params p = params_cr();
@@ -881,6 +900,7 @@ static void run_all(void) {
     RUN(answer_notes_end_in_time);
     RUN(answer_after_silence);
     RUN(no_answer_while_a_key_is_held);
+    RUN(a_lost_note_off_does_not_stick_a_key);
     RUN(playing_again_stops_the_answer_at_once);
     RUN(note_balance_sorted_in_range_any_block_size);
     RUN(transport_stop_panics);
