@@ -158,6 +158,16 @@ static void panic_out(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
     thru_notes_off(j, o, frame);
     emit(o, frame, 3, (uint8_t)(0xB0 | (j->rt.params.channel_out - 1)), 123, 0);
     j->rt.call_active = 0;
+    j->rt.panic_echo = JAM_PANIC_ECHO;
+}
+
+/* The next blocks after a panic open with its CC123 again (a block a host drops under load
+ * would lose the note-offs; All Notes Off again ends those notes). Only at a block's start:
+ * a front end that runs a block in segments passes offset 0 once. */
+static void panic_echo(cn_jam *j, const cn_jam_time *t, jam_out *o) {
+    if (t->offset != 0 || j->rt.panic_echo <= 0) return;
+    j->rt.panic_echo--;
+    emit(o, o->lo, 3, (uint8_t)(0xB0 | (j->rt.params.channel_out - 1)), 123, 0);
 }
 
 void cn_jam_set_params(cn_jam *j, const cn_jam_params *p) {
@@ -360,6 +370,7 @@ int cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
     if (!host && j->rt.hc.valid) cn_hostclock_init(&j->rt.hc);   /* the host's clock went away: own tempo */
     jam_out o = { out, max_out, 0, t->offset, t->offset + t->n_frames, t->offset, j->rt.beat, 1.0 };
 
+    panic_echo(j, t, &o);
     if (atomic_exchange_explicit(&j->sh.swap_panic, 0, memory_order_acq_rel) || j->rt.pending_panic) {
         j->rt.pending_panic = 0;
         panic_out(j, &o, o.lo, j->rt.beat);

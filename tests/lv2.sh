@@ -138,8 +138,9 @@ else
     fail "no answer on channel 2 within 30 s"; tail -n 20 "$T/dump.log"; tail -n 20 "$T/jalv.log"
 fi
 # stop while it answers: wait for a sounding note of the answer, then stop the transport
-held_now() {   # notes on channel 2 sounding at the end of the dump
+held_now() {   # notes on channel 2 sounding at the end of the dump (CC123 there ends them all)
     awk '$2 == "91" && $6 == "on" { h[$3]++ } $2 == "81" || ($2 == "91" && $4 == "00") { if (h[$3] > 0) h[$3]-- }
+         $2 == "b1" && $3 == "7b" { for (k in h) h[k] = 0 }
          END { n = 0; for (k in h) n += h[k]; exit n > 0 ? 0 : 1 }' "$T/dump.log"
 }
 check "a note of the answer sounds" wait_for 300 held_now
@@ -155,7 +156,8 @@ else
     echo "dump after the stop (from line $before):"; tail -n +"$((before + 1))" "$T/dump.log" | head -n 20
     echo "transport:"; tail -n 5 "$T/transport.log" "$T/transport-stop.log"
 fi
-sleep 0.5   # let the dump catch up with what was sent before the CC123
+# (the dump may still be writing what came with the stop: wait for it; a note-off lost in a
+# cycle the loaded server dropped is ended by the panic's CC123, which the next blocks repeat)
 all_ended() { ! held_now; }
-check "every note-on of the answer has its note-off after the stop" all_ended
+check "every note of the answer ends after the stop (note-off or CC123)" wait_for 50 all_ended
 summary

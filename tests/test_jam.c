@@ -9,6 +9,7 @@
 #include <string.h>
 #include "jam.h"
 #include "jam_controls.h"
+#include "jam_internal.h"   /* JAM_PANIC_ECHO */
 #include "nn.h"
 #include "rng.h"
 #include "test.h"
@@ -362,6 +363,15 @@ TEST(transport_stop_panics) {
     CHECKF(offs == held, "%d offs, %d held", offs, held);
     CHECK(count_on(&s, 1, stop, UINT64_MAX) == 0);
     CHECK(hanging(&s, 1) == 0);
+    /* the next JAM_PANIC_ECHO blocks open with CC123 again (a block a loaded host drops
+     * loses the panic), and then no more */
+    int echoes = 0, later = 0;
+    for (int i = 0; i < s.n_rec; i++) {
+        if (s.rec[i].frame <= stop || !is_cc(&s.rec[i], 123)) continue;
+        if (s.rec[i].frame <= stop + 64 * JAM_PANIC_ECHO && (s.rec[i].frame - stop) % 64 == 0) echoes++;
+        else later++;
+    }
+    CHECKF(echoes == JAM_PANIC_ECHO && later == 0, "%d echoes of the panic, %d CC123 later", echoes, later);
     sim_free(&s);
 }
 
