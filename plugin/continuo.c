@@ -35,6 +35,7 @@
 #include "atomicfile.h"
 #include "jam.h"
 #include "jam_controls.h"
+#include "midi.h"
 #include "modelfile.h"
 #include "uris.h"
 
