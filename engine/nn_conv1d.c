@@ -2,7 +2,6 @@
  * before the start (PyTorch's nn.Conv1d with left padding K-1, U(+-1/sqrt(Cin*K)) at init).
  * Batched it reads a table of W reordered per tap; streaming it keeps the last K inputs (a
  * ring of tokens when it is the first layer, else a window of activations). */
-#include <math.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_kernels.h"
@@ -133,10 +132,7 @@ static void tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_
     cn_nn_add_tensor(m, prefix, "bias", 1, L->out, 0, 0, 1, off);
 }
 static void init(cn_model *m, const cn_nn_layer *L, uint64_t *rng) {
-    const cn_tensor *T = &m->tensors[L->t0];
-    float b = 1.0f / sqrtf((float)L->in * (float)L->kernel);
-    cn_nn_fill_uniform(m->params + T[CN_CONV_W].offset, T[CN_CONV_W].size, b, rng);
-    cn_nn_fill_uniform(m->params + T[CN_CONV_B].offset, T[CN_CONV_B].size, b, rng);
+    cn_nn_init_fan_in(m, L, (float)L->in * (float)L->kernel, rng);
 }
 
 const cn_nn_kind cn_nn_conv1d = {

@@ -1,7 +1,6 @@
 /* nn_dense.c: the time-distributed Dense layer, y = x W^T + b, linear or ReLU (PyTorch's
  * nn.Linear, U(+-1/sqrt(in)) at init); also the model's output layer "out". As a one-hot
  * first layer it is a gather from W transposed. */
-#include <math.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_kernels.h"
@@ -64,10 +63,7 @@ static void tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_
     cn_nn_add_tensor(m, prefix, "bias", 1, L->out, 0, 0, 1, off);
 }
 static void init(cn_model *m, const cn_nn_layer *L, uint64_t *rng) {
-    const cn_tensor *T = &m->tensors[L->t0];
-    float b = 1.0f / sqrtf((float)L->in);
-    cn_nn_fill_uniform(m->params + T[CN_DENSE_W].offset, T[CN_DENSE_W].size, b, rng);
-    cn_nn_fill_uniform(m->params + T[CN_DENSE_B].offset, T[CN_DENSE_B].size, b, rng);
+    cn_nn_init_fan_in(m, L, (float)L->in, rng);
 }
 
 const cn_nn_kind cn_nn_dense = {

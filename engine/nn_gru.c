@@ -1,7 +1,6 @@
 /* nn_gru.c: the GRU, PyTorch gate order r,z,n, n = tanh(W_in x + b_in + r*(W_hn h + b_hn))
  * (Keras reset_after=True; PyTorch's nn.GRU, all four tensors U(+-1/sqrt(H)) at init). The
  * batched forward and the streaming step run the same cell (cn_nn_gru_cell, nn_math.c). */
-#include <math.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_kernels.h"
@@ -106,22 +105,9 @@ static void stream_step(const cn_nn_layer *L, cn_stream_layer *sl, const float *
     cn_nn_gru_cell(gx, gh, h, h, L->out);
 }
 
-/* ---- tensors ---- */
-static void tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_t *off) {
-    int R = 3 * L->out;
-    cn_nn_add_tensor(m, prefix, "weight_ih", 2, R, L->in, 0, 1, off);
-    cn_nn_add_tensor(m, prefix, "weight_hh", 2, R, L->out, 0, 1, off);
-    cn_nn_add_tensor(m, prefix, "bias_ih", 1, R, 0, 0, 1, off);
-    cn_nn_add_tensor(m, prefix, "bias_hh", 1, R, 0, 0, 1, off);
-}
-static void init(cn_model *m, const cn_nn_layer *L, uint64_t *rng) {
-    const cn_tensor *T = &m->tensors[L->t0];
-    float b = 1.0f / sqrtf((float)L->out);
-    for (int k = 0; k < CN_GRU_NT; k++) cn_nn_fill_uniform(m->params + T[k].offset, T[k].size, b, rng);
-}
-
+/* ---- tensors: weight_ih, weight_hh, bias_ih, bias_hh, as the LSTM's (nn_model.c) ---- */
 const cn_nn_kind cn_nn_gru = {
     .name = "gru", .nt = CN_GRU_NT, .gates = 3, .same_width = 0,
-    .tensors = tensors, .init = init,
+    .tensors = cn_nn_recurrent_tensors, .init = cn_nn_recurrent_init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = NULL, .stream_step = stream_step,
 };

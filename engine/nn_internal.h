@@ -101,6 +101,9 @@ void cn_nn_add_tensor(cn_model *m, const char *prefix, const char *what, int ndi
                       int trainable, size_t *off);
 void cn_nn_fill_uniform(float *w, size_t n, float bound, uint64_t *rng);
 void cn_nn_fill_normal(float *w, size_t n, uint64_t *rng);
+void cn_nn_init_fan_in(cn_model *m, const cn_nn_layer *L, float fan_in, uint64_t *rng); /* conv, dense */
+void cn_nn_recurrent_tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_t *off); /* lstm, gru */
+void cn_nn_recurrent_init(cn_model *m, const cn_nn_layer *L, uint64_t *rng);
 /* nn_embed.c: a one-hot first layer's gather table from its weight W [R][V]: [V][R]; and the
  * inverse for gradients, adding gtab [V][R] into dW [R][V]. */
 void cn_nn_gather_table(float *tab, const float *W, int R, int V);

@@ -2,7 +2,6 @@
  * U(+-1/sqrt(H)) at init). Batched, W_hh (and W_ih on activations) come packed (nn_gemm.c);
  * streaming, W_ih and W_hh are one matrix over [x;h] and the two biases one sum, so a step is
  * one matrix-vector product and the cell (nn_math.c) that the batched forward runs too. */
-#include <math.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_stream_internal.h"
@@ -136,22 +135,9 @@ static void stream_step(const cn_nn_layer *L, cn_stream_layer *sl, const float *
     cn_nn_lstm_cell(g, c->c, c->c, c->tc, y, H);
 }
 
-/* ---- tensors ---- */
-static void tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_t *off) {
-    int R = 4 * L->out;
-    cn_nn_add_tensor(m, prefix, "weight_ih", 2, R, L->in, 0, 1, off);
-    cn_nn_add_tensor(m, prefix, "weight_hh", 2, R, L->out, 0, 1, off);
-    cn_nn_add_tensor(m, prefix, "bias_ih", 1, R, 0, 0, 1, off);
-    cn_nn_add_tensor(m, prefix, "bias_hh", 1, R, 0, 0, 1, off);
-}
-static void init(cn_model *m, const cn_nn_layer *L, uint64_t *rng) {
-    const cn_tensor *T = &m->tensors[L->t0];
-    float b = 1.0f / sqrtf((float)L->out);
-    for (int k = 0; k < CN_LSTM_NT; k++) cn_nn_fill_uniform(m->params + T[k].offset, T[k].size, b, rng);
-}
-
+/* ---- tensors: weight_ih, weight_hh, bias_ih, bias_hh, as the GRU's (nn_model.c) ---- */
 const cn_nn_kind cn_nn_lstm = {
     .name = "lstm", .nt = CN_LSTM_NT, .gates = 4, .same_width = 0,
-    .tensors = tensors, .init = init,
+    .tensors = cn_nn_recurrent_tensors, .init = cn_nn_recurrent_init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = NULL, .stream_step = stream_step,
 };

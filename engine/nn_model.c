@@ -81,6 +81,29 @@ void cn_nn_fill_normal(float *w, size_t n, uint64_t *rng) {
     }
 }
 
+/* Conv1d's and Linear's default: weight and bias (slots 0 and 1) U(+-1/sqrt(fan_in)). */
+void cn_nn_init_fan_in(cn_model *m, const cn_nn_layer *L, float fan_in, uint64_t *rng) {
+    const cn_tensor *T = &m->tensors[L->t0];
+    float b = 1.0f / sqrtf(fan_in);
+    cn_nn_fill_uniform(m->params + T[0].offset, T[0].size, b, rng);
+    cn_nn_fill_uniform(m->params + T[1].offset, T[1].size, b, rng);
+}
+
+/* The recurrent kinds' four tensors (LSTM, GRU: gates rows a unit) and their default,
+ * U(+-1/sqrt(H)) for all four. */
+void cn_nn_recurrent_tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_t *off) {
+    int R = cn_nn_rows(L);
+    cn_nn_add_tensor(m, prefix, "weight_ih", 2, R, L->in, 0, 1, off);
+    cn_nn_add_tensor(m, prefix, "weight_hh", 2, R, L->out, 0, 1, off);
+    cn_nn_add_tensor(m, prefix, "bias_ih", 1, R, 0, 0, 1, off);
+    cn_nn_add_tensor(m, prefix, "bias_hh", 1, R, 0, 0, 1, off);
+}
+void cn_nn_recurrent_init(cn_model *m, const cn_nn_layer *L, uint64_t *rng) {
+    const cn_tensor *T = &m->tensors[L->t0];
+    float b = 1.0f / sqrtf((float)L->out);
+    for (int k = 0; k < 4; k++) cn_nn_fill_uniform(m->params + T[k].offset, T[k].size, b, rng);
+}
+
 /* The model's tensor table (names, shapes, offsets, n_params), its weights not allocated. */
 static cn_model *model_table(const char *spec, int vocab, cn_nn_plan *pp, char *err, size_t errlen) {
     cn_spec s;
