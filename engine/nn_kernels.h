@@ -6,6 +6,12 @@
 #include <cblas.h>
 #include <stddef.h>
 
+/* A weak reference: the real-time front ends (plugin, JACK, live) link the kinds' files for their
+ * streaming step and must not load OpenBLAS with them (its thread pool and allocations at load,
+ * its Fortran runtime). The batched kernels only run under cn_batch (nn_batch.c), whose call
+ * of openblas_set_num_threads is the strong reference that links OpenBLAS into the trainer. */
+#pragma weak cblas_sgemm
+
 /* C[m][n] (+)= A[m][k] * B^T where B is [n][k] (row-major, leading dims given). */
 static inline void gemm_nt(int m, int n, int k, const float *A, int lda, const float *B, int ldb,
                            float beta, float *C, int ldc) {
