@@ -41,6 +41,7 @@
 #include "crc32.h"
 #include "half.h"
 #include "modelfile.h"
+#include "tokens.h"
 
 #define HEADER_BYTES   20                     /* magic, version, total length */
 #define MAX_FILE_BYTES (1024ull * 1024 * 1024)  /* refuse to read more than 1 GiB */

@@ -19,7 +19,7 @@
 #define CONTINUO_NN_H
 #include <stddef.h>
 #include <stdint.h>
-#include "tokens.h"
+#include "tokens_vocab.h"   /* what the model carries of its tokens; no MIDI */
 
 #define CN_MAX_LAYERS  16
 #define CN_MAX_TENSORS 64

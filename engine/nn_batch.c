@@ -64,13 +64,8 @@ static float *take(bump *a, size_t n) {
 /* Whether layer i keeps its weights in a table of another layout, and its size. */
 static size_t table_size(const cn_nn_layer *L) {
     if (L->onehot) {
-        switch (L->kind) {
-        case CN_L_CONV1D: return (size_t)L->kernel * L->in * L->out;
-        case CN_L_LSTM: return (size_t)L->in * 4 * L->out;
-        case CN_L_GRU: return (size_t)L->in * 3 * L->out;
-        case CN_L_DENSE: return (size_t)L->in * L->out;
-        default: return 0;   /* embed: its weight is already [V][D] */
-        }
+        if (L->kind == CN_L_EMBED) return 0;   /* its weight is already [V][D] */
+        return (size_t)(L->kind == CN_L_CONV1D ? L->kernel : 1) * L->in * cn_nn_rows(L);
     }
     return L->kind == CN_L_CONV1D && L->kernel > 1 ? (size_t)L->kernel * L->in * L->out : 0;
 }
@@ -196,35 +191,22 @@ static void build_tables(cn_batch *bt) {
     for (int i = 0; i < bt->p.n; i++) {
         const cn_nn_layer *L = &bt->p.L[i];
         if (L->kind == CN_L_LSTM) {
-            const float *bi = cn_nn_t(m, m->params, L, 2), *bh = cn_nn_t(m, m->params, L, 3);
+            const float *bi = cn_nn_t(m, m->params, L, CN_LSTM_B_IH), *bh = cn_nn_t(m, m->params, L, CN_LSTM_B_HH);
             for (int j = 0; j < 4 * L->out; j++) bt->bsum[i][j] = bi[j] + bh[j];
-            const float *whh = cn_nn_t(m, m->params, L, 1);
+            const float *whh = cn_nn_t(m, m->params, L, CN_LSTM_W_HH);
             cn_nn_pack_nt(bt->whh_pf[i], whh, 4 * L->out, L->out);
             cn_nn_pack_nn(bt->whh_pb[i], whh, 4 * L->out, L->out);
             if (bt->wih_pf[i]) {
-                const float *wih = cn_nn_t(m, m->params, L, 0);
+                const float *wih = cn_nn_t(m, m->params, L, CN_LSTM_W_IH);
                 cn_nn_pack_nt(bt->wih_pf[i], wih, 4 * L->out, L->in);
                 cn_nn_pack_nn(bt->wih_pb[i], wih, 4 * L->out, L->in);
             }
         }
         float *tab = bt->tab[i];
         if (!tab) continue;
-        const float *W = cn_nn_t(m, m->params, L, 0);
-        int In = L->in, N = L->out;
-        if (L->kind == CN_L_CONV1D) {
-            int K = L->kernel;
-            for (int f = 0; f < N; f++)
-                for (int c = 0; c < In; c++)
-                    for (int k = 0; k < K; k++) {
-                        float w = W[((size_t)f * In + c) * K + k];
-                        if (L->onehot) tab[((size_t)k * In + c) * N + f] = w;   /* [K][V][F] */
-                        else tab[((size_t)k * N + f) * In + c] = w;             /* [K][F][Cin] */
-                    }
-        } else {   /* one-hot dense / LSTM / GRU: [rows][V] -> [V][rows] */
-            int R = L->kind == CN_L_LSTM ? 4 * N : L->kind == CN_L_GRU ? 3 * N : N;
-            for (int r = 0; r < R; r++)
-                for (int v = 0; v < In; v++) tab[(size_t)v * R + r] = W[(size_t)r * In + v];
-        }
+        const float *W = cn_nn_t(m, m->params, L, CN_MAIN_W);
+        if (L->kind == CN_L_CONV1D) cn_conv1d_table(tab, W, L->out, L->in, L->kernel, L->onehot);
+        else cn_nn_gather_table(tab, W, cn_nn_rows(L), L->in);   /* one-hot dense / LSTM / GRU */
     }
 }
 
@@ -232,7 +214,7 @@ static void build_tables(cn_batch *bt) {
  * with K = 1 on activations is [F][Cin][1], already the [K][F][Cin] layout). */
 static const float *layer_w(const cn_batch *bt, int i) {
     if (bt->tab[i]) return bt->tab[i];
-    return cn_nn_t(bt->m, bt->m->params, &bt->p.L[i], 0);
+    return cn_nn_t(bt->m, bt->m->params, &bt->p.L[i], CN_MAIN_W);
 }
 
 static void shard_forward(shard *sh) {
@@ -251,25 +233,25 @@ static void shard_forward(shard *sh) {
         if (i == p->n - 1) {   /* the output layer: all steps, or the last step only */
             const float *xin = bt->all ? x : x + (size_t)(T - 1) * B * L->in;
             int r = bt->all ? rows : B;
-            cn_dense_forward(la->y, xin, NULL, w, cn_nn_t(m, P, L, 1), r, L->in, V, 0);
+            cn_dense_forward(la->y, xin, NULL, w, cn_nn_t(m, P, L, CN_DENSE_B), r, L->in, V, 0);
             break;
         }
         switch (L->kind) {
         case CN_L_EMBED: cn_embed_forward(la->y, tok, w, rows, L->out); break;
-        case CN_L_DENSE: cn_dense_forward(la->y, x, tok, w, cn_nn_t(m, P, L, 1), rows, L->in, L->out, L->relu); break;
+        case CN_L_DENSE: cn_dense_forward(la->y, x, tok, w, cn_nn_t(m, P, L, CN_DENSE_B), rows, L->in, L->out, L->relu); break;
         case CN_L_CONV1D:
-            cn_conv1d_forward(la->y, x, tok, w, cn_nn_t(m, P, L, 1), T, B, L->in, L->out, L->kernel);
+            cn_conv1d_forward(la->y, x, tok, w, cn_nn_t(m, P, L, CN_CONV_B), T, B, L->in, L->out, L->kernel);
             break;
         case CN_L_LSTM:
             cn_lstm_forward(la->y, la->c, la->tc, la->G, x, tok, tok ? w : bt->wih_pf[i], bt->whh_pf[i], bt->bsum[i], T, B, L->in, L->out);
             break;
         case CN_L_GRU:
-            cn_gru_forward(la->y, la->G, la->HN, sh->scratch, x, tok, w, cn_nn_t(m, P, L, 1), cn_nn_t(m, P, L, 2),
-                           cn_nn_t(m, P, L, 3), T, B, L->in, L->out);
+            cn_gru_forward(la->y, la->G, la->HN, sh->scratch, x, tok, w, cn_nn_t(m, P, L, CN_GRU_W_HH),
+                           cn_nn_t(m, P, L, CN_GRU_B_IH), cn_nn_t(m, P, L, CN_GRU_B_HH), T, B, L->in, L->out);
             break;
         case CN_L_BATCHNORM:
-            cn_bn_forward(la->y, la->xhat, la->mean, la->var, la->invstd, x, cn_nn_t(m, P, L, 0), cn_nn_t(m, P, L, 1),
-                          cn_nn_t(m, P, L, 2), cn_nn_t(m, P, L, 3), rows, L->out, bt->train);
+            cn_bn_forward(la->y, la->xhat, la->mean, la->var, la->invstd, x, cn_nn_t(m, P, L, CN_BN_GAMMA),
+                          cn_nn_t(m, P, L, CN_BN_BETA), cn_nn_t(m, P, L, CN_BN_MEAN), cn_nn_t(m, P, L, CN_BN_VAR), rows, L->out, bt->train);
             break;
         case CN_L_DROPOUT:
             /* a stream for each (window, step): the masks do not depend on how the batch is cut
@@ -310,20 +292,9 @@ static void shard_forward(shard *sh) {
 /* Adds a table-layout gradient into the tensor layout (the inverse of build_tables). */
 static void table_grad_add(const cn_batch *bt, int i, float *grads, const float *gtab) {
     const cn_nn_layer *L = &bt->p.L[i];
-    float *dW = cn_nn_t(bt->m, grads, L, 0);
-    int In = L->in, N = L->out;
-    if (L->kind == CN_L_CONV1D) {
-        int K = L->kernel;
-        for (int f = 0; f < N; f++)
-            for (int c = 0; c < In; c++)
-                for (int k = 0; k < K; k++)
-                    dW[((size_t)f * In + c) * K + k] += L->onehot ? gtab[((size_t)k * In + c) * N + f]
-                                                                  : gtab[((size_t)k * N + f) * In + c];
-    } else {
-        int R = L->kind == CN_L_LSTM ? 4 * N : L->kind == CN_L_GRU ? 3 * N : N;
-        for (int r = 0; r < R; r++)
-            for (int v = 0; v < In; v++) dW[(size_t)r * In + v] += gtab[(size_t)v * R + r];
-    }
+    float *dW = cn_nn_t(bt->m, grads, L, CN_MAIN_W);
+    if (L->kind == CN_L_CONV1D) cn_conv1d_table_grad_add(dW, gtab, L->out, L->in, L->kernel, L->onehot);
+    else cn_nn_gather_grad_add(dW, gtab, cn_nn_rows(L), L->in);
 }
 
 static void shard_backward(shard *sh) {
@@ -339,13 +310,13 @@ static void shard_backward(shard *sh) {
         const cn_nn_layer *L = &p->L[p->n - 1];
         const float *x = sh->la[p->n - 2].y;
         if (bt->all) {
-            cn_dense_backward(cur, cn_nn_t(m, Gr, L, 0), cn_nn_t(m, Gr, L, 1), sh->dz, sh->la[p->n - 1].y, x, NULL,
-                              cn_nn_t(m, P, L, 0), rows, L->in, V, 0);
+            cn_dense_backward(cur, cn_nn_t(m, Gr, L, CN_DENSE_W), cn_nn_t(m, Gr, L, CN_DENSE_B), sh->dz,
+                              sh->la[p->n - 1].y, x, NULL, cn_nn_t(m, P, L, CN_DENSE_W), rows, L->in, V, 0);
         } else {
             size_t last = (size_t)(T - 1) * B * L->in;
             memset(cur, 0, last * sizeof(float));
-            cn_dense_backward(cur + last, cn_nn_t(m, Gr, L, 0), cn_nn_t(m, Gr, L, 1), sh->dz, sh->la[p->n - 1].y,
-                              x + last, NULL, cn_nn_t(m, P, L, 0), B, L->in, V, 0);
+            cn_dense_backward(cur + last, cn_nn_t(m, Gr, L, CN_DENSE_W), cn_nn_t(m, Gr, L, CN_DENSE_B), sh->dz,
+                              sh->la[p->n - 1].y, x + last, NULL, cn_nn_t(m, P, L, CN_DENSE_W), B, L->in, V, 0);
         }
     }
     for (int i = p->n - 2; i >= 0; i--) {
@@ -355,28 +326,30 @@ static void shard_backward(shard *sh) {
         const int *tok = L->onehot ? sh->tok : NULL;
         const float *w = layer_w(bt, i);
         float *dx = i ? nxt : NULL;
-        float *gw = la->gtab ? la->gtab : cn_nn_t(m, Gr, L, 0);
+        float *gw = la->gtab ? la->gtab : cn_nn_t(m, Gr, L, CN_MAIN_W);
         if (la->gtab) memset(la->gtab, 0, table_size(L) * sizeof(float));
         switch (L->kind) {
         case CN_L_EMBED: cn_embed_backward(gw, cur, tok, rows, L->out); break;
         case CN_L_DENSE:
-            cn_dense_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cur, la->y, x, tok, w, rows, L->in, L->out, L->relu);
+            cn_dense_backward(dx, gw, cn_nn_t(m, Gr, L, CN_DENSE_B), cur, la->y, x, tok, w, rows, L->in, L->out, L->relu);
             break;
         case CN_L_CONV1D:
-            cn_conv1d_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cur, la->y, x, tok, w, T, B, L->in, L->out, L->kernel);
+            cn_conv1d_backward(dx, gw, cn_nn_t(m, Gr, L, CN_CONV_B), cur, la->y, x, tok, w, T, B, L->in, L->out, L->kernel);
             break;
         case CN_L_LSTM:
-            cn_lstm_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cn_nn_t(m, Gr, L, 2), cn_nn_t(m, Gr, L, 3), cur, la->G,
+            cn_lstm_backward(dx, gw, cn_nn_t(m, Gr, L, CN_LSTM_W_HH), cn_nn_t(m, Gr, L, CN_LSTM_B_IH),
+                             cn_nn_t(m, Gr, L, CN_LSTM_B_HH), cur, la->G,
                              la->y, la->c, la->tc, x, tok, tok ? w : bt->wih_pb[i], bt->whh_pb[i], sh->scratch, sh->pack, T, B,
                              L->in, L->out);
             break;
         case CN_L_GRU:
-            cn_gru_backward(dx, gw, cn_nn_t(m, Gr, L, 1), cn_nn_t(m, Gr, L, 2), cn_nn_t(m, Gr, L, 3), cur, la->G,
-                            la->DGH, la->HN, la->y, x, tok, w, cn_nn_t(m, P, L, 1), T, B, L->in, L->out);
+            cn_gru_backward(dx, gw, cn_nn_t(m, Gr, L, CN_GRU_W_HH), cn_nn_t(m, Gr, L, CN_GRU_B_IH),
+                            cn_nn_t(m, Gr, L, CN_GRU_B_HH), cur, la->G, la->DGH, la->HN, la->y, x, tok, w,
+                            cn_nn_t(m, P, L, CN_GRU_W_HH), T, B, L->in, L->out);
             break;
         case CN_L_BATCHNORM:
-            cn_bn_backward(dx, cn_nn_t(m, Gr, L, 0), cn_nn_t(m, Gr, L, 1), cur, la->xhat, la->invstd,
-                           cn_nn_t(m, P, L, 0), sh->scratch, rows, L->out, bt->train);
+            cn_bn_backward(dx, cn_nn_t(m, Gr, L, CN_BN_GAMMA), cn_nn_t(m, Gr, L, CN_BN_BETA), cur, la->xhat,
+                           la->invstd, cn_nn_t(m, P, L, CN_BN_GAMMA), sh->scratch, rows, L->out, bt->train);
             break;
         case CN_L_DROPOUT:
             if (dx) cn_dropout_backward(dx, cur, la->mask, (size_t)rows * L->out, bt->train);
@@ -434,7 +407,7 @@ float cn_batch_forward(cn_batch *bt, const int *tokens, const int *targets, int 
         for (int i = 0; i < bt->p.n - 1; i++) {
             const cn_nn_layer *L = &bt->p.L[i];
             if (L->kind != CN_L_BATCHNORM) continue;
-            float *rm = cn_nn_t(bt->m, bt->m->params, L, 2), *rv = cn_nn_t(bt->m, bt->m->params, L, 3);
+            float *rm = cn_nn_t(bt->m, bt->m->params, L, CN_BN_MEAN), *rv = cn_nn_t(bt->m, bt->m->params, L, CN_BN_VAR);
             for (int j = 0; j < L->out; j++) {
                 double mu = 0, var = 0;
                 for (int s = 0; s < bt->nsh; s++) {

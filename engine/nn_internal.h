@@ -22,8 +22,11 @@
 /* Tensors are aligned to 16 floats (64 bytes) inside params so SIMD loads never straddle lines. */
 #define CN_NN_ALIGN 16
 
+struct cn_nn_kind;
+
 typedef struct {
     cn_layer_kind kind;
+    const struct cn_nn_kind *ops;   /* the kind's own code (below) */
     int in, out;        /* feature widths; the first layer's in is V (one-hot) */
     int units, kernel, relu;
     float rate;
@@ -41,10 +44,74 @@ typedef struct {
 int cn_nn_plan_make(const cn_spec *s, int vocab, cn_nn_plan *p);
 const char *cn_nn_kind_name(cn_layer_kind k);
 
-/* Tensor i of layer L as a pointer into a parameter-shaped buffer (params or grads). */
+/* Each kind's tensors, named as llm.c names them, in the order of the tensor table (and of the
+ * model file): PyTorch's state_dict order. A slot is an index from the layer's first tensor. */
+enum { CN_EMBED_W, CN_EMBED_NT };                                         /* weight [V][D] */
+enum { CN_CONV_W, CN_CONV_B, CN_CONV_NT };                                /* weight [F][Cin][K], bias */
+enum { CN_LSTM_W_IH, CN_LSTM_W_HH, CN_LSTM_B_IH, CN_LSTM_B_HH, CN_LSTM_NT }; /* [4H][In], [4H][H], [4H] x2 */
+enum { CN_GRU_W_IH, CN_GRU_W_HH, CN_GRU_B_IH, CN_GRU_B_HH, CN_GRU_NT };      /* [3H][In], [3H][H], [3H] x2 */
+enum { CN_DENSE_W, CN_DENSE_B, CN_DENSE_NT };                             /* weight [N][In], bias */
+enum { CN_BN_GAMMA, CN_BN_BETA, CN_BN_MEAN, CN_BN_VAR, CN_BN_NT };         /* [C] each; mean, var not trained */
+enum { CN_DROPOUT_NT };                                                   /* none */
+/* Slot 0 of every kind with tensors is the weight its kernels multiply or gather from. */
+enum { CN_MAIN_W = 0 };
+
+/* Tensor slot i of layer L as a pointer into a parameter-shaped buffer (params or grads). */
 static inline float *cn_nn_t(const cn_model *m, float *base, const cn_nn_layer *L, int i) {
     return base + m->tensors[L->t0 + i].offset;
 }
+
+/* ---- what each layer kind owns: one file each (nn_embed.c ... nn_dropout.c) ----
+ * Its tensors and their initialisation, its batched kernels (declared below, run by
+ * nn_batch.c), and its streaming step with the state it carries, in the shape of RTNeural's
+ * Layer: plan the memory, fill the weights, reset the state, forward one step. */
+struct cn_stream_layer;
+struct cn_bump;
+typedef struct cn_nn_kind {
+    const char *name;   /* the spec's word and the tensors' prefix: "lstm" -> "1.lstm.weight_ih" */
+    int nt;             /* tensors (the slots above) */
+    int gates;          /* weight rows per unit: 4 LSTM, 3 GRU, else 1 */
+    int same_width;     /* out = in (batchnorm, dropout) rather than its units */
+    /* appends the layer's tensors to m's table at *off (cn_nn_add_tensor) */
+    void (*tensors)(cn_model *m, const cn_nn_layer *L, const char *prefix, size_t *off);
+    /* PyTorch's default initialisation, drawing from rng in tensor order */
+    void (*init)(cn_model *m, const cn_nn_layer *L, uint64_t *rng);
+    /* streaming: takes its weights (w, in the stream's format) and state (st) from the bumps:
+     * once to size them, once to place them */
+    void (*stream_plan)(const cn_nn_layer *L, struct cn_stream_layer *sl, cn_weight_format wf,
+                        struct cn_bump *w, struct cn_bump *st);
+    /* copies m's weights into the planned ones; row is scratch of (kernel * in + out) floats */
+    void (*stream_fill)(const cn_nn_layer *L, struct cn_stream_layer *sl, const cn_model *m, float *row);
+    /* after the state is zeroed: what does not start at zero (NULL: nothing) */
+    void (*stream_reset)(const cn_nn_layer *L, struct cn_stream_layer *sl);
+    /* one step: x is the layer below's output (NULL for the first layer, which reads tok,
+     * -1 = no input); writes sl->y. Real-time safe. */
+    void (*stream_step)(const cn_nn_layer *L, struct cn_stream_layer *sl, const float *x, int tok, int simd);
+} cn_nn_kind;
+
+extern const cn_nn_kind cn_nn_embed, cn_nn_conv1d, cn_nn_lstm, cn_nn_gru, cn_nn_dense, cn_nn_batchnorm,
+    cn_nn_dropout;
+const cn_nn_kind *cn_nn_kind_of(cn_layer_kind k);
+
+/* Rows of the layer's weight: gates * units. */
+static inline int cn_nn_rows(const cn_nn_layer *L) { return L->ops->gates * L->out; }
+
+/* nn_model.c: for the kinds' tensors and init */
+void cn_nn_add_tensor(cn_model *m, const char *prefix, const char *what, int ndim, int d0, int d1, int d2,
+                      int trainable, size_t *off);
+void cn_nn_fill_uniform(float *w, size_t n, float bound, uint64_t *rng);
+void cn_nn_fill_normal(float *w, size_t n, uint64_t *rng);
+void cn_nn_init_fan_in(cn_model *m, const cn_nn_layer *L, float fan_in, uint64_t *rng); /* conv, dense */
+void cn_nn_recurrent_tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_t *off); /* lstm, gru */
+void cn_nn_recurrent_init(cn_model *m, const cn_nn_layer *L, uint64_t *rng);
+/* nn_embed.c: a one-hot first layer's gather table from its weight W [R][V]: [V][R]; and the
+ * inverse for gradients, adding gtab [V][R] into dW [R][V]. */
+void cn_nn_gather_table(float *tab, const float *W, int R, int V);
+void cn_nn_gather_grad_add(float *dW, const float *gtab, int R, int V);
+/* nn_conv1d.c: a conv's weight [F][Cin][K] as its kernels read it, one-hot [K][V][F], else
+ * [K][F][Cin]; and the inverse for gradients. */
+void cn_conv1d_table(float *tab, const float *W, int F, int In, int K, int onehot);
+void cn_conv1d_table_grad_add(float *dW, const float *gtab, int F, int In, int K, int onehot);
 
 /* nn_math.c: vectorisable element-wise math */
 float cn_nn_expf(float x);
@@ -53,6 +120,9 @@ void cn_nn_vtanh(float *x, int n);
 void cn_nn_vtanh_to(float *y, const float *x, int n);
 float cn_nn_softmax_row(float *p, const float *z, int V);   /* returns log-sum-exp of z */
 void cn_nn_lstm_cell(float *g, const float *cprev, float *c, float *tc, float *h, int H);
+/* The GRU cell for one row: g[3H] = W_ih x + b_ih in, activated r, z, n out; gh[3H] = W_hh h + b_hh;
+ * hprev NULL = zeros; h may be hprev (the streaming step updates h in place). */
+void cn_nn_gru_cell(float *g, const float *gh, const float *hprev, float *h, int H);
 
 /* nn_gemm.c: C[M][N] += A[M][K] * W for a weight packed once (recurrent steps) */
 size_t cn_nn_packed_size(int N, int K);
@@ -70,7 +140,8 @@ size_t cn_nn_gemm_tn_scratch(int N);
 void cn_nn_gemm_tn(int M, int N, int K, const float *At, int lda, const float *Bm, int ldb, float *C, int ldc,
                    float *scratch);
 
-/* nn_layers.c: batched layers over time-major [T][B][C] activations; grads accumulate. */
+/* The batched kernels, each in its kind's file, over time-major [T][B][C] activations; grads
+ * accumulate. */
 void cn_embed_forward(float *y, const int *tok, const float *E, int rows, int D);
 void cn_embed_backward(float *dE, const float *dy, const int *tok, int rows, int D);
 void cn_dense_forward(float *y, const float *x, const int *tok, const float *w, const float *bias,

@@ -73,3 +73,14 @@ CN_WIDE void cn_nn_lstm_cell(float *g, const float *cprev, float *c, float *tc, 
     else for (int j = 0; j < H; j++) c[j] = gi[j] * gg[j];
     for (int j = 0; j < H; j++) { tc[j] = tanh_poly(c[j]); h[j] = go[j] * tc[j]; }
 }
+
+/* The GRU cell (PyTorch gates r,z,n; n = tanh(W_in x + b_in + r*(W_hn h + b_hn))), one row: the
+ * batched forward and the streaming step both run this. */
+CN_WIDE void cn_nn_gru_cell(float *g, const float *gh, const float *hprev, float *h, int H) {
+    for (int j = 0; j < 2 * H; j++) g[j] = 1.0f / (1.0f + exp_poly(-(g[j] + gh[j])));
+    for (int j = 0; j < H; j++) g[2 * H + j] = tanh_poly(g[2 * H + j] + g[j] * gh[2 * H + j]);
+    for (int j = 0; j < H; j++) {
+        float z = g[H + j], n = g[2 * H + j];
+        h[j] = (1.0f - z) * n + z * (hprev ? hprev[j] : 0.0f);
+    }
+}

@@ -1,11 +1,27 @@
 /* nn_model.c: a model's layer plan and its tensor table (PyTorch names and layouts, all in
- * one float allocation), PyTorch's default initialisation, and freeing. */
+ * one float allocation), PyTorch's default initialisation, and freeing. What differs by
+ * layer kind is in the kind's own file (nn_embed.c ... nn_dropout.c), found here by its kind. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "rng.h"
+
+static const cn_nn_kind *const kinds[] = {
+    [CN_L_EMBED] = &cn_nn_embed, [CN_L_CONV1D] = &cn_nn_conv1d, [CN_L_LSTM] = &cn_nn_lstm,
+    [CN_L_GRU] = &cn_nn_gru, [CN_L_DENSE] = &cn_nn_dense, [CN_L_BATCHNORM] = &cn_nn_batchnorm,
+    [CN_L_DROPOUT] = &cn_nn_dropout,
+};
+
+const cn_nn_kind *cn_nn_kind_of(cn_layer_kind k) {
+    return (unsigned)k < sizeof kinds / sizeof kinds[0] ? kinds[k] : NULL;
+}
+
+const char *cn_nn_kind_name(cn_layer_kind k) {
+    const cn_nn_kind *o = cn_nn_kind_of(k);
+    return o ? o->name : "?";
+}
 
 int cn_nn_plan_make(const cn_spec *s, int vocab, cn_nn_plan *p) {
     memset(p, 0, sizeof *p);
@@ -27,14 +43,10 @@ int cn_nn_plan_make(const cn_spec *s, int vocab, cn_nn_plan *p) {
         if (!L->onehot && L->kind == CN_L_EMBED) return -1;
         if (L->units < 0 || L->units > 65536 || (L->kind == CN_L_CONV1D && (L->kernel < 1 || L->kernel > 64)))
             return -1;
-        switch (L->kind) {
-        case CN_L_EMBED: L->out = L->units; L->nt = 1; break;
-        case CN_L_CONV1D: L->out = L->units; L->nt = 2; break;
-        case CN_L_LSTM: case CN_L_GRU: L->out = L->units; L->nt = 4; break;
-        case CN_L_DENSE: L->out = L->units; L->nt = 2; break;
-        case CN_L_BATCHNORM: L->out = width; L->nt = 4; break;
-        case CN_L_DROPOUT: L->out = width; L->nt = 0; break;
-        }
+        L->ops = cn_nn_kind_of(L->kind);
+        if (!L->ops) return -1;
+        L->out = L->ops->same_width ? width : L->units;
+        L->nt = L->ops->nt;
         if (L->out < 1) return -1;
         L->t0 = t; t += L->nt;
         width = L->out;
@@ -44,8 +56,8 @@ int cn_nn_plan_make(const cn_spec *s, int vocab, cn_nn_plan *p) {
     return 0;
 }
 
-static void add_tensor(cn_model *m, const char *prefix, const char *what, int ndim, int d0, int d1, int d2,
-                       int trainable, size_t *off) {
+void cn_nn_add_tensor(cn_model *m, const char *prefix, const char *what, int ndim, int d0, int d1, int d2,
+                      int trainable, size_t *off) {
     cn_tensor *T = &m->tensors[m->n_tensors++];
     snprintf(T->name, sizeof T->name, "%s.%s", prefix, what);
     T->ndim = ndim;
@@ -56,17 +68,40 @@ static void add_tensor(cn_model *m, const char *prefix, const char *what, int nd
     *off += (T->size + CN_NN_ALIGN - 1) / CN_NN_ALIGN * CN_NN_ALIGN;
 }
 
-static void fill_uniform(float *w, size_t n, float bound, uint64_t *rng) {
+void cn_nn_fill_uniform(float *w, size_t n, float bound, uint64_t *rng) {
     for (size_t i = 0; i < n; i++) w[i] = (2.0f * cn_rng_uniform(rng) - 1.0f) * bound;
 }
 
-static void fill_normal(float *w, size_t n, uint64_t *rng) {
+void cn_nn_fill_normal(float *w, size_t n, uint64_t *rng) {
     for (size_t i = 0; i < n; i += 2) {
         double u1 = cn_rng_uniform_d(rng), u2 = cn_rng_uniform_d(rng);
         double r = sqrt(-2.0 * log(u1 > 0 ? u1 : 1e-300)), a = 6.283185307179586 * u2;
         w[i] = (float)(r * cos(a));
         if (i + 1 < n) w[i + 1] = (float)(r * sin(a));
     }
+}
+
+/* Conv1d's and Linear's default: weight and bias (slots 0 and 1) U(+-1/sqrt(fan_in)). */
+void cn_nn_init_fan_in(cn_model *m, const cn_nn_layer *L, float fan_in, uint64_t *rng) {
+    const cn_tensor *T = &m->tensors[L->t0];
+    float b = 1.0f / sqrtf(fan_in);
+    cn_nn_fill_uniform(m->params + T[0].offset, T[0].size, b, rng);
+    cn_nn_fill_uniform(m->params + T[1].offset, T[1].size, b, rng);
+}
+
+/* The recurrent kinds' four tensors (LSTM, GRU: gates rows a unit) and their default,
+ * U(+-1/sqrt(H)) for all four. */
+void cn_nn_recurrent_tensors(cn_model *m, const cn_nn_layer *L, const char *prefix, size_t *off) {
+    int R = cn_nn_rows(L);
+    cn_nn_add_tensor(m, prefix, "weight_ih", 2, R, L->in, 0, 1, off);
+    cn_nn_add_tensor(m, prefix, "weight_hh", 2, R, L->out, 0, 1, off);
+    cn_nn_add_tensor(m, prefix, "bias_ih", 1, R, 0, 0, 1, off);
+    cn_nn_add_tensor(m, prefix, "bias_hh", 1, R, 0, 0, 1, off);
+}
+void cn_nn_recurrent_init(cn_model *m, const cn_nn_layer *L, uint64_t *rng) {
+    const cn_tensor *T = &m->tensors[L->t0];
+    float b = 1.0f / sqrtf((float)L->out);
+    for (int k = 0; k < 4; k++) cn_nn_fill_uniform(m->params + T[k].offset, T[k].size, b, rng);
 }
 
 /* The model's tensor table (names, shapes, offsets, n_params), its weights not allocated. */
@@ -95,31 +130,7 @@ static cn_model *model_table(const char *spec, int vocab, cn_nn_plan *pp, char *
         char prefix[24];
         if (i == p.n - 1) snprintf(prefix, sizeof prefix, "out");
         else snprintf(prefix, sizeof prefix, "%d.%s", i, cn_nn_kind_name(L->kind));
-        int g = L->kind == CN_L_LSTM ? 4 : 3;
-        switch (L->kind) {
-        case CN_L_EMBED: add_tensor(m, prefix, "weight", 2, vocab, L->out, 0, 1, &off); break;
-        case CN_L_CONV1D:
-            add_tensor(m, prefix, "weight", 3, L->out, L->in, L->kernel, 1, &off);
-            add_tensor(m, prefix, "bias", 1, L->out, 0, 0, 1, &off);
-            break;
-        case CN_L_LSTM: case CN_L_GRU:
-            add_tensor(m, prefix, "weight_ih", 2, g * L->out, L->in, 0, 1, &off);
-            add_tensor(m, prefix, "weight_hh", 2, g * L->out, L->out, 0, 1, &off);
-            add_tensor(m, prefix, "bias_ih", 1, g * L->out, 0, 0, 1, &off);
-            add_tensor(m, prefix, "bias_hh", 1, g * L->out, 0, 0, 1, &off);
-            break;
-        case CN_L_DENSE:
-            add_tensor(m, prefix, "weight", 2, L->out, L->in, 0, 1, &off);
-            add_tensor(m, prefix, "bias", 1, L->out, 0, 0, 1, &off);
-            break;
-        case CN_L_BATCHNORM:
-            add_tensor(m, prefix, "weight", 1, L->out, 0, 0, 1, &off);
-            add_tensor(m, prefix, "bias", 1, L->out, 0, 0, 1, &off);
-            add_tensor(m, prefix, "running_mean", 1, L->out, 0, 0, 0, &off);
-            add_tensor(m, prefix, "running_var", 1, L->out, 0, 0, 0, &off);
-            break;
-        case CN_L_DROPOUT: break;
-        }
+        L->ops->tensors(m, L, prefix, &off);
     }
     m->n_params = off;
     *pp = p;
@@ -151,32 +162,7 @@ cn_model *cn_model_new(const char *spec, int vocab, uint64_t seed, char *err, si
     /* PyTorch's defaults: Conv1d and Linear U(+-1/sqrt(fan_in)) for weight and bias; LSTM/GRU
      * U(+-1/sqrt(H)) for all four; Embedding N(0,1); BatchNorm weight 1, bias 0, var 1. */
     uint64_t rng = cn_rng_seed(seed);
-    for (int i = 0; i < p.n; i++) {
-        const cn_nn_layer *L = &p.L[i];
-        const cn_tensor *T = &m->tensors[L->t0];
-        float *w = m->params + T->offset;
-        switch (L->kind) {
-        case CN_L_EMBED: fill_normal(w, T->size, &rng); break;
-        case CN_L_CONV1D: case CN_L_DENSE: {
-            float b = 1.0f / sqrtf((float)L->in * (float)(L->kind == CN_L_CONV1D ? L->kernel : 1));
-            fill_uniform(w, T->size, b, &rng);
-            fill_uniform(m->params + T[1].offset, T[1].size, b, &rng);
-            break;
-        }
-        case CN_L_LSTM: case CN_L_GRU: {
-            float b = 1.0f / sqrtf((float)L->out);
-            for (int k = 0; k < 4; k++) fill_uniform(m->params + T[k].offset, T[k].size, b, &rng);
-            break;
-        }
-        case CN_L_BATCHNORM:
-            for (int c = 0; c < L->out; c++) {
-                m->params[T[0].offset + c] = 1.0f;
-                m->params[T[3].offset + c] = 1.0f;
-            }
-            break;
-        case CN_L_DROPOUT: break;
-        }
-    }
+    for (int i = 0; i < p.n; i++) p.L[i].ops->init(m, &p.L[i], &rng);
     return m;
 }
 

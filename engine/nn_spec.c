@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "nn.h"
+#include "nn_internal.h"
 
 /* The report's table (section 5.1). Model 1's text says Conv1D-256 (its code says 128; we follow
  * the text). Models 5 and 7 list no Dropout in the table, so they have none here. */
@@ -145,21 +145,6 @@ int cn_spec_parse(const char *text, cn_spec *out, char *err, size_t errlen) {
     return 0;
 }
 
-static const char *kind_name(cn_layer_kind k) {
-    switch (k) {
-    case CN_L_EMBED: return "embed";
-    case CN_L_CONV1D: return "conv1d";
-    case CN_L_LSTM: return "lstm";
-    case CN_L_GRU: return "gru";
-    case CN_L_DENSE: return "dense";
-    case CN_L_BATCHNORM: return "batchnorm";
-    case CN_L_DROPOUT: return "dropout";
-    }
-    return "?";
-}
-
-const char *cn_nn_kind_name(cn_layer_kind k) { return kind_name(k); }
-
 int cn_spec_format(const cn_spec *s, char *buf, size_t len) {
     size_t used = 0;
     if (len) buf[0] = 0;
@@ -171,7 +156,7 @@ int cn_spec_format(const cn_spec *s, char *buf, size_t len) {
         case CN_L_DENSE: snprintf(one, sizeof one, "dense:%d%s", L->units, L->relu ? ":relu" : ""); break;
         case CN_L_BATCHNORM: snprintf(one, sizeof one, "batchnorm"); break;
         case CN_L_DROPOUT: snprintf(one, sizeof one, "dropout:%g", (double)L->rate); break;
-        default: snprintf(one, sizeof one, "%s:%d", kind_name(L->kind), L->units); break;
+        default: snprintf(one, sizeof one, "%s:%d", cn_nn_kind_name(L->kind), L->units); break;
         }
         int w = snprintf(buf + used, len > used ? len - used : 0, "%s%s", i ? "," : "", one);
         if (w < 0 || used + (size_t)w >= len) return -1;

@@ -1,19 +1,6 @@
-/* tokens.c: what the encodings share: their names (recorded in model files) and the
- * pitch-class set each token sounds, which sampling uses to keep to a key. */
-#include <string.h>
+/* tokens.c: what the encodings share: the pitch-class set each token sounds, which sampling
+ * uses to keep to a key (their names are in tokens_vocab.c, beside the vocabulary). */
 #include "tokens.h"
-
-const char *cn_encoding_name(cn_encoding e) {
-    return e == CN_ENC_PAPER ? "paper" : e == CN_ENC_NOTE ? "note" : "event";
-}
-
-int cn_encoding_parse(const char *name, cn_encoding *out) {
-    if (!name) return -1;
-    if (strcmp(name, "event") == 0) { *out = CN_ENC_EVENT; return 0; }
-    if (strcmp(name, "paper") == 0) { *out = CN_ENC_PAPER; return 0; }
-    if (strcmp(name, "note") == 0) { *out = CN_ENC_NOTE; return 0; }
-    return -1;
-}
 
 uint16_t cn_token_pcmask(cn_encoding e, const cn_vocab *v, int tok) {
     if (e == CN_ENC_EVENT) {

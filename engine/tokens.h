@@ -15,10 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "midi.h"
-
-typedef enum { CN_ENC_EVENT = 0, CN_ENC_PAPER = 1, CN_ENC_NOTE = 2 } cn_encoding;
-const char *cn_encoding_name(cn_encoding e);            /* "event" | "paper" | "note" */
-int cn_encoding_parse(const char *name, cn_encoding *out); /* 0 ok, -1 unknown */
+#include "tokens_vocab.h"   /* cn_encoding, cn_vocab */
 
 #define CN_EV_GRID       12
 #define CN_EV_NOTE_ON    0
@@ -66,15 +63,10 @@ double cn_ev_decoder_beat(const cn_ev_decoder *d);
 int cn_ev_encode_grid(const cn_song *s, int transpose, int grid, int max_shift, int **out, size_t *n_out);
 int cn_ev_decode_grid(const int *tok, size_t n, int grid, int max_shift, double bpm, cn_song *out);
 
-/* ---- paper ---- */
-typedef struct { char **names; int n; } cn_vocab;   /* names[0] = "<unk>", rest sorted */
+/* ---- paper (its vocabulary, cn_vocab, in tokens_vocab.h) ---- */
 /* Song -> token strings (malloc'd array of malloc'd strings). */
 int  cn_paper_strings(const cn_song *s, int transpose, char ***out, size_t *n_out);
 void cn_paper_strings_free(char **strs, size_t n);
-/* Build a vocabulary from strings (may be called on the concatenation of a corpus). */
-int  cn_vocab_build(cn_vocab *v, char *const *strs, size_t n);
-int  cn_vocab_lookup(const cn_vocab *v, const char *name);   /* id, or 0 (<unk>) */
-void cn_vocab_free(cn_vocab *v);
 /* Song -> ids through a vocabulary; *n_unk counts unknown tokens (may be NULL). */
 int  cn_paper_encode(const cn_song *s, const cn_vocab *v, int transpose, int **out, size_t *n_out, size_t *n_unk);
 /* ids -> notes: chords voiced near the previous notes, time advanced by each duration. */

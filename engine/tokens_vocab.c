@@ -1,8 +1,22 @@
-/* tokens_vocab.c: the paper encoding's vocabulary: "<unk>" at id 0, then the distinct token
- * strings seen in training, sorted, so that the same corpus always gives the same ids. */
+/* tokens_vocab.c: what a model carries of its tokens (tokens_vocab.h): the encodings' names,
+ * recorded in model files, and the paper encoding's vocabulary: "<unk>" at id 0, then the
+ * distinct token strings seen in training, sorted, so that the same corpus always gives the
+ * same ids. */
 #include <stdlib.h>
 #include <string.h>
-#include "tokens.h"
+#include "tokens_vocab.h"
+
+const char *cn_encoding_name(cn_encoding e) {
+    return e == CN_ENC_PAPER ? "paper" : e == CN_ENC_NOTE ? "note" : "event";
+}
+
+int cn_encoding_parse(const char *name, cn_encoding *out) {
+    if (!name) return -1;
+    if (strcmp(name, "event") == 0) { *out = CN_ENC_EVENT; return 0; }
+    if (strcmp(name, "paper") == 0) { *out = CN_ENC_PAPER; return 0; }
+    if (strcmp(name, "note") == 0) { *out = CN_ENC_NOTE; return 0; }
+    return -1;
+}
 
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);

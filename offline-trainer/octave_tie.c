@@ -1,6 +1,7 @@
 /* octave_tie.c: gradient sharing between the octaves of a pitch class (see octave_tie.h). */
 #include <string.h>
 #include "octave_tie.h"
+#include "tokens.h"
 
 int cn_tie_pitch_blocks(cn_encoding enc, int base[2]) {
     if (enc == CN_ENC_NOTE) { base[0] = CN_NT_PITCH; return 1; }

@@ -38,6 +38,7 @@
 #include "display.h"
 #include "jam.h"
 #include "jam_controls.h"
+#include "midi.h"
 #include "modelfile.h"
 #include "uris.h"
 

@@ -9,6 +9,7 @@
 #include "jam_controls.h"
 #include "cli.h"
 #include "modelfile.h"
+#include "tokens.h"
 
 void cn_fe_opts_default(cn_fe_opts *o) {
     memset(o, 0, sizeof *o);

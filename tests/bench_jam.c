@@ -9,6 +9,7 @@
 #include <time.h>
 #include "jam.h"
 #include "modelfile.h"
+#include "tokens.h"
 
 static double now_us(void) {
     struct timespec ts;

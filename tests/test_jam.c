@@ -13,6 +13,7 @@
 #include "nn.h"
 #include "rng.h"
 #include "test.h"
+#include "tokens.h"
 
 #define SR 48000.0
 #define MAX_REC 20000
