@@ -74,6 +74,11 @@ void cn_nn_pack_nn(float *P, const float *W, int K, int N) {
 #undef KN
 #endif
 
+#if CN_GEMM_X86
+#define KN_AVX512 gemm_rows_avx512
+#else
+#define KN_AVX512 NULL
+#endif
 typedef void (*gemm_rows_fn)(int, int, int, int, const float *, size_t, size_t, const float *, float *, int);
 
 /* The widest kernel this CPU runs, asked of cpuid once (a data race on the cached pointer
@@ -137,17 +142,39 @@ void cn_nn_gemm_packed_at(int M, int N, int K, const float *At, int lda, const f
 
 /* The weight-gradient product C[M][N] += At^T Bm (At [K][M], Bm [K][N]) with K = all rows of a
  * batch: K is cut into chunks of KC so each packed chunk of Bm and its slice of At stay in
- * cache; scratch holds one packed chunk, cn_nn_gemm_tn_scratch(N) floats. */
+ * cache. Row m of the product reads column m of At, one float a cache line per k: the 8-row
+ * AVX-512 block uses 8 floats of each line, the 2-row one only 2, and there the product ran at
+ * the speed of those reads. So below AVX-512 each block of TB rows of the product first gets
+ * its slice of At transposed, row by row contiguous (the same numbers in the same order: the
+ * results do not change). scratch holds one packed chunk and one transposed block,
+ * cn_nn_gemm_tn_scratch(N) floats. */
 #define KC 256
+#define TB 128
 size_t cn_nn_gemm_tn_scratch(int N) {
-    return cn_nn_packed_size(N, KC);
+    return cn_nn_packed_size(N, KC) + (size_t)TB * KC;
+}
+
+/* C rows m0 .. m0+mb (+= At^T Bm over one K chunk of kc) from a transposed copy of their At slice */
+static void tn_block_transposed(int m0, int mb, int N, int kc, const float *At, int lda, const float *P,
+                                float *C, int ldc, float *at, gemm_rows_fn rows) {
+    for (int k = 0; k < kc; k++) {
+        const float *src = At + (size_t)k * lda + m0;
+        for (int i = 0; i < mb; i++) at[(size_t)i * kc + k] = src[i];
+    }
+    rows(0, mb, N, kc, at, (size_t)kc, 1, P, C + (size_t)m0 * ldc, ldc);
 }
 
 void cn_nn_gemm_tn(int M, int N, int K, const float *At, int lda, const float *Bm, int ldb, float *C, int ldc,
                    float *scratch) {
+    gemm_rows_fn rows = rows_fn();
+    float *at = scratch + cn_nn_packed_size(N, KC);
+    int transpose = CN_GEMM_X86 ? rows != KN_AVX512 : 1;
     for (int k0 = 0; k0 < K; k0 += KC) {
         int kc = K - k0 < KC ? K - k0 : KC;
         pack_nn_ld(scratch, Bm + (size_t)k0 * ldb, kc, N, ldb);
-        gemm_blocked(M, N, kc, At + (size_t)k0 * lda, 1, (size_t)lda, scratch, C, ldc);
+        const float *Ak = At + (size_t)k0 * lda;
+        if (!transpose) { gemm_blocked(M, N, kc, Ak, 1, (size_t)lda, scratch, C, ldc); continue; }
+        for (int m0 = 0; m0 < M; m0 += TB)
+            tn_block_transposed(m0, M - m0 < TB ? M - m0 : TB, N, kc, Ak, lda, scratch, C, ldc, at, rows);
     }
 }

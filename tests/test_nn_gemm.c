@@ -29,7 +29,7 @@ static double worst(const float *got, const float *want, const float *bound, int
 
 static const int shapes[][3] = { /* M, N, K */
     { 1, 1, 1 }, { 7, 33, 5 }, { 8, 32, 256 }, { 9, 31, 257 }, { 32, 1024, 256 }, { 17, 100, 300 },
-    { 64, 96, 600 }, { 3, 65, 1 },
+    { 64, 96, 600 }, { 3, 65, 1 }, { 300, 40, 230 },   /* (M past the 128-row blocks of gemm_tn) */
 };
 
 /* C += A W^T with W [N][K] packed "nt", A [M][K] (lda > K) */
@@ -94,6 +94,8 @@ TEST(gemm_tn_matches_sgemm) {
         float *At = rand_mat((size_t)K * lda, &s), *Bm = rand_mat((size_t)K * ldb, &s);
         float *C = rand_mat((size_t)M * ldc, &s), *R = malloc((size_t)M * ldc * sizeof *R);
         float *Aa = malloc((size_t)K * lda * sizeof *Aa), *Ba = malloc((size_t)K * ldb * sizeof *Ba);
+        float *C0 = malloc((size_t)M * ldc * sizeof *C0);
+        memcpy(C0, C, (size_t)M * ldc * sizeof *C0);
         float *Bd = malloc((size_t)M * ldc * sizeof *Bd);
         for (size_t i = 0; i < (size_t)K * lda; i++) Aa[i] = fabsf(At[i]);
         for (size_t i = 0; i < (size_t)K * ldb; i++) Ba[i] = fabsf(Bm[i]);
@@ -105,7 +107,13 @@ TEST(gemm_tn_matches_sgemm) {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1.0f, Aa, lda, Ba, ldb, 1.0f, Bd, ldc);
         double w = worst(C, R, Bd, M, N, ldc);
         CHECKF(w < 1e-5, "tn M=%d N=%d K=%d: %g", M, N, K, w);
-        free(At); free(Bm); free(C); free(R); free(Aa); free(Ba); free(Bd); free(scratch);
+        /* and bit for bit the plain loop in the order of k (every kernel, transposed slice or not) */
+        memcpy(Bd, C0, (size_t)M * ldc * sizeof *Bd);
+        for (int m = 0; m < M; m++)
+            for (int n = 0; n < N; n++)
+                for (int k = 0; k < K; k++) Bd[(size_t)m * ldc + n] += At[(size_t)k * lda + m] * Bm[(size_t)k * ldb + n];
+        CHECKF(memcmp(C, Bd, (size_t)M * ldc * sizeof *C) == 0, "tn M=%d N=%d K=%d differs from the plain loop", M, N, K);
+        free(C0); free(At); free(Bm); free(C); free(R); free(Aa); free(Ba); free(Bd); free(scratch);
     }
 }
 
