@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages continuo needs, only those missing, through apt-get
 # (with sudo when not root). `deps.sh build` = what building needs; `deps.sh test` adds
-# the hosts and tools the tests drive (jackd, jalv, lv2 validators, Ardour, midicsv).
+# the hosts and tools the tests drive (jackd, jalv, lv2 validators, Ardour, midicsv, and
+# PyTorch for the parity test; without it that test would count nothing).
 set -e
 BUILD_PKGS="gcc clang libclang-rt-14-dev make pkg-config lv2-dev liblilv-dev libjack-jackd2-dev libsmf-dev libportmidi-dev libopenblas-dev libcairo2-dev help2man fluidsynth fluid-soundfont-gm sox libopenmpi-dev openmpi-bin"
-TEST_PKGS="jackd2 jalv lilv-utils serdi sordi lv2-examples midicsv python3-mido ardour"
+TEST_PKGS="jackd2 jalv lilv-utils serdi sordi lv2-examples midicsv python3-mido python3-torch ardour"
 want="$BUILD_PKGS"
 [ "${1:-build}" = test ] && want="$want $TEST_PKGS"
 missing=""
