@@ -73,16 +73,17 @@ CLIENTS="$CLIENTS $!"
 jack_midi_dump -a mon >"$T/dump.log" 2>&1 &
 CLIENTS="$CLIENTS $!"
 n=100
-until jack_lsp 2>/dev/null | grep -q '^mon:input$' && jack_lsp 2>/dev/null | grep -q '^seq:out$'; do
+until timeout 10 jack_lsp 2>/dev/null | grep -q '^mon:input$' && timeout 10 jack_lsp 2>/dev/null | grep -q '^seq:out$'; do
     n=$((n - 1)); [ $n -gt 0 ] || give_up "Ardour test: jack_midiseq/jack_midi_dump did not start"; sleep 0.1
 done
 
 LUA=$ROOT/tests/ardour_session.lua
-ardour7-lua "$LUA" create "$T/session" jamtest seq:out mon:input 12 >"$T/create.log" 2>&1
+timeout -k 10 300 ardour7-lua "$LUA" create "$T/session" jamtest seq:out mon:input 12 >"$T/create.log" 2>&1
 rc=$?
 fact() { grep "^ARDOUR-TEST $2 " "$1" | head -n 1 | sed "s/^ARDOUR-TEST $2 //"; }
 if ! grep -q "^ARDOUR-TEST done create" "$T/create.log"; then
     tail -n 30 "$T/create.log"
+    [ "$rc" -eq 124 ] && give_up "Ardour did not finish building and running the session in 300 s"
     give_up "Ardour could not build and run the session (ardour7-lua exited $rc): $(fact "$T/create.log" error)"
 fi
 ok "Ardour 7 headless: a session with a MIDI track carrying continuo"
@@ -108,7 +109,7 @@ check "the model is copied into the session" [ -n "$copy" ] && cmp -s "$copy" "$
 
 # move the original model away, reload the session: controls and model are kept
 mv "$P/test.cnm" "$T/moved.cnm"
-ardour7-lua "$LUA" reload "$T/session" jamtest >"$T/reload.log" 2>&1
+timeout -k 10 300 ardour7-lua "$LUA" reload "$T/session" jamtest >"$T/reload.log" 2>&1
 if ! grep -q "^ARDOUR-TEST done reload" "$T/reload.log"; then
     tail -n 30 "$T/reload.log"
     give_up "Ardour could not reload the session: $(fact "$T/reload.log" error)"

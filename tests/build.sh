@@ -51,4 +51,21 @@ check "make uninstall removes everything install put there" \
 check "make uninstall (user install) too" \
     sh -c 'make --no-print-directory uninstall PREFIX="$HOME/.local" DESTDIR="$0/user" >>"$0/inst.log" 2>&1 &&
            [ -z "$(find "$0/user" -type f)" ]' "$T"
+# ---- the test runner itself: a test that hangs is stopped (with its own children), fails,
+# and the total is still printed; once the suite's budget is spent, the rest fail unrun
+cat >"$T/hang.sh" <<'EOF2'
+echo "ok   started"; sleep 1000 & echo $! >"$(dirname "$0")/child.pid"; sleep 1000
+EOF2
+printf 'echo "3 passed, 0 failed"\n' >"$T/good.sh"
+CONTINUO_TEST_TIMEOUT=2 sh tests/run-all.sh "$T/good.sh" "$T/hang.sh" "$T/good.sh" >"$T/runner.log" 2>&1
+rc=$?
+check "run-all: a hanging test fails as stopped, the rest still run, the total is the last line" \
+    sh -c '[ "$1" -ne 0 ] && grep -q "^FAIL $0/hang.sh: stopped after 2 s" "$0/runner.log" &&
+           [ "$(tail -n 1 "$0/runner.log")" = "6 passed, 1 failed" ]' "$T" "$rc"
+check "run-all: the hanging test's own child is stopped with it" \
+    sh -c 'p=$(cat "$0/child.pid"); n=50; while [ -d /proc/$p ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done; [ ! -d /proc/$p ]' "$T"
+CONTINUO_TEST_TIMEOUT=2 CONTINUO_TEST_BUDGET=1 sh tests/run-all.sh "$T/hang.sh" "$T/good.sh" >"$T/budget.log" 2>&1
+check "run-all: once the budget is spent, the tests left fail as not run" \
+    sh -c 'grep -q "^FAIL $0/good.sh: not run, the suite" "$0/budget.log" &&
+           [ "$(tail -n 1 "$0/budget.log")" = "0 passed, 2 failed" ]' "$T"
 summary

@@ -68,15 +68,15 @@ for f in presets/*.ttl; do
     b=$(basename "$f")
     check "preset $b is listed in the manifest" grep -q "<$b>" "$BUNDLE/manifest.ttl"
 done
-lv2_validate "$BUNDLE"/*.ttl >"$T/validate.log" 2>&1
+timeout -k 5 120 lv2_validate "$BUNDLE"/*.ttl >"$T/validate.log" 2>&1
 check "lv2_validate: Found 0 errors" grep -q "Found 0 errors" "$T/validate.log" || grep -v Skipping "$T/validate.log"
 check "only lv2_descriptor is exported" \
     [ "$(nm -D --defined-only "$BUNDLE/continuo.so" | awk '{print $3}' | grep -v '^_' | tr '\n' ' ')" = "lv2_descriptor " ]
 
 # ---- the lilv harness (ASan+UBSan) and the real-time guard
-LV2_PATH=$T/lv2 "$BUILD/san/lv2-harness" >"$T/harness.log" 2>&1
+LV2_PATH=$T/lv2 timeout -k 5 300 "$BUILD/san/lv2-harness" >"$T/harness.log" 2>&1
 add_summary "lilv harness (ASan+UBSan)" "$T/harness.log" $?
-LV2_PATH=$T/lv2 "$BUILD/lv2-rt" --guard >"$T/guard.log" 2>&1
+LV2_PATH=$T/lv2 timeout -k 5 300 "$BUILD/lv2-rt" --guard >"$T/guard.log" 2>&1
 add_summary "malloc/lock guard on run()" "$T/guard.log" $?
 
 # ---- a real host: jackd (dummy) + jalv
@@ -116,7 +116,7 @@ exec 3>"$T/jalv.in"          # jalv quits on EOF: keep its stdin open
 jack_transport <"$T/transport.in" >"$T/transport.log" 2>&1 &
 CLIENTS="$CLIENTS $!"
 exec 4>"$T/transport.in"
-ports_up() { jack_lsp 2>/dev/null | grep -q '^dut:in$' && jack_lsp 2>/dev/null | grep -q '^dut:out$'; }
+ports_up() { timeout 10 jack_lsp 2>/dev/null | grep -q '^dut:in$' && timeout 10 jack_lsp 2>/dev/null | grep -q '^dut:out$'; }
 if ! wait_for 200 ports_up; then
     cat "$T/jalv.log"; jack_lsp; fail "jalv did not create dut:in and dut:out"; summary; exit
 fi
@@ -126,9 +126,9 @@ jack_midiseq seq 96000 0 60 8000 12000 64 8000 >"$T/seq.log" 2>&1 &
 CLIENTS="$CLIENTS $!"
 jack_midi_dump -a mon >"$T/dump.log" 2>&1 &
 CLIENTS="$CLIENTS $!"
-have_port() { jack_lsp 2>/dev/null | grep -q "^$1\$"; }
+have_port() { timeout 10 jack_lsp 2>/dev/null | grep -q "^$1\$"; }
 wait_for 100 have_port seq:out && wait_for 100 have_port mon:input
-jack_connect dut:out mon:input && jack_connect seq:out dut:in
+timeout 20 jack_connect dut:out mon:input && timeout 20 jack_connect seq:out dut:in
 check "MIDI connected: seq -> dut -> mon" [ $? -eq 0 ]
 printf 'master\ntempo 120\nplay\n' >&4
 answered() { grep -Eq ': 91 [0-9a-f]{2} [0-9a-f]{2} note on' "$T/dump.log"; }
@@ -147,7 +147,7 @@ check "a note of the answer sounds" wait_for 300 held_now
 before=$(wc -l <"$T/dump.log")
 # the stop comes from a one-shot jack_transport client (any client may stop the transport):
 # a second command written later into the first client's stdin was, once in a while, never read
-printf 'stop\nquit\n' | jack_transport >"$T/transport-stop.log" 2>&1
+printf 'stop\nquit\n' | timeout -k 5 20 jack_transport >"$T/transport-stop.log" 2>&1
 cc123_after_stop() { tail -n +"$((before + 1))" "$T/dump.log" | grep -Eq ': b1 7b 00'; }
 if wait_for 100 cc123_after_stop; then
     ok "the transport stop sends CC123 on channel 2"
