@@ -23,6 +23,7 @@
 #include "nn.h"
 #include "optim.h"
 #include "train_job.h"
+#include "warmstart.h"
 #include "train_loop.h"
 
 #define PROGRAM "continuo-train"
@@ -58,6 +59,10 @@ static void usage(FILE *f) {
         "Model\n"
         "  --spec SPEC          architecture (default paper-m1); grammar below\n"
         "  --rng N              random seed for the split, the weights, the shuffle, dropout (default 1)\n"
+        "  --init MODEL         start from a trained model's weights instead of fresh ones: its\n"
+        "                       layers with weights must match the spec's (dropout may differ);\n"
+        "                       a new learning-rate schedule and optimizer state. Keep its --rng\n"
+        "                       and --split, or its held-out pieces are trained on\n"
         "Optimisation\n"
         "  --batch N            windows a batch (default 64)\n"
         "  --epochs N           epochs to train (default 10 when no --minutes)\n"
@@ -103,7 +108,7 @@ typedef struct {
     cn_encoding enc;
     const char *spec;
     const char *paths[MAX_PATHS]; int n_paths;
-    const char *test_dir, *credit, *resume, *zoo, *dump_path;
+    const char *test_dir, *credit, *resume, *zoo, *dump_path, *init;
     int ratio[3];
     int no_ckpt;
     int epochs_set, val_windows_set;
@@ -115,7 +120,7 @@ enum {
     O_ENCODING = 256, O_SPEC, O_SEQ_LEN, O_STRIDE, O_LOSS, O_BATCH, O_EPOCHS, O_MINUTES, O_OPTIMIZER, O_LR,
     O_SCHEDULE, O_CLIP, O_OCTAVE_TIE, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
     O_RESUME, O_EARLY, O_TEST_DIR, O_CSV, O_PLOT, O_CREDIT, O_ZOO, O_SPLIT, O_EPOCH_WINDOWS, O_VAL_WINDOWS,
-    O_PROGRESS, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED, O_FAULT_DIVERGE
+    O_PROGRESS, O_INIT, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED, O_FAULT_DIVERGE
 };
 /* where a command line comes from: the user, the user again on --resume, or a checkpoint */
 enum { ARGS_USER, ARGS_RESUME, ARGS_SAVED };
@@ -132,6 +137,7 @@ static const struct option long_opts[] = {
     { "threads", required_argument, 0, O_THREADS }, { "val-every", required_argument, 0, O_VAL_EVERY },
     { "checkpoint-every", required_argument, 0, O_CKPT_EVERY }, { "checkpoint", required_argument, 0, O_CKPT },
     { "no-checkpoint", no_argument, 0, O_NO_CKPT }, { "resume", required_argument, 0, O_RESUME },
+    { "init", required_argument, 0, O_INIT },
     { "early-stop", required_argument, 0, O_EARLY }, { "test-dir", required_argument, 0, O_TEST_DIR },
     { "csv", required_argument, 0, O_CSV }, { "plot", required_argument, 0, O_PLOT },
     { "credit", required_argument, 0, O_CREDIT }, { "paper-zoo", required_argument, 0, O_ZOO },
@@ -225,6 +231,7 @@ static const string_opt STRING_OPTS[] = {
     { O_TEST_DIR, offsetof(train_args, test_dir) }, { O_CSV, offsetof(train_args, t.csv_path) },
     { O_PLOT, offsetof(train_args, t.plot_path) }, { O_CREDIT, offsetof(train_args, credit) },
     { O_ZOO, offsetof(train_args, zoo) }, { O_DUMP, offsetof(train_args, dump_path) },
+    { O_INIT, offsetof(train_args, init) },
 };
 #define N_OF(x) (sizeof (x) / sizeof (x)[0])
 
@@ -799,6 +806,26 @@ static int check_outputs(const train_args *a, int root) {
     return 0;
 }
 
+/* --init: the new model takes a trained model's weights; its metadata says from where. 0, or
+ * -1 with the message printed. */
+static int warm_start(cn_model *m, const char *path, FILE *info) {
+    char err[1200];
+    cn_model *src = cn_model_load(path, err, sizeof err);
+    if (!src) { fprintf(stderr, PROGRAM ": --init %s\n", err); return -1; }
+    int rc = cn_warmstart(m, src, path, err, sizeof err);
+    if (rc) fprintf(stderr, PROGRAM ": --init %s\n", err);
+    else {
+        char from[512];
+        const char *date = cn_meta_get(&src->meta, "date"), *val = cn_meta_get(&src->meta, "val_loss");
+        snprintf(from, sizeof from, "%s (spec %s, date %s, val_loss %s)", path, src->spec_text,
+                 date ? date : "?", val ? val : "?");
+        cn_meta_set(&m->meta, "init", from);
+        fprintf(info, "weights from %s\n", from);
+    }
+    cn_model_free(src);
+    return rc;
+}
+
 /* The model to train: the checkpoint's (its vocabulary checked against the corpus), or a new
  * one. NULL with the message printed; *status the exit status. */
 static cn_model *model_for_run(const train_args *a, resume_state *rs, const cn_corpus *c, FILE *info, int *status) {
@@ -806,6 +833,7 @@ static cn_model *model_for_run(const train_args *a, resume_state *rs, const cn_c
     if (!a->resume) {
         cn_model *m = new_model(a, a->spec, c, err, sizeof err);
         if (!m) { fprintf(stderr, PROGRAM ": %s\n", err); *status = 2; }
+        else if (a->init && warm_start(m, a->init, info)) { cn_model_free(m); m = NULL; *status = 1; }
         return m;
     }
     cn_model *m = rs->ck.model;

@@ -4,7 +4,8 @@
  * the shift within the asked range), batch filling with padding, and corpus loading from
  * MIDI files the test writes itself (a broken file skipped, an empty or unparseable corpus
  * an error), the checkpoint file (round trip; truncation, damage and a wrong magic are
- * clear errors), the learning-rate schedules, and the octave tie of the gradients. */
+ * clear errors), the learning-rate schedules, the octave tie of the gradients, and a warm start
+ * (--init) matching tensors by kind and order. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "../offline-trainer/history.h"
 #include "../offline-trainer/octave_tie.h"
 #include "../offline-trainer/train_loop.h"
+#include "../offline-trainer/warmstart.h"
 #include "midi.h"
 #include "rng.h"
 #include "test.h"
@@ -505,6 +507,55 @@ TEST(octave_tie_shares_a_pitch_class) {
     CHECK(cn_tie_pitch_blocks(CN_ENC_EVENT, base) == 2 && base[1] == CN_EV_NOTE_OFF);
 }
 
+/* A warm start copies every tensor by kind and order: dropout layers may be added, and the
+ * second LSTM takes the second LSTM's weights though its layer index moved. */
+TEST(warm_start_matches_by_kind_and_order) {
+    char err[512];
+    cn_model *src = cn_model_new("conv1d:8:3,lstm:8,lstm:6,dropout:0.3", CN_NT_VOCAB, 1, err, sizeof err);
+    cn_model *dst = cn_model_new("conv1d:8:3,dropout:0.1,lstm:8,dropout:0.2,lstm:6", CN_NT_VOCAB, 2, err, sizeof err);
+    CHECK(src && dst);
+    if (!src || !dst) { cn_model_free(src); cn_model_free(dst); return; }
+    src->encoding = dst->encoding = CN_ENC_NOTE;
+    CHECK(src->n_params == dst->n_params);
+    CHECK(memcmp(src->params, dst->params, src->n_params * sizeof *src->params) != 0);   /* other seeds */
+    CHECK(cn_warmstart(dst, src, "a.cnm", err, sizeof err) == 0);
+    CHECK(memcmp(src->params, dst->params, src->n_params * sizeof *src->params) == 0);
+    const cn_tensor *a = cn_model_tensor(src, "2.lstm.weight_hh"), *b = cn_model_tensor(dst, "4.lstm.weight_hh");
+    CHECK(a && b && a->shape[1] == 6 && b->shape[1] == 6 &&
+          memcmp(src->params + a->offset, dst->params + b->offset, a->size * sizeof *src->params) == 0);
+    cn_model_free(src); cn_model_free(dst);
+}
+
+/* A model whose weights do not fit is refused, naming the file and the tensor, and the run's
+ * model is left as it was. */
+TEST(warm_start_refuses_what_does_not_fit) {
+    char err[512];
+    cn_model *dst = cn_model_new("conv1d:8:3,lstm:8", CN_NT_VOCAB, 2, err, sizeof err);
+    cn_model *wide = cn_model_new("conv1d:8:3,lstm:16", CN_NT_VOCAB, 1, err, sizeof err);
+    cn_model *deep = cn_model_new("conv1d:8:3,lstm:8,lstm:8", CN_NT_VOCAB, 1, err, sizeof err);
+    cn_model *other = cn_model_new("conv1d:8:3,lstm:8", CN_EV_VOCAB, 1, err, sizeof err);
+    CHECK(dst && wide && deep && other);
+    if (!dst || !wide || !deep || !other) goto out;
+    dst->encoding = wide->encoding = deep->encoding = CN_ENC_NOTE;
+    other->encoding = CN_ENC_EVENT;
+    float *before = malloc(dst->n_params * sizeof *before);
+    CHECK(before != NULL);
+    if (!before) goto out;
+    memcpy(before, dst->params, dst->n_params * sizeof *before);
+    CHECK(cn_warmstart(dst, wide, "wide.cnm", err, sizeof err) == -1);
+    CHECK(strstr(err, "wide.cnm") && strstr(err, "1.lstm.weight_ih") && strstr(err, "64x8"));
+    CHECK(cn_warmstart(dst, deep, "deep.cnm", err, sizeof err) == -1);
+    CHECK(strstr(err, "deep.cnm") && strstr(err, "does not use"));
+    CHECK(cn_warmstart(dst, other, "ev.cnm", err, sizeof err) == -1);
+    CHECK(strstr(err, "ev.cnm") && strstr(err, "vocabulary"));
+    CHECK(cn_warmstart(deep, dst, "small.cnm", err, sizeof err) == -1);
+    CHECK(strstr(err, "small.cnm") && strstr(err, "no tensor for 2.lstm.weight_ih"));
+    CHECK(memcmp(before, dst->params, dst->n_params * sizeof *before) == 0);
+    free(before);
+out:
+    cn_model_free(dst); cn_model_free(wide); cn_model_free(deep); cn_model_free(other);
+}
+
 int main(void) {
     RUN(split_is_deterministic_by_seed);
     RUN(split_follows_the_report_ratio);
@@ -521,5 +572,7 @@ int main(void) {
     RUN(checkpoint_round_trip_and_damage);
     RUN(lr_schedules);
     RUN(octave_tie_shares_a_pitch_class);
+    RUN(warm_start_matches_by_kind_and_order);
+    RUN(warm_start_refuses_what_does_not_fit);
     return test_summary();
 }

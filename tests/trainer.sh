@@ -114,6 +114,27 @@ check "1 + 2 resumed epochs = 3 epochs in one run, byte for byte" cmp -s "$W/a.c
 run --resume "$W/d1.ckpt" --seq-len 16
 check "resume refuses a changed --seq-len" sh -c "[ $(rc) -ne 0 ] && grep -q 'cannot change when resuming' '$W/out.txt'"
 
+# ---- a warm start (--init): the new run begins where the model ended ----
+val_of() { sed -n 's/^epoch 1: train [0-9.]*  val \([0-9.]*\).*/\1/p' "$W/out.txt" | head -n 1; }
+best_a=$("$INFO" "$W/a.cnm" 2>/dev/null | sed -n 's/^ *val_loss: *//p')
+run $SMALL --epochs 1 --rng 7 --lr 0.0000001 --no-checkpoint -o "$W/cold.cnm" "$W/corpus"
+cold=$(val_of)
+run --spec conv1d:16:3,dropout:0.2,lstm:24,dropout:0.1 --seq-len 32 --batch 8 --val-windows 16 --threads 2 \
+    --progress plain --epochs 1 --rng 7 --lr 0.0000001 --no-checkpoint --init "$W/a.cnm" -o "$W/warm.cnm" "$W/corpus"
+warm=$(val_of)
+echo "warm start: validation $warm after a near-zero step from a.cnm (its best $best_a), $cold from fresh weights"
+check "--init: the first validation is the initial model's, not fresh weights' (a dropout added)" \
+    awk -v w="$warm" -v b="$best_a" -v c="$cold" 'BEGIN { d = w - b; exit !(w != "" && b != "" && d < 0.002 && d > -0.002 && c - w > 0.1) }'
+check "--init: the model says where its weights came from" sh -c "'$INFO' '$W/warm.cnm' | grep -q 'init: $W/a.cnm (spec conv1d:16:3,lstm:24,dropout:0.1'"
+run $SMALL --epochs 1 --init "$W/nonesuch.cnm" -o "$W/x.cnm" "$W/corpus"
+check "--init of a missing file: exit 1, the file named, no model written" \
+    sh -c "[ $(rc) -eq 1 ] && grep -q -- '--init .*nonesuch.cnm' '$W/out.txt' && [ ! -e '$W/x.cnm' ]"
+run --spec conv1d:16:3,lstm:32 --seq-len 32 --batch 8 --epochs 1 --init "$W/a.cnm" -o "$W/x.cnm" "$W/corpus"
+check "--init of a model that does not fit the spec: exit 1, the tensor and shapes named" \
+    sh -c "[ $(rc) -eq 1 ] && grep -q 'a.cnm: 1.lstm.weight_ih is 96x16, the spec .* wants 128x16' '$W/out.txt' && [ ! -e '$W/x.cnm' ]"
+run --resume "$W/d1.ckpt" --init "$W/a.cnm"
+check "--init cannot be given to a resumed run" sh -c "[ $(rc) -ne 0 ] && grep -q 'cannot change when resuming' '$W/out.txt'"
+
 # ---- NaN: stop, say so, keep the last good files ----
 cp "$W/d1.cnm" "$W/d.cnm"; cp "$W/d1.ckpt" "$W/d.cnm.ckpt"
 run --resume "$W/d.cnm.ckpt" --epochs 3 --fault-nan-after 3
