@@ -47,10 +47,11 @@ int cn_warmstart(cn_model *dst, const cn_model *src, const char *src_name, char 
                  src_name, src->vocab, cn_encoding_name(src->encoding), dst->vocab, cn_encoding_name(dst->encoding));
         return -1;
     }
+    const cn_tensor *match[CN_MAX_TENSORS];
     int used = 0;
     for (int i = 0; i < dst->n_tensors; i++) {   /* check everything before copying anything */
         const cn_tensor *t = &dst->tensors[i];
-        const cn_tensor *s = nth_named(src, unindexed(t->name), rank_among_same(dst, i));
+        const cn_tensor *s = match[i] = nth_named(src, unindexed(t->name), rank_among_same(dst, i));
         if (!s) {
             snprintf(err, errlen, "%s (spec %s) has no tensor for %s of the spec %s", src_name, src->spec_text,
                      t->name, dst->spec_text);
@@ -69,10 +70,8 @@ int cn_warmstart(cn_model *dst, const cn_model *src, const char *src_name, char 
                  src->n_tensors - used, dst->spec_text);
         return -1;
     }
-    for (int i = 0; i < dst->n_tensors; i++) {
-        const cn_tensor *t = &dst->tensors[i];
-        const cn_tensor *s = nth_named(src, unindexed(t->name), rank_among_same(dst, i));
-        memcpy(dst->params + t->offset, src->params + s->offset, t->size * sizeof *dst->params);
-    }
+    for (int i = 0; i < dst->n_tensors; i++)
+        memcpy(dst->params + dst->tensors[i].offset, src->params + match[i]->offset,
+               dst->tensors[i].size * sizeof *dst->params);
     return 0;
 }
