@@ -45,14 +45,17 @@ void cn_nt_player_mask(const cn_nt_player *p, float *lg, int max_run, int bar_on
     int after_vel = p->last_tok >= CN_NT_VEL && p->last_tok < CN_NT_KEY;
     if (bar_onsets || after_vel)
         for (int b = 0; b < CN_NT_VEL_BINS; b++) lg[CN_NT_VEL + b] = BARRED;
-    int guard = max_run > 0 && p->prev_run >= max_run &&
+    /* the group so far lies inside the last one, so one pitch may complete a repeat */
+    int guard = max_run > 0 && p->prev_run > 0 &&
                 (p->group[0] & ~p->prev_group[0]) == 0 && (p->group[1] & ~p->prev_group[1]) == 0;
     for (int q = 0; q < 128; q++) {
         if (bar_onsets || has(p->group, q)) { lg[CN_NT_PITCH + q] = BARRED; continue; }
         if (!guard || !has(p->prev_group, q)) continue;
         uint64_t g0 = p->group[0], g1 = p->group[1];
         if (q < 64) g0 |= 1ull << q; else g1 |= 1ull << (q - 64);
-        if (g0 == p->prev_group[0] && g1 == p->prev_group[1]) lg[CN_NT_PITCH + q] = BARRED;
+        if (g0 != p->prev_group[0] || g1 != p->prev_group[1]) continue;
+        if (p->prev_run >= max_run) lg[CN_NT_PITCH + q] = BARRED;
+        else lg[CN_NT_PITCH + q] -= CN_NT_RUN_SOFT * (float)p->prev_run;
     }
     if (bar_onsets && room <= 0) lg[CN_NT_SHIFT] = 0;   /* never leave nothing to choose */
 }

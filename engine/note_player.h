@@ -24,6 +24,15 @@ typedef struct {
  * weak model can pile up a wall of notes at one instant; past this, time must move. */
 #define CN_NT_MAX_GROUP 8
 
+/* The soft half of the onset-group guard, in logits: while the guard is on (max_run > 0), a
+ * pitch that would complete the onset group just heard r times in a row loses r times this
+ * from its logit, so the 2nd and 3rd repeats grow rarer before the hard bar at max_run. Real
+ * piano music seldom strikes one group twice in a row (its longest run is a median 1, the
+ * model's 2). Chosen on the validation split with the listening yardstick (README). */
+#ifndef CN_NT_RUN_SOFT
+#define CN_NT_RUN_SOFT 2.0f
+#endif
+
 /* The samplers (continue.c, jam_note.c) draw a note's length, the DUR after its PITCH, from
  * the model's whole distribution, whatever the top-p: the nucleus cuts the rare long notes and
  * thins the texture out (on the validation split, live, notes sounding at once 2.7 against 4.5
@@ -44,7 +53,8 @@ static inline int cn_nt_player_control_next(const cn_nt_player *p, int key_tok, 
     return p->last_tok >= CN_NT_KEY && p->last_tok <= CN_NT_KEY_NONE ? dens_tok : key_tok;
 }
 /* Bars in logits (V = CN_NT_VOCAB) what the grammar forbids next, and, when max_run > 0, the
- * pitch that would complete an onset group already heard max_run times in a row.
+ * pitch that would complete an onset group already heard max_run times in a row; below that
+ * run, such a pitch loses CN_NT_RUN_SOFT per repeat.
  * bar_onsets: no new note may start (only time may move); neither may one when the onset group
  * already holds CN_NT_MAX_GROUP notes. */
 void cn_nt_player_mask(const cn_nt_player *p, float *logits, int max_run, int bar_onsets);

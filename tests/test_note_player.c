@@ -95,6 +95,32 @@ TEST(onset_group_guard) {
     CHECK(allowed(lg, 64));                        /* {60,67,64} is not {60,64} */
 }
 
+/* Below max_run the repeat is not barred but made rarer, the more the longer the run; a pitch
+ * that does not complete the repeat, and any pitch with the guard off, keeps its logit. */
+TEST(onset_group_guard_soft) {
+    cn_nt_player p;
+    cn_nt_player_init(&p, 1);
+    float lg[CN_NT_VOCAB];
+    int one[] = { 60 }, two[] = { 60, 64 };
+    strike(&p, one, 1);
+    flat(lg); cn_nt_player_mask(&p, lg, 4, 0);
+    CHECK_NEAR(lg[60], -CN_NT_RUN_SOFT, 1e-6);     /* heard once: a second time costs one step */
+    CHECK(lg[60] < lg[62] && lg[62] == 0 && lg[CN_NT_SHIFT] == 0);
+    strike(&p, one, 1); strike(&p, one, 1);
+    flat(lg); cn_nt_player_mask(&p, lg, 4, 0);
+    CHECK_NEAR(lg[60], -3 * CN_NT_RUN_SOFT, 1e-6); /* three in a row: three steps */
+    flat(lg); cn_nt_player_mask(&p, lg, 0, 0);
+    CHECK(lg[60] == 0);                            /* the guard off: untouched */
+    strike(&p, two, 2);
+    flat(lg); cn_nt_player_mask(&p, lg, 4, 0);
+    CHECK(lg[60] == 0 && lg[64] == 0);             /* one pitch alone does not complete {60,64} */
+    cn_nt_note nt;
+    cn_nt_player_feed(&p, 64, &nt); cn_nt_player_feed(&p, CN_NT_DUR, &nt);
+    flat(lg); cn_nt_player_mask(&p, lg, 4, 0);
+    CHECK_NEAR(lg[60], -CN_NT_RUN_SOFT, 1e-6);     /* but 60 after 64 does */
+    CHECK(lg[67] == 0);
+}
+
 static void make_seed(cn_song *s) {   /* A minor, four bars, 100 bpm */
     static const int mel[] = { 69, 72, 76, 74, 72, 71, 69, 64 };
     cn_song_init(s);
@@ -190,6 +216,7 @@ int main(void) {
     RUN(onset_group_size_capped);
     RUN(grammar);
     RUN(onset_group_guard);
+    RUN(onset_group_guard_soft);
     RUN(continuation_of_a_note_model);
     return test_summary();
 }
