@@ -101,13 +101,13 @@ static const struct option long_opts[] = {
     { 0, 0, 0, 0 }
 };
 
-/* -1 to go on, or the exit status (0 after --help or --version). */
-static int parse_args(int argc, char **argv, gen_args *a) {
-    memset(a, 0, sizeof *a);
-    a->o = cn_continue_defaults();
-    a->key = "off"; a->key_control = "auto"; a->density = "auto";
-    a->n_outputs = 1; a->best_of = 1;
-    int have_notes = 0, have_beats = 0, c;
+/* How many of the length options were given: --notes, and --beats or --bars (each time). */
+typedef struct { int notes, beats; } gen_lengths;
+
+/* The options one by one, each number checked against its range. -1 to go on, or the exit
+ * status (0 after --help or --version). */
+static int read_options(int argc, char **argv, gen_args *a, gen_lengths *len) {
+    int c;
     double d; long l;
     while ((c = cn_cli_getopt(argc, argv, ":m:o:qh", long_opts, PROGRAM)) != -1) {
         const char *v = optarg;
@@ -126,11 +126,11 @@ static int parse_args(int argc, char **argv, gen_args *a) {
             a->o.pc_steer = (float)d; break;
         case O_INCLUDE: a->include_primer = 1; break;
         case O_NOTES: if (cn_cli_long(PROGRAM, "--notes", v, 1, 100000, &l)) return CN_EXIT_USAGE;
-            a->o.n_notes = (int)l; have_notes = 1; break;
+            a->o.n_notes = (int)l; len->notes = 1; break;
         case O_BEATS: if (cn_cli_double(PROGRAM, "--beats", v, 0.25, MAX_BEATS, &d)) return CN_EXIT_USAGE;
-            a->o.n_beats = d; have_beats++; break;
+            a->o.n_beats = d; len->beats++; break;
         case O_BARS: if (cn_cli_double(PROGRAM, "--bars", v, 0.25, 10000, &d)) return CN_EXIT_USAGE;
-            a->bars = d; have_beats++; break;
+            a->bars = d; len->beats++; break;
         case O_TEMP: if (cn_cli_double(PROGRAM, "--temperature", v, 0, CN_TEMPERATURE_MAX, &d)) return CN_EXIT_USAGE;
             a->o.sample.temperature = (float)d; break;
         case O_TOPK: if (cn_cli_long(PROGRAM, "--top-k", v, 0, 1 << 24, &l)) return CN_EXIT_USAGE;
@@ -156,13 +156,19 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         default: return CN_EXIT_USAGE;
         }
     }
+    return -1;
+}
+
+/* What only the options together say: the primer given, one length, the key words known,
+ * the seed from the clock when none was given. -1 to go on, or CN_EXIT_USAGE. */
+static int check_args(int argc, char **argv, gen_args *a, const gen_lengths *len) {
     if (optind < argc) {
         fprintf(stderr, PROGRAM ": unexpected argument '%s' (the phrase is given with --primer FILE)\n", argv[optind]);
         return CN_EXIT_USAGE;
     }
     if (!a->primer_path) { fprintf(stderr, PROGRAM ": --primer PRIMER.mid is required (see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
-    if (have_notes + have_beats > 1) { fprintf(stderr, PROGRAM ": give one of --notes, --beats or --bars\n"); return CN_EXIT_USAGE; }
-    if (have_beats) a->o.n_notes = 0;
+    if (len->notes + len->beats > 1) { fprintf(stderr, PROGRAM ": give one of --notes, --beats or --bars\n"); return CN_EXIT_USAGE; }
+    if (len->beats) a->o.n_notes = 0;
     if (!strcmp(a->key, "auto")) a->o.key_auto = 1;
     else if (strcmp(a->key, "off") && strcmp(a->key, "none")) {
         a->o.sample.key_mask = cn_key_parse(a->key);
@@ -182,6 +188,17 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     }
     if (!a->have_rng) a->o.rng_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     return -1;
+}
+
+/* -1 to go on, or the exit status (0 after --help or --version). */
+static int parse_args(int argc, char **argv, gen_args *a) {
+    memset(a, 0, sizeof *a);
+    a->o = cn_continue_defaults();
+    a->key = "off"; a->key_control = "auto"; a->density = "auto";
+    a->n_outputs = 1; a->best_of = 1;
+    gen_lengths len = { 0, 0 };
+    int st = read_options(argc, argv, a, &len);
+    return st >= 0 ? st : check_args(argc, argv, a, &len);
 }
 
 /* OUT.mid -> OUT-K.mid (K from 1) when there are several outputs; else OUT itself. */
