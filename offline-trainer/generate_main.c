@@ -320,51 +320,66 @@ out_full:
     return rc;
 }
 
-int main(int argc, char **argv) {
-    gen_args a;
-    int st = parse_args(argc, argv, &a);
-    if (st >= 0) return st;
+/* What the outputs are made from; the buffers hold the paths found when none was given. */
+typedef struct {
+    const char *model_path;
+    cn_model *m;
+    cn_song primer;
+    char found[4096], outbuf[4096];
+} gen_inputs;
 
-    char err[512], found[4096], outbuf[4096];
-    const char *model_path = a.model_path;
-    if (!model_path) {
-        model_path = cn_default_model_path(found, sizeof found);
-        if (!model_path) {
+/* The model (given, or the shipped one) and the primer, with --bars turned into beats of the
+ * primer's meter and the default output path filled in. 0, or the exit status after the message. */
+static int load_inputs(gen_args *a, gen_inputs *in) {
+    char err[512];
+    in->model_path = a->model_path;
+    if (!in->model_path) {
+        in->model_path = cn_default_model_path(in->found, sizeof in->found);
+        if (!in->model_path) {
             fprintf(stderr, PROGRAM ": no model given and the shipped default model was not found "
                             "(presets/default.cnm next to build/, or $CONTINUO_MODEL); pass -m MODEL.cnm\n");
             return CN_EXIT_RUNTIME;
         }
     }
-    if (!a.out_path) { default_out(a.primer_path, outbuf, sizeof outbuf); a.out_path = outbuf; }
+    if (!a->out_path) { default_out(a->primer_path, in->outbuf, sizeof in->outbuf); a->out_path = in->outbuf; }
 
     cn_midi_opts mo = cn_midi_opts_default();
-    cn_song primer;
-    if (cn_midi_read(a.primer_path, &mo, &primer, err, sizeof err)) {
+    if (cn_midi_read(a->primer_path, &mo, &in->primer, err, sizeof err)) {
         fprintf(stderr, PROGRAM ": primer: %s\n", err);
         return CN_EXIT_RUNTIME;
     }
-    if (primer.n_notes == 0) {
-        fprintf(stderr, PROGRAM ": primer: %s: it has no notes to continue\n", a.primer_path);
-        cn_song_free(&primer);
+    if (in->primer.n_notes == 0) {
+        fprintf(stderr, PROGRAM ": primer: %s: it has no notes to continue\n", a->primer_path);
+        cn_song_free(&in->primer);
         return CN_EXIT_RUNTIME;
     }
-    if (a.bars > 0) {   /* bars of the primer's meter (4/4 when it states none) */
-        int num = primer.ts_num > 0 ? primer.ts_num : 4, den = primer.ts_den > 0 ? primer.ts_den : 4;
-        a.o.n_beats = a.bars * num * 4.0 / den;
+    if (a->bars > 0) {   /* bars of the primer's meter (4/4 when it states none) */
+        int num = in->primer.ts_num > 0 ? in->primer.ts_num : 4, den = in->primer.ts_den > 0 ? in->primer.ts_den : 4;
+        a->o.n_beats = a->bars * num * 4.0 / den;
     }
-    cn_model *m = cn_model_load(model_path, err, sizeof err);
-    if (!m) {
+    in->m = cn_model_load(in->model_path, err, sizeof err);
+    if (!in->m) {
         fprintf(stderr, PROGRAM ": model: %s\n", err);
-        cn_song_free(&primer);
+        cn_song_free(&in->primer);
         return CN_EXIT_RUNTIME;
     }
+    return CN_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+    gen_args a;
+    int st = parse_args(argc, argv, &a);
+    if (st >= 0) return st;
+    gen_inputs in;
+    if ((st = load_inputs(&a, &in)) != CN_EXIT_OK) return st;
+    char err[512];
     int rc = CN_EXIT_OK;
-    for (int k = 0; k < a.n_outputs && rc == CN_EXIT_OK; k++)
-        if (write_output(&a, m, model_path, &primer, k, err, sizeof err)) {
+    for (int k = 0; k < a.n_outputs && rc == CN_EXIT_OK; k++)   /* each output writes and reports itself */
+        if (write_output(&a, in.m, in.model_path, &in.primer, k, err, sizeof err)) {
             fprintf(stderr, PROGRAM ": %s\n", err);
             rc = CN_EXIT_RUNTIME;
         }
-    cn_model_free(m);
-    cn_song_free(&primer);
+    cn_model_free(in.m);
+    cn_song_free(&in.primer);
     return rc != CN_EXIT_OK ? rc : cn_stdout_finish(PROGRAM) ? CN_EXIT_RUNTIME : CN_EXIT_OK;
 }
