@@ -290,50 +290,61 @@ static int parse_args(int argc, char **argv, live_args *a) {
     return -1;
 }
 
-int main(int argc, char **argv) {
-    live_args args;
-    int parsed = parse_args(argc, argv, &args);
-    if (parsed >= 0) return parsed;
-    cn_fe_opts o = args.o;
-    const char *in_spec = args.in_spec, *out_spec = args.out_spec, *in_file = args.in_file, *out_file = args.out_file;
-    int list = args.list, latency = args.latency, bpm_given = args.bpm_given;
-    double length = args.length;
-    char err[512];
-    if (list) {
-        Pm_Initialize();
-        int rc = list_devices();
+static int list_mode(void) {
+    Pm_Initialize();
+    int rc = list_devices();
+    Pm_Terminate();
+    return rc;
+}
+
+/* PortMIDI started, with at least one device. 0, or the exit status after the message. */
+static int start_portmidi(void) {
+    Pm_Initialize();
+    if (Pm_CountDevices() <= 0) {
+        fprintf(stderr, PROGRAM ": no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
+                        "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
         Pm_Terminate();
-        return rc;
+        return CN_EXIT_RUNTIME;
     }
-    if (!in_file) {   /* look for devices before loading a model: no device, no wait */
-        Pm_Initialize();
-        if (Pm_CountDevices() <= 0) {
-            fprintf(stderr, PROGRAM ": no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
-                            "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
-            Pm_Terminate();
-            return CN_EXIT_RUNTIME;
-        }
-    }
-    char pathbuf[4096];
+    return 0;
+}
+
+/* The engine with its parameters and the model (-m, or the shipped one) in it. 0, or the exit
+ * status after the message. */
+static int load_engine(const live_args *a, cn_jam **out) {
+    char err[512], pathbuf[4096];
     const char *model_path = NULL;
-    cn_model *model = cn_fe_load_model(&o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
-    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); if (!in_file) Pm_Terminate(); return CN_EXIT_RUNTIME; }
+    cn_model *model = cn_fe_load_model(&a->o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
+    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); if (!a->in_file) Pm_Terminate(); return CN_EXIT_RUNTIME; }
     cn_jam *jam = cn_jam_new();
     if (!jam) { fprintf(stderr, PROGRAM ": out of memory\n"); cn_model_free(model); return 1; }
-    cn_jam_set_params(jam, &o.params);
+    cn_jam_set_params(jam, &a->o.params);
     if (cn_jam_swap_model(jam, model, NULL, err, sizeof err)) {
         fprintf(stderr, PROGRAM ": %s: %s\n", model_path, err);
         cn_model_free(model);
         cn_jam_free(jam);
         return CN_EXIT_RUNTIME;
     }
-    cn_fe_warn_ignored(stderr, "continuo-live", jam, &o.params);
+    cn_fe_warn_ignored(stderr, "continuo-live", jam, &a->o.params);
+    *out = jam;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    live_args a;
+    int st = parse_args(argc, argv, &a);
+    if (st >= 0) return st;
+    if (a.list) return list_mode();
+    /* look for devices before loading a model: no device, no wait */
+    if (!a.in_file && (st = start_portmidi()) != 0) return st;
+    cn_jam *jam;
+    if ((st = load_engine(&a, &jam)) != 0) return st;
     cn_cli_on_stop_signals(on_signal);
     int rc;
-    if (in_file) {
-        rc = file_mode(&o, bpm_given, jam, in_file, out_file, length);
+    if (a.in_file) {
+        rc = file_mode(&a.o, a.bpm_given, jam, a.in_file, a.out_file, a.length);
     } else {
-        rc = live_mode(&o, jam, in_spec, out_spec, latency);
+        rc = live_mode(&a.o, jam, a.in_spec, a.out_spec, a.latency);
         Pm_Terminate();
     }
     cn_jam_free(jam);
