@@ -101,13 +101,13 @@ static const struct option long_opts[] = {
     { 0, 0, 0, 0 }
 };
 
-/* -1 to go on, or the exit status (0 after --help or --version). */
-static int parse_args(int argc, char **argv, gen_args *a) {
-    memset(a, 0, sizeof *a);
-    a->o = cn_continue_defaults();
-    a->key = "off"; a->key_control = "auto"; a->density = "auto";
-    a->n_outputs = 1; a->best_of = 1;
-    int have_notes = 0, have_beats = 0, c;
+/* How many of the length options were given: --notes, and --beats or --bars (each time). */
+typedef struct { int notes, beats; } gen_lengths;
+
+/* The options one by one, each number checked against its range. -1 to go on, or the exit
+ * status (0 after --help or --version). */
+static int read_options(int argc, char **argv, gen_args *a, gen_lengths *len) {
+    int c;
     double d; long l;
     while ((c = cn_cli_getopt(argc, argv, ":m:o:qh", long_opts, PROGRAM)) != -1) {
         const char *v = optarg;
@@ -126,11 +126,11 @@ static int parse_args(int argc, char **argv, gen_args *a) {
             a->o.pc_steer = (float)d; break;
         case O_INCLUDE: a->include_primer = 1; break;
         case O_NOTES: if (cn_cli_long(PROGRAM, "--notes", v, 1, 100000, &l)) return CN_EXIT_USAGE;
-            a->o.n_notes = (int)l; have_notes = 1; break;
+            a->o.n_notes = (int)l; len->notes = 1; break;
         case O_BEATS: if (cn_cli_double(PROGRAM, "--beats", v, 0.25, MAX_BEATS, &d)) return CN_EXIT_USAGE;
-            a->o.n_beats = d; have_beats++; break;
+            a->o.n_beats = d; len->beats++; break;
         case O_BARS: if (cn_cli_double(PROGRAM, "--bars", v, 0.25, 10000, &d)) return CN_EXIT_USAGE;
-            a->bars = d; have_beats++; break;
+            a->bars = d; len->beats++; break;
         case O_TEMP: if (cn_cli_double(PROGRAM, "--temperature", v, 0, CN_TEMPERATURE_MAX, &d)) return CN_EXIT_USAGE;
             a->o.sample.temperature = (float)d; break;
         case O_TOPK: if (cn_cli_long(PROGRAM, "--top-k", v, 0, 1 << 24, &l)) return CN_EXIT_USAGE;
@@ -156,13 +156,19 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         default: return CN_EXIT_USAGE;
         }
     }
+    return -1;
+}
+
+/* What only the options together say: the primer given, one length, the key words known,
+ * the seed from the clock when none was given. -1 to go on, or CN_EXIT_USAGE. */
+static int check_args(int argc, char **argv, gen_args *a, const gen_lengths *len) {
     if (optind < argc) {
         fprintf(stderr, PROGRAM ": unexpected argument '%s' (the phrase is given with --primer FILE)\n", argv[optind]);
         return CN_EXIT_USAGE;
     }
     if (!a->primer_path) { fprintf(stderr, PROGRAM ": --primer PRIMER.mid is required (see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
-    if (have_notes + have_beats > 1) { fprintf(stderr, PROGRAM ": give one of --notes, --beats or --bars\n"); return CN_EXIT_USAGE; }
-    if (have_beats) a->o.n_notes = 0;
+    if (len->notes + len->beats > 1) { fprintf(stderr, PROGRAM ": give one of --notes, --beats or --bars\n"); return CN_EXIT_USAGE; }
+    if (len->beats) a->o.n_notes = 0;
     if (!strcmp(a->key, "auto")) a->o.key_auto = 1;
     else if (strcmp(a->key, "off") && strcmp(a->key, "none")) {
         a->o.sample.key_mask = cn_key_parse(a->key);
@@ -182,6 +188,17 @@ static int parse_args(int argc, char **argv, gen_args *a) {
     }
     if (!a->have_rng) a->o.rng_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     return -1;
+}
+
+/* -1 to go on, or the exit status (0 after --help or --version). */
+static int parse_args(int argc, char **argv, gen_args *a) {
+    memset(a, 0, sizeof *a);
+    a->o = cn_continue_defaults();
+    a->key = "off"; a->key_control = "auto"; a->density = "auto";
+    a->n_outputs = 1; a->best_of = 1;
+    gen_lengths len = { 0, 0 };
+    int st = read_options(argc, argv, a, &len);
+    return st >= 0 ? st : check_args(argc, argv, a, &len);
 }
 
 /* OUT.mid -> OUT-K.mid (K from 1) when there are several outputs; else OUT itself. */
@@ -303,51 +320,66 @@ out_full:
     return rc;
 }
 
-int main(int argc, char **argv) {
-    gen_args a;
-    int st = parse_args(argc, argv, &a);
-    if (st >= 0) return st;
+/* What the outputs are made from; the buffers hold the paths found when none was given. */
+typedef struct {
+    const char *model_path;
+    cn_model *m;
+    cn_song primer;
+    char found[4096], outbuf[4096];
+} gen_inputs;
 
-    char err[512], found[4096], outbuf[4096];
-    const char *model_path = a.model_path;
-    if (!model_path) {
-        model_path = cn_default_model_path(found, sizeof found);
-        if (!model_path) {
+/* The model (given, or the shipped one) and the primer, with --bars turned into beats of the
+ * primer's meter and the default output path filled in. 0, or the exit status after the message. */
+static int load_inputs(gen_args *a, gen_inputs *in) {
+    char err[512];
+    in->model_path = a->model_path;
+    if (!in->model_path) {
+        in->model_path = cn_default_model_path(in->found, sizeof in->found);
+        if (!in->model_path) {
             fprintf(stderr, PROGRAM ": no model given and the shipped default model was not found "
                             "(presets/default.cnm next to build/, or $CONTINUO_MODEL); pass -m MODEL.cnm\n");
             return CN_EXIT_RUNTIME;
         }
     }
-    if (!a.out_path) { default_out(a.primer_path, outbuf, sizeof outbuf); a.out_path = outbuf; }
+    if (!a->out_path) { default_out(a->primer_path, in->outbuf, sizeof in->outbuf); a->out_path = in->outbuf; }
 
     cn_midi_opts mo = cn_midi_opts_default();
-    cn_song primer;
-    if (cn_midi_read(a.primer_path, &mo, &primer, err, sizeof err)) {
+    if (cn_midi_read(a->primer_path, &mo, &in->primer, err, sizeof err)) {
         fprintf(stderr, PROGRAM ": primer: %s\n", err);
         return CN_EXIT_RUNTIME;
     }
-    if (primer.n_notes == 0) {
-        fprintf(stderr, PROGRAM ": primer: %s: it has no notes to continue\n", a.primer_path);
-        cn_song_free(&primer);
+    if (in->primer.n_notes == 0) {
+        fprintf(stderr, PROGRAM ": primer: %s: it has no notes to continue\n", a->primer_path);
+        cn_song_free(&in->primer);
         return CN_EXIT_RUNTIME;
     }
-    if (a.bars > 0) {   /* bars of the primer's meter (4/4 when it states none) */
-        int num = primer.ts_num > 0 ? primer.ts_num : 4, den = primer.ts_den > 0 ? primer.ts_den : 4;
-        a.o.n_beats = a.bars * num * 4.0 / den;
+    if (a->bars > 0) {   /* bars of the primer's meter (4/4 when it states none) */
+        int num = in->primer.ts_num > 0 ? in->primer.ts_num : 4, den = in->primer.ts_den > 0 ? in->primer.ts_den : 4;
+        a->o.n_beats = a->bars * num * 4.0 / den;
     }
-    cn_model *m = cn_model_load(model_path, err, sizeof err);
-    if (!m) {
+    in->m = cn_model_load(in->model_path, err, sizeof err);
+    if (!in->m) {
         fprintf(stderr, PROGRAM ": model: %s\n", err);
-        cn_song_free(&primer);
+        cn_song_free(&in->primer);
         return CN_EXIT_RUNTIME;
     }
+    return CN_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+    gen_args a;
+    int st = parse_args(argc, argv, &a);
+    if (st >= 0) return st;
+    gen_inputs in;
+    if ((st = load_inputs(&a, &in)) != CN_EXIT_OK) return st;
+    char err[512];
     int rc = CN_EXIT_OK;
-    for (int k = 0; k < a.n_outputs && rc == CN_EXIT_OK; k++)
-        if (write_output(&a, m, model_path, &primer, k, err, sizeof err)) {
+    for (int k = 0; k < a.n_outputs && rc == CN_EXIT_OK; k++)   /* each output writes and reports itself */
+        if (write_output(&a, in.m, in.model_path, &in.primer, k, err, sizeof err)) {
             fprintf(stderr, PROGRAM ": %s\n", err);
             rc = CN_EXIT_RUNTIME;
         }
-    cn_model_free(m);
-    cn_song_free(&primer);
+    cn_model_free(in.m);
+    cn_song_free(&in.primer);
     return rc != CN_EXIT_OK ? rc : cn_stdout_finish(PROGRAM) ? CN_EXIT_RUNTIME : CN_EXIT_OK;
 }

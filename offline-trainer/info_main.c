@@ -68,43 +68,48 @@ static int compare(const char *a_path, const char *b_path) {
     return rc;
 }
 
-int main(int argc, char **argv) {
-    if (argc == 4 && strcmp(argv[1], "--compare") == 0) return compare(argv[2], argv[3]);
-    const char *half_out = NULL, *path = NULL;
+typedef struct { const char *path, *half_out; } info_args;
+
+/* -1 to go on, or the exit status (0 after --help or --version). */
+static int parse_args(int argc, char **argv, info_args *a) {
+    a->path = a->half_out = NULL;
     int c;
     while ((c = cn_cli_getopt(argc, argv, ":m:h", long_opts, PROGRAM)) != -1) {
         switch (c) {
         case 'h': usage(stdout); return CN_EXIT_OK;
         case O_VERSION: cn_cli_version(PROGRAM); return CN_EXIT_OK;
         case 'm':
-            if (path) { fprintf(stderr, PROGRAM ": one model at a time (%s and %s)\n", path, optarg); return CN_EXIT_USAGE; }
-            path = optarg; break;
-        case O_HALF: half_out = optarg; break;
+            if (a->path) { fprintf(stderr, PROGRAM ": one model at a time (%s and %s)\n", a->path, optarg); return CN_EXIT_USAGE; }
+            a->path = optarg; break;
+        case O_HALF: a->half_out = optarg; break;
         default: return CN_EXIT_USAGE;
         }
     }
     for (; optind < argc; optind++) {
-        if (path) { fprintf(stderr, PROGRAM ": one model at a time (%s and %s)\n", path, argv[optind]); return CN_EXIT_USAGE; }
-        path = argv[optind];
+        if (a->path) { fprintf(stderr, PROGRAM ": one model at a time (%s and %s)\n", a->path, argv[optind]); return CN_EXIT_USAGE; }
+        a->path = argv[optind];
     }
-    if (!path) { fprintf(stderr, PROGRAM ": no model given (see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
+    if (!a->path) { fprintf(stderr, PROGRAM ": no model given (see " PROGRAM " --help)\n"); return CN_EXIT_USAGE; }
+    return -1;
+}
+
+/* The model and its file's figures; with --half, its float16 copy written. NULL after the message. */
+static cn_model *load(const info_args *a, cn_model_file_stats *st) {
     char err[512];
-    cn_model_file_stats st;
-    cn_model *m = cn_model_load_stats(path, &st, err, sizeof err);
+    cn_model *m = cn_model_load_stats(a->path, st, err, sizeof err);
     if (!m) {
         fprintf(stderr, PROGRAM ": %s\n", err);
-        return CN_EXIT_RUNTIME;
+        return NULL;
     }
-    if (half_out && cn_model_save(half_out, m, 1, err, sizeof err) != 0) {
+    if (a->half_out && cn_model_save(a->half_out, m, 1, err, sizeof err) != 0) {
         fprintf(stderr, PROGRAM ": %s\n", err);
         cn_model_free(m);
-        return CN_EXIT_RUNTIME;
+        return NULL;
     }
+    return m;
+}
 
-    printf("file:        %s (%llu bytes)\n", path, (unsigned long long)st.file_bytes);
-    const char *dtype = st.n_f16 == 0 ? "float32" : st.n_f32 == 0 ? "float16" : "float16, some tensors float32";
-    printf("format:      %s version %u, weights %s, CRC-32 ok\n", CN_MODEL_MAGIC, st.version, dtype);
-    printf("spec:        %s\n", m->spec_text);
+static void print_vocabulary(const cn_model *m) {
     if (m->encoding == CN_ENC_PAPER) {
         printf("encoding:    paper (vocabulary from the training corpus)\n");
         printf("vocabulary:  V = %d, %d words:", m->vocab, m->words.n);
@@ -115,14 +120,9 @@ int main(int argc, char **argv) {
         printf("encoding:    %s (fixed vocabulary)\n", cn_encoding_name(m->encoding));
         printf("vocabulary:  V = %d\n", m->vocab);
     }
-    printf("metadata:    %d pairs\n", m->meta.n);
-    for (int i = 0; i < m->meta.n; i++) {
-        printf("  ");
-        print_clean(m->meta.keys[i]);
-        printf(": ");
-        print_clean(m->meta.vals[i]);
-        putchar('\n');
-    }
+}
+
+static void print_tensors(const cn_model *m, const cn_model_file_stats *st) {
     printf("tensors:     %d\n", m->n_tensors);
     size_t trainable = 0;
     for (int i = 0; i < m->n_tensors; i++) {
@@ -131,13 +131,41 @@ int main(int argc, char **argv) {
         size_t k = 0;
         for (int d = 0; d < t->ndim && k < sizeof shape; d++)
             k += (size_t)snprintf(shape + k, sizeof shape - k, "%s%d", d ? " x " : "", t->shape[d]);
-        printf("  %-28s %-18s %9zu  %s%s\n", t->name, shape, t->size, st.dtype[i] ? "f16" : "f32",
+        printf("  %-28s %-18s %9zu  %s%s\n", t->name, shape, t->size, st->dtype[i] ? "f16" : "f32",
                t->trainable ? "" : "  (running statistic)");
         if (t->trainable) trainable += t->size;
     }
     printf("parameters:  %zu (%zu trainable)\n", m->n_params, trainable);
+}
+
+static void report(const char *path, const cn_model *m, const cn_model_file_stats *st) {
+    printf("file:        %s (%llu bytes)\n", path, (unsigned long long)st->file_bytes);
+    const char *dtype = st->n_f16 == 0 ? "float32" : st->n_f32 == 0 ? "float16" : "float16, some tensors float32";
+    printf("format:      %s version %u, weights %s, CRC-32 ok\n", CN_MODEL_MAGIC, st->version, dtype);
+    printf("spec:        %s\n", m->spec_text);
+    print_vocabulary(m);
+    printf("metadata:    %d pairs\n", m->meta.n);
+    for (int i = 0; i < m->meta.n; i++) {
+        printf("  ");
+        print_clean(m->meta.keys[i]);
+        printf(": ");
+        print_clean(m->meta.vals[i]);
+        putchar('\n');
+    }
+    print_tensors(m, st);
     /* what a data-parallel run all-reduces every step (see README, Training on many machines) */
     printf("gradient:    %zu floats, %.2f MB a step to all-reduce\n", m->n_params, (double)m->n_params * 4 / 1e6);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--compare") == 0) return compare(argv[2], argv[3]);
+    info_args a;
+    int st = parse_args(argc, argv, &a);
+    if (st >= 0) return st;
+    cn_model_file_stats fs;
+    cn_model *m = load(&a, &fs);
+    if (!m) return CN_EXIT_RUNTIME;
+    report(a.path, m, &fs);
     cn_model_free(m);
     return cn_stdout_finish("continuo-info");
 }

@@ -22,8 +22,9 @@ static const seed_note left_hand[] = {   /* C3 G3 E3 G3 | F2 C3 G2 D3 */
     { 4.0, 1.0, 41, 62 }, { 5.0, 1.0, 48, 56 }, { 6.0, 1.0, 43, 60 }, { 7.0, 1.0, 50, 56 },
 };
 
-int main(int argc, char **argv) {
-    const char *out = "presets/seed.mid";
+/* -1 to go on with *out set, or the exit status (0 after --help or --version). */
+static int parse_args(int argc, char **argv, const char **out) {
+    *out = "presets/seed.mid";
     enum { O_VERSION = 256 };
     static const struct option long_opts[] = {
         { "out", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
@@ -32,7 +33,7 @@ int main(int argc, char **argv) {
     int c;
     while ((c = cn_cli_getopt(argc, argv, ":o:h", long_opts, PROGRAM)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
+        case 'o': *out = optarg; break;
         case 'h':
             printf("usage: " PROGRAM " [-o OUT.mid]\n"
                    "Writes the project's own primer phrase, two bars of C major at 100 bpm.\n"
@@ -46,19 +47,32 @@ int main(int argc, char **argv) {
         }
     }
     if (optind < argc) { fprintf(stderr, PROGRAM ": unexpected argument '%s' (see " PROGRAM " --help)\n", argv[optind]); return CN_EXIT_USAGE; }
-    cn_song s;
-    cn_song_init(&s);
-    if (!s.tempos) { fprintf(stderr, "continuo-makeseed: out of memory\n"); return 1; }
-    s.tempos[0].bpm = 100;
-    s.program = 0;   /* acoustic grand piano */
+    return -1;
+}
+
+/* The phrase in *s. 0, or -1 when out of memory (then *s needs no freeing). */
+static int seed_song(cn_song *s) {
+    cn_song_init(s);
+    if (!s->tempos) return -1;
+    s->tempos[0].bpm = 100;
+    s->program = 0;   /* acoustic grand piano */
     int ok = 1;
     for (size_t i = 0; ok && i < sizeof melody / sizeof melody[0]; i++)
-        ok = !cn_song_add_note(&s, melody[i].beat, melody[i].dur * 0.95, melody[i].pitch, melody[i].vel, 0);
+        ok = !cn_song_add_note(s, melody[i].beat, melody[i].dur * 0.95, melody[i].pitch, melody[i].vel, 0);
     for (size_t i = 0; ok && i < sizeof left_hand / sizeof left_hand[0]; i++)
-        ok = !cn_song_add_note(&s, left_hand[i].beat, left_hand[i].dur * 0.95, left_hand[i].pitch, left_hand[i].vel, 0);
-    cn_song_sort(&s);
+        ok = !cn_song_add_note(s, left_hand[i].beat, left_hand[i].dur * 0.95, left_hand[i].pitch, left_hand[i].vel, 0);
+    cn_song_sort(s);
+    if (!ok) { cn_song_free(s); return -1; }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *out;
+    int st = parse_args(argc, argv, &out);
+    if (st >= 0) return st;
+    cn_song s;
+    if (seed_song(&s)) { fprintf(stderr, "continuo-makeseed: out of memory\n"); return 1; }
     char err[512];
-    if (!ok) { fprintf(stderr, "continuo-makeseed: out of memory\n"); cn_song_free(&s); return 1; }
     if (cn_midi_write(out, &s, err, sizeof err)) {
         fprintf(stderr, "continuo-makeseed: %s\n", err);
         cn_song_free(&s);

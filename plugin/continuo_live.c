@@ -147,41 +147,75 @@ static int find_device(const char *spec, int want_input) {
     return -1;
 }
 
-static int live_mode(const cn_fe_opts *o, cn_jam *jam, const char *in_spec, const char *out_spec, int latency) {
+/* The devices asked for (or the defaults), open, on PortMIDI's clock. 0, or the exit status
+ * after the message. */
+typedef struct { PortMidiStream *in, *out; int in_id, out_id; } live_ports;
+
+static int open_ports(const char *in_spec, const char *out_spec, int latency, live_ports *p) {
     if (Pm_CountDevices() <= 0) {
         fprintf(stderr, PROGRAM ": no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
                         "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
         return CN_EXIT_RUNTIME;
     }
-    int in_id = in_spec ? find_device(in_spec, 1) : Pm_GetDefaultInputDeviceID();
-    int out_id = out_spec ? find_device(out_spec, 0) : Pm_GetDefaultOutputDeviceID();
-    if (in_id < 0) {
+    p->in_id = in_spec ? find_device(in_spec, 1) : Pm_GetDefaultInputDeviceID();
+    p->out_id = out_spec ? find_device(out_spec, 0) : Pm_GetDefaultOutputDeviceID();
+    if (p->in_id < 0) {
         fprintf(stderr, PROGRAM ": no MIDI input device %s%s (see --list)\n", in_spec ? "matches " : "", in_spec ? in_spec : "");
         return CN_EXIT_RUNTIME;
     }
-    if (out_id < 0) {
+    if (p->out_id < 0) {
         fprintf(stderr, PROGRAM ": no MIDI output device %s%s (see --list)\n", out_spec ? "matches " : "", out_spec ? out_spec : "");
         return CN_EXIT_RUNTIME;
     }
     Pt_Start(1, NULL, NULL);
-    PortMidiStream *in = NULL, *out = NULL;
-    PmError e = Pm_OpenInput(&in, in_id, NULL, 512, NULL, NULL);
-    if (e != pmNoError) { fprintf(stderr, PROGRAM ": cannot open input %d: %s\n", in_id, Pm_GetErrorText(e)); return 1; }
-    e = Pm_OpenOutput(&out, out_id, NULL, 512, NULL, NULL, latency);
+    p->in = p->out = NULL;
+    PmError e = Pm_OpenInput(&p->in, p->in_id, NULL, 512, NULL, NULL);
+    if (e != pmNoError) { fprintf(stderr, PROGRAM ": cannot open input %d: %s\n", p->in_id, Pm_GetErrorText(e)); return 1; }
+    e = Pm_OpenOutput(&p->out, p->out_id, NULL, 512, NULL, NULL, latency);
     if (e != pmNoError) {
-        fprintf(stderr, PROGRAM ": cannot open output %d: %s\n", out_id, Pm_GetErrorText(e));
-        Pm_Close(in);
+        fprintf(stderr, PROGRAM ": cannot open output %d: %s\n", p->out_id, Pm_GetErrorText(e));
+        Pm_Close(p->in);
         return 1;
     }
-    Pm_SetFilter(in, PM_FILT_ACTIVE | PM_FILT_CLOCK | PM_FILT_SYSEX);
+    Pm_SetFilter(p->in, PM_FILT_ACTIVE | PM_FILT_CLOCK | PM_FILT_SYSEX);
+    return 0;
+}
+
+/* The channel messages that arrived since LAST, as frames 0..n-1 of this cycle, sorted. */
+static int read_input(PortMidiStream *in, PmTimestamp last, uint32_t n, cn_midi_msg *msgs) {
+    PmEvent buf[256];
+    int n_in = 0;
+    while (Pm_Poll(in) == TRUE && n_in < MAX_MSGS - 256) {
+        int k = Pm_Read(in, buf, 256);
+        if (k <= 0) break;
+        for (int i = 0; i < k; i++) {
+            PmMessage m = buf[i].message;
+            int st = Pm_MessageStatus(m);
+            if (st < 0x80 || st >= 0xF0) continue;
+            long f = (long)buf[i].timestamp - (long)last;
+            cn_midi_msg *c = &msgs[n_in++];
+            c->frame = (uint32_t)(f < 0 ? 0 : f >= (long)n ? (long)n - 1 : f);
+            c->size = (st & 0xF0) == 0xC0 || (st & 0xF0) == 0xD0 ? 2 : 3;
+            c->data[0] = (uint8_t)st; c->data[1] = (uint8_t)Pm_MessageData1(m); c->data[2] = (uint8_t)Pm_MessageData2(m);
+        }
+    }
+    /* input arrives in order per read; sort anyway, the engine wants frames sorted */
+    for (int i = 1; i < n_in; i++)
+        for (int k = i; k > 0 && msgs[k].frame < msgs[k - 1].frame; k--) { cn_midi_msg t = msgs[k]; msgs[k] = msgs[k - 1]; msgs[k - 1] = t; }
+    return n_in;
+}
+
+static int live_mode(const cn_fe_opts *o, cn_jam *jam, const char *in_spec, const char *out_spec, int latency) {
+    live_ports p;
+    int st = open_ports(in_spec, out_spec, latency, &p);
+    if (st) return st;
     worker_ctx w = { jam, 0 };
     pthread_t th;
     if (pthread_create(&th, NULL, worker_main, &w)) { fprintf(stderr, PROGRAM ": cannot start the inference thread\n"); return 1; }
-    fprintf(stderr, PROGRAM ": in %s, out %s, mode %s; Ctrl-C to stop\n", Pm_GetDeviceInfo(in_id)->name,
-            Pm_GetDeviceInfo(out_id)->name, cn_fe_mode_name(o->params.mode));
+    fprintf(stderr, PROGRAM ": in %s, out %s, mode %s; Ctrl-C to stop\n", Pm_GetDeviceInfo(p.in_id)->name,
+            Pm_GetDeviceInfo(p.out_id)->name, cn_fe_mode_name(o->params.mode));
     /* one frame per millisecond: PortMIDI's timestamps are in ms */
     static cn_midi_msg msgs[MAX_MSGS], outs[MAX_MSGS];
-    PmEvent buf[256];
     PmTimestamp last = Pt_Time();
     while (!g_signalled) {
         struct timespec ts = { 0, 1000000L };
@@ -190,40 +224,23 @@ static int live_mode(const cn_fe_opts *o, cn_jam *jam, const char *in_spec, cons
         if (now <= last) continue;
         uint32_t n = (uint32_t)(now - last);
         if (n > 1000) { last = now - 1000; n = 1000; }
-        int n_in = 0;
-        while (Pm_Poll(in) == TRUE && n_in < MAX_MSGS - 256) {
-            int k = Pm_Read(in, buf, 256);
-            if (k <= 0) break;
-            for (int i = 0; i < k; i++) {
-                PmMessage m = buf[i].message;
-                int st = Pm_MessageStatus(m);
-                if (st < 0x80 || st >= 0xF0) continue;
-                long f = (long)buf[i].timestamp - (long)last;
-                cn_midi_msg *c = &msgs[n_in++];
-                c->frame = (uint32_t)(f < 0 ? 0 : f >= (long)n ? (long)n - 1 : f);
-                c->size = (st & 0xF0) == 0xC0 || (st & 0xF0) == 0xD0 ? 2 : 3;
-                c->data[0] = (uint8_t)st; c->data[1] = (uint8_t)Pm_MessageData1(m); c->data[2] = (uint8_t)Pm_MessageData2(m);
-            }
-        }
-        /* input arrives in order per read; sort anyway, the engine wants frames sorted */
-        for (int i = 1; i < n_in; i++)
-            for (int k = i; k > 0 && msgs[k].frame < msgs[k - 1].frame; k--) { cn_midi_msg t = msgs[k]; msgs[k] = msgs[k - 1]; msgs[k - 1] = t; }
+        int n_in = read_input(p.in, last, n, msgs);
         cn_jam_time t;
         memset(&t, 0, sizeof t);
         t.n_frames = n; t.sample_rate = 1000;
         int k = cn_jam_run(jam, &t, msgs, n_in, outs, MAX_MSGS);
         for (int i = 0; i < k; i++)
-            Pm_WriteShort(out, last + (PmTimestamp)outs[i].frame, Pm_Message(outs[i].data[0], outs[i].data[1], outs[i].data[2]));
+            Pm_WriteShort(p.out, last + (PmTimestamp)outs[i].frame, Pm_Message(outs[i].data[0], outs[i].data[1], outs[i].data[2]));
         last = now;
     }
     int k = cn_jam_panic(jam, 0, outs, MAX_MSGS);
-    for (int i = 0; i < k; i++) Pm_WriteShort(out, 0, Pm_Message(outs[i].data[0], outs[i].data[1], outs[i].data[2]));
+    for (int i = 0; i < k; i++) Pm_WriteShort(p.out, 0, Pm_Message(outs[i].data[0], outs[i].data[1], outs[i].data[2]));
     struct timespec ts = { 0, (long)(latency + 20) * 1000000L };
     nanosleep(&ts, NULL);   /* let the note-offs leave before closing */
     atomic_store(&w.quit, 1);
     pthread_join(th, NULL);
-    Pm_Close(in);
-    Pm_Close(out);
+    Pm_Close(p.in);
+    Pm_Close(p.out);
     fprintf(stderr, PROGRAM ": stopped, all notes off\n");
     return 0;
 }
@@ -290,50 +307,61 @@ static int parse_args(int argc, char **argv, live_args *a) {
     return -1;
 }
 
-int main(int argc, char **argv) {
-    live_args args;
-    int parsed = parse_args(argc, argv, &args);
-    if (parsed >= 0) return parsed;
-    cn_fe_opts o = args.o;
-    const char *in_spec = args.in_spec, *out_spec = args.out_spec, *in_file = args.in_file, *out_file = args.out_file;
-    int list = args.list, latency = args.latency, bpm_given = args.bpm_given;
-    double length = args.length;
-    char err[512];
-    if (list) {
-        Pm_Initialize();
-        int rc = list_devices();
+static int list_mode(void) {
+    Pm_Initialize();
+    int rc = list_devices();
+    Pm_Terminate();
+    return rc;
+}
+
+/* PortMIDI started, with at least one device. 0, or the exit status after the message. */
+static int start_portmidi(void) {
+    Pm_Initialize();
+    if (Pm_CountDevices() <= 0) {
+        fprintf(stderr, PROGRAM ": no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
+                        "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
         Pm_Terminate();
-        return rc;
+        return CN_EXIT_RUNTIME;
     }
-    if (!in_file) {   /* look for devices before loading a model: no device, no wait */
-        Pm_Initialize();
-        if (Pm_CountDevices() <= 0) {
-            fprintf(stderr, PROGRAM ": no MIDI devices: PortMIDI found none (no ALSA sequencer?). "
-                            "Connect a keyboard, or use --in-file SEED.mid --out-file OUT.mid\n");
-            Pm_Terminate();
-            return CN_EXIT_RUNTIME;
-        }
-    }
-    char pathbuf[4096];
+    return 0;
+}
+
+/* The engine with its parameters and the model (-m, or the shipped one) in it. 0, or the exit
+ * status after the message. */
+static int load_engine(const live_args *a, cn_jam **out) {
+    char err[512], pathbuf[4096];
     const char *model_path = NULL;
-    cn_model *model = cn_fe_load_model(&o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
-    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); if (!in_file) Pm_Terminate(); return CN_EXIT_RUNTIME; }
+    cn_model *model = cn_fe_load_model(&a->o, pathbuf, sizeof pathbuf, &model_path, err, sizeof err);
+    if (!model) { fprintf(stderr, PROGRAM ": %s\n", err); if (!a->in_file) Pm_Terminate(); return CN_EXIT_RUNTIME; }
     cn_jam *jam = cn_jam_new();
     if (!jam) { fprintf(stderr, PROGRAM ": out of memory\n"); cn_model_free(model); return 1; }
-    cn_jam_set_params(jam, &o.params);
+    cn_jam_set_params(jam, &a->o.params);
     if (cn_jam_swap_model(jam, model, NULL, err, sizeof err)) {
         fprintf(stderr, PROGRAM ": %s: %s\n", model_path, err);
         cn_model_free(model);
         cn_jam_free(jam);
         return CN_EXIT_RUNTIME;
     }
-    cn_fe_warn_ignored(stderr, "continuo-live", jam, &o.params);
+    cn_fe_warn_ignored(stderr, "continuo-live", jam, &a->o.params);
+    *out = jam;
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    live_args a;
+    int st = parse_args(argc, argv, &a);
+    if (st >= 0) return st;
+    if (a.list) return list_mode();
+    /* look for devices before loading a model: no device, no wait */
+    if (!a.in_file && (st = start_portmidi()) != 0) return st;
+    cn_jam *jam;
+    if ((st = load_engine(&a, &jam)) != 0) return st;
     cn_cli_on_stop_signals(on_signal);
     int rc;
-    if (in_file) {
-        rc = file_mode(&o, bpm_given, jam, in_file, out_file, length);
+    if (a.in_file) {
+        rc = file_mode(&a.o, a.bpm_given, jam, a.in_file, a.out_file, a.length);
     } else {
-        rc = live_mode(&o, jam, in_spec, out_spec, latency);
+        rc = live_mode(&a.o, jam, a.in_spec, a.out_spec, a.latency);
         Pm_Terminate();
     }
     cn_jam_free(jam);

@@ -100,57 +100,78 @@ static void restore_running(const pfile *f, cn_model *m) {
     }
 }
 
-static void check_file(const char *file) {
+/* One reference file's model, its weights set from the file, and the batch it was run on. */
+typedef struct {
+    const char *file;
+    pfile f;
+    cn_model *m;
+    const int *tk, *tg;
+    int B, T, V;
+} parity_case;
+
+/* Reads FILE and builds its model with its weights. 0, or -1 (checked, and nothing to free). */
+static int case_load(parity_case *c, const char *file) {
     char path[256];
     const char *dir = getenv("CN_TEST_DATA") ? getenv("CN_TEST_DATA") : "tests/data";
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    pfile f;
-    int ok = load(path, &f) == 0;
+    memset(c, 0, sizeof *c);
+    c->file = file;
+    pfile *f = &c->f;
+    int ok = load(path, f) == 0;
     CHECKF(ok, "cannot read %s (run from the repository root, or set CN_TEST_DATA)", path);
-    const rec *spec = ok ? get(&f, "spec") : NULL, *tok = ok ? get(&f, "tokens") : NULL, *tgt = ok ? get(&f, "targets") : NULL;
+    const rec *spec = ok ? get(f, "spec") : NULL, *tok = ok ? get(f, "tokens") : NULL, *tgt = ok ? get(f, "targets") : NULL;
     CHECK(spec && tok && tgt && tok->ndim == 2);
-    if (!spec || !tok || !tgt || tok->ndim != 2) { pfree(&f); return; }
+    if (!spec || !tok || !tgt || tok->ndim != 2) { pfree(f); return -1; }
     char spec_text[256];
     snprintf(spec_text, sizeof spec_text, "%.*s", spec->shape[0], (const char *)spec->data);
-    int B = tok->shape[0], T = tok->shape[1];
-    const rec *ob = get(&f, "param.out.bias");
-    int V = ob ? ob->shape[0] : 0;
+    c->B = tok->shape[0]; c->T = tok->shape[1];
+    const rec *ob = get(f, "param.out.bias");
+    c->V = ob ? ob->shape[0] : 0;
     char err[160];
-    cn_model *m = cn_model_new(spec_text, V, 1, err, sizeof err);
+    cn_model *m = c->m = cn_model_new(spec_text, c->V, 1, err, sizeof err);
     CHECKF(m != NULL, "%s: %s", file, err);
-    if (!m) { pfree(&f); return; }
+    if (!m) { pfree(f); return -1; }
     for (int i = 0; i < m->n_tensors; i++) {
         char key[128];
         snprintf(key, sizeof key, "param.%s", m->tensors[i].name);
-        const rec *r = get(&f, key);
+        const rec *r = get(f, key);
         CHECKF(r && r->n == m->tensors[i].size, "%s: %s missing or of another size", file, key);
         if (r && r->n == m->tensors[i].size) memcpy(m->params + m->tensors[i].offset, r->data, r->n * 4);
         for (int d = 0; r && d < r->ndim && d < m->tensors[i].ndim; d++)
             CHECKF(r->shape[d] == m->tensors[i].shape[d], "%s: %s dim %d: %d vs %d", file, key, d, r->shape[d],
                    m->tensors[i].shape[d]);
     }
-    const int *tk = tok->data, *tg = tgt->data;
-    /* loss on every step, training mode */
+    c->tk = tok->data; c->tg = tgt->data;
+    return 0;
+}
+
+/* The loss on every step, training mode: logits, loss, gradients and BatchNorm's running
+ * statistics after the forward. */
+static void check_all_steps(parity_case *c) {
+    const pfile *f = &c->f;
+    cn_model *m = c->m;
+    const char *file = c->file;
+    int B = c->B, T = c->T, V = c->V;
     cn_batch *b = cn_batch_new(m, B, T, 1);
     cn_batch_zero_grads(b);
-    float loss = cn_batch_forward(b, tk, tg, 1, 0);
+    float loss = cn_batch_forward(b, c->tk, c->tg, 1, 0);
     cn_batch_backward(b);
-    const rec *r = get(&f, "all.logits");
+    const rec *r = get(f, "all.logits");
     CHECK(r && r->n == (size_t)B * T * V);
     if (r && r->n == (size_t)B * T * V) {
         double d = max_abs_diff(cn_batch_logits(b), r->data, r->n);
         CHECKF(d <= 1e-4, "%s: all-steps logits differ by %g", file, d);
     }
-    r = get(&f, "all.loss");
+    r = get(f, "all.loss");
     CHECK(r != NULL);
     if (r) CHECKF(fabs(loss - ((float *)r->data)[0]) <= 1e-5 * fabs(((float *)r->data)[0]), "%s: loss %.7g vs %.7g",
                   file, loss, ((float *)r->data)[0]);
-    check_grads(&f, m, cn_batch_grads(b), "all", file);
+    check_grads(f, m, cn_batch_grads(b), "all", file);
     for (int i = 0; i < m->n_tensors; i++) {
         if (m->tensors[i].trainable) continue;
         char key[128];
         snprintf(key, sizeof key, "all.after.%s", m->tensors[i].name);
-        r = get(&f, key);
+        r = get(f, key);
         CHECKF(r && r->n == m->tensors[i].size, "%s: %s missing", file, key);
         if (r && r->n == m->tensors[i].size) {
             double d = max_abs_diff(m->params + m->tensors[i].offset, r->data, r->n);
@@ -158,13 +179,20 @@ static void check_file(const char *file) {
         }
     }
     cn_batch_free(b);
-    /* loss on the last step, from the same running statistics */
-    restore_running(&f, m);
-    b = cn_batch_new(m, B, T, 0);
+}
+
+/* The loss on the last step, from the same running statistics as the file's. */
+static void check_last_step(parity_case *c) {
+    const pfile *f = &c->f;
+    cn_model *m = c->m;
+    const char *file = c->file;
+    int B = c->B, T = c->T, V = c->V;
+    restore_running(f, m);
+    cn_batch *b = cn_batch_new(m, B, T, 0);
     cn_batch_zero_grads(b);
-    loss = cn_batch_forward(b, tk, tg, 1, 0);
+    float loss = cn_batch_forward(b, c->tk, c->tg, 1, 0);
     cn_batch_backward(b);
-    r = get(&f, "last.logits");
+    const rec *r = get(f, "last.logits");
     CHECK(r && r->n == (size_t)B * V);
     if (r && r->n == (size_t)B * V) {
         double d = 0;
@@ -172,34 +200,46 @@ static void check_file(const char *file) {
             d = fmax(d, max_abs_diff(cn_batch_logits(b) + ((size_t)bi * T + T - 1) * V, (const float *)r->data + bi * V, V));
         CHECKF(d <= 1e-4, "%s: last-step logits differ by %g", file, d);
     }
-    r = get(&f, "last.loss");
+    r = get(f, "last.loss");
     if (r) CHECKF(fabs(loss - ((float *)r->data)[0]) <= 1e-5 * fabs(((float *)r->data)[0]), "%s: last loss %.7g vs %.7g",
                   file, loss, ((float *)r->data)[0]);
-    check_grads(&f, m, cn_batch_grads(b), "last", file);
+    check_grads(f, m, cn_batch_grads(b), "last", file);
     cn_batch_free(b);
-    /* eval mode, batched and streamed */
-    r = get(&f, "eval.logits");
+}
+
+/* Eval mode, batched and streamed: both must give the file's eval logits. */
+static void check_eval(parity_case *c) {
+    const char *file = c->file;
+    int B = c->B, T = c->T, V = c->V;
+    const rec *r = get(&c->f, "eval.logits");
     CHECK(r && r->n == (size_t)B * T * V);
-    if (r && r->n == (size_t)B * T * V) {
-        b = cn_batch_new(m, B, T, 1);
-        cn_batch_forward(b, tk, tg, 0, 0);
-        double d = max_abs_diff(cn_batch_logits(b), r->data, r->n);
-        CHECKF(d <= 1e-4, "%s: eval logits differ by %g", file, d);
-        cn_batch_free(b);
-        cn_stream *s = cn_stream_new(m, CN_W_F32);
-        d = 0;
-        for (int bi = 0; bi < B; bi++) {
-            cn_stream_reset(s);
-            for (int t = 0; t < T; t++) {
-                const float *z = cn_stream_step(s, tk[bi * T + t]);
-                d = fmax(d, max_abs_diff(z, (const float *)r->data + ((size_t)bi * T + t) * V, V));
-            }
+    if (!r || r->n != (size_t)B * T * V) return;
+    cn_batch *b = cn_batch_new(c->m, B, T, 1);
+    cn_batch_forward(b, c->tk, c->tg, 0, 0);
+    double d = max_abs_diff(cn_batch_logits(b), r->data, r->n);
+    CHECKF(d <= 1e-4, "%s: eval logits differ by %g", file, d);
+    cn_batch_free(b);
+    cn_stream *s = cn_stream_new(c->m, CN_W_F32);
+    d = 0;
+    for (int bi = 0; bi < B; bi++) {
+        cn_stream_reset(s);
+        for (int t = 0; t < T; t++) {
+            const float *z = cn_stream_step(s, c->tk[bi * T + t]);
+            d = fmax(d, max_abs_diff(z, (const float *)r->data + ((size_t)bi * T + t) * V, V));
         }
-        CHECKF(d <= 1e-4, "%s: streamed logits differ from torch eval by %g", file, d);
-        cn_stream_free(s);
     }
-    cn_model_free(m);
-    pfree(&f);
+    CHECKF(d <= 1e-4, "%s: streamed logits differ from torch eval by %g", file, d);
+    cn_stream_free(s);
+}
+
+static void check_file(const char *file) {
+    parity_case c;
+    if (case_load(&c, file)) return;
+    check_all_steps(&c);
+    check_last_step(&c);
+    check_eval(&c);
+    cn_model_free(c.m);
+    pfree(&c.f);
 }
 
 TEST(parity_stack) { check_file("parity_stack.bin"); }
