@@ -51,7 +51,7 @@ BENCH_CMDS  :=   # shell commands, each ending in ";" (fragments add theirs)
 INSTALL_EXTRA :=
 UNINSTALL_EXTRA :=
 
-.PHONY: all deps test run-tests bench demo install uninstall clean
+.PHONY: all deps test run-tests list-tests bench demo install uninstall clean
 .DEFAULT_GOAL := all
 # Objects of the programs are chained through pattern rules; keep them (no "rm" after a build).
 .SECONDARY:
@@ -121,6 +121,9 @@ test:
 
 run-tests: $(ALL_TARGETS) $(TEST_BINS)
 	@sh tests/run-all.sh $(TEST_BINS) $(TEST_SCRIPTS)
+# what make test runs, one a line, built or not (tests/cli/build.sh checks that no test is left out)
+list-tests:
+	@for t in $(TEST_BINS) $(TEST_SCRIPTS); do echo "$$t"; done
 
 bench: $(ALL_TARGETS)
 	@sh tests/deps.sh build

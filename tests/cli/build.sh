@@ -68,4 +68,15 @@ CONTINUO_TEST_TIMEOUT=2 CONTINUO_TEST_BUDGET=1 sh tests/run-all.sh "$T/hang.sh" 
 check "run-all: once the budget is spent, the tests left fail as not run" \
     sh -c 'grep -q "^FAIL $0/good.sh: not run, the suite" "$0/budget.log" &&
            [ "$(tail -n 1 "$0/budget.log")" = "0 passed, 2 failed" ]' "$T"
+# ---- no test silently left out of make test: every shell test in a kind folder (the benches
+# are not tests) is on its list, and none lies loose at the top of tests/
+make --no-print-directory -s list-tests >"$T/list" 2>"$T/list.err" || cat "$T/list.err"
+missing=""
+for f in tests/*/*.sh; do
+    case $f in tests/bench/*) ;; *) grep -qxF "$f" "$T/list" || missing="$missing $f" ;; esac
+done
+check "make test runs every tests/KIND/*.sh but bench/ ($(grep -c '\.sh$' "$T/list") scripts)${missing:+; left out:$missing}" \
+    sh -c '[ -s "$0" ] && [ -z "$1" ]' "$T/list" "$missing"
+loose=$(cd tests && ls *.sh *.c *.py 2>/dev/null | grep -vxE 'run-all\.sh|lib\.sh|deps\.sh' | tr '\n' ' ' | sed 's/ $//')
+check "tests/ holds only run-all.sh, lib.sh and deps.sh at the top${loose:+; loose: $loose}" [ -z "$loose" ]
 summary
