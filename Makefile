@@ -51,7 +51,7 @@ BENCH_CMDS  :=   # shell commands, each ending in ";" (fragments add theirs)
 INSTALL_EXTRA :=
 UNINSTALL_EXTRA :=
 
-.PHONY: all deps test run-tests bench demo install uninstall clean
+.PHONY: all deps test run-tests list-tests bench demo install uninstall clean
 .DEFAULT_GOAL := all
 # Objects of the programs are chained through pattern rules; keep them (no "rm" after a build).
 .SECONDARY:
@@ -81,13 +81,14 @@ $(TRAINER_LIB_SAN): $(TRAINER_SRCS:%.c=$(BUILD)/san/obj/%.o)
 $(BUILD)/continuo-%: $(BUILD)/obj/offline-trainer/%_main.o $(TRAINER_LIB) $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(CAIRO_LIBS) $(DEP_LIBS)
 
-# tests/test_*.c: one sanitized binary each, linked with both libraries
-TEST_C := $(wildcard tests/test_*.c)
-TEST_BINS += $(patsubst tests/%.c,$(BUILD)/san/%,$(TEST_C))
-$(BUILD)/san/test_%: $(BUILD)/san/obj/tests/test_%.o $(TRAINER_LIB_SAN) $(ENGINE_LIB_SAN)
+# tests/unit/test_*.c: one sanitized binary each, linked with both libraries
+TEST_C := $(wildcard tests/unit/test_*.c)
+TEST_BINS += $(patsubst tests/unit/%.c,$(BUILD)/san/%,$(TEST_C))
+$(BUILD)/san/test_%: $(BUILD)/san/obj/tests/unit/test_%.o $(TRAINER_LIB_SAN) $(ENGINE_LIB_SAN)
 	$(CC) $(CFLAGS_SAN) -o $@ $^ $(CAIRO_LIBS) $(DEP_LIBS)
 
-include $(sort $(wildcard */*.mk))
+# the folders' fragments, and those of the test kinds (tests/cli, tests/bench, tests/parity)
+include $(sort $(wildcard */*.mk tests/*/*.mk))
 
 # Every installed program has a man page, made by help2man from its --help and --version.
 INSTALL_BINS = $(TOOLS) $(BUILD)/continuo-jack $(BUILD)/continuo-live $(MPI_INSTALL_BINS)
@@ -120,6 +121,9 @@ test:
 
 run-tests: $(ALL_TARGETS) $(TEST_BINS)
 	@sh tests/run-all.sh $(TEST_BINS) $(TEST_SCRIPTS)
+# what make test runs, one a line, built or not (tests/cli/build.sh checks that no test is left out)
+list-tests:
+	@for t in $(TEST_BINS) $(TEST_SCRIPTS); do echo "$$t"; done
 
 bench: $(ALL_TARGETS)
 	@sh tests/deps.sh build

@@ -104,7 +104,7 @@ typedef struct cn_stream cn_stream;
 /* Allocates state and scratch and snapshots the weights in the chosen format (later changes
  * to m->params need a new stream). F16: half-precision weights; I8: int8 weights (scale per
  * row) times int8 activations (scale per step), AVX-512 VNNI when present: ~3x faster than
- * F32 for Model 1, log-probabilities within 1e-2 (tests/test_nn_stream.c). Not real-time. */
+ * F32 for Model 1, log-probabilities within 1e-2 (tests/unit/test_nn_stream.c). Not real-time. */
 cn_stream *cn_stream_new(const cn_model *m, cn_weight_format wf);
 void cn_stream_free(cn_stream *s);
 void cn_stream_reset(cn_stream *s);               /* zero state: conv rings, h, c */

@@ -2,7 +2,7 @@
 #   fuzz-midi (reader, byte check, clean-up, token round trip), fuzz-model (loader past the
 #   checksum, stream steps f32/f16/int8), fuzz-tokens (event, paper and incremental decoders).
 # `make fuzz [FUZZ_SECONDS=600]` makes the seed corpora and hunts, each target in turn;
-# `make test` runs tests/fuzz.sh: the kept crash regressions (tests/fuzz/TARGET/) and a short
+# `make test` runs tests/fuzz/fuzz.sh: the kept crash regressions (tests/fuzz/TARGET/) and a short
 # fixed-iteration run of each target.
 FUZZ_CC      ?= clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -21,7 +21,7 @@ $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/obj/fuzz/fuzz_%.o $(FUZZ_ENGINE_OBJS)
 $(FUZZ_SEEDER): $(BUILD)/obj/fuzz/make_seeds.o $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
 
-TEST_SCRIPTS += tests/fuzz.sh
+TEST_SCRIPTS += tests/fuzz/fuzz.sh
 run-tests build-tests: $(FUZZ_BINS) $(FUZZ_SEEDER)   # make test builds build-tests
 
 .PHONY: fuzz fuzz-build
@@ -29,4 +29,4 @@ fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDER)
 fuzz:
 	@sh tests/deps.sh build
 	@$(MAKE) --no-print-directory fuzz-build
-	@sh tests/fuzz.sh --hunt $(FUZZ_SECONDS)
+	@sh tests/fuzz/fuzz.sh --hunt $(FUZZ_SECONDS)

@@ -1,7 +1,7 @@
 # generate.mk: continuing a phrase offline (continuo-generate, continuo-eval, continuo-makeseed)
 # and `make demo`, the project's main job: the shipped model continues the shipped seed
 # phrase into build/demo.mid, and fluidsynth renders build/demo.wav when it is installed.
-TEST_SCRIPTS += tests/generate.sh
+TEST_SCRIPTS += tests/cli/generate.sh
 
 DEMO_MODEL ?= presets/default.cnm
 DEMO_SEED  ?= presets/seed.mid
@@ -35,4 +35,4 @@ run-demo: $(BUILD)/continuo-generate
 
 .PHONY: run-demo
 
-BENCH_CMDS += sh tests/bench_generate.sh;
+BENCH_CMDS += sh tests/bench/bench_generate.sh;

@@ -2,7 +2,7 @@
  * value per piece, computed in the same way on a generated continuation and on the piece's
  * real one, and the overlap of the two sets' per-piece distributions: does what the model
  * plays sound like the music it learned? The exact definitions are in README.md, "The
- * listening yardstick"; the tests (tests/test_listen.c) check each on songs made by hand. */
+ * listening yardstick"; the tests (tests/unit/test_listen.c) check each on songs made by hand. */
 #ifndef CONTINUO_LISTEN_H
 #define CONTINUO_LISTEN_H
 #include <stddef.h>

@@ -5,8 +5,8 @@
 MPI_PC    := ompi-c
 HAVE_MPI  := $(shell $(PKG_CONFIG) --exists $(MPI_PC) 2>/dev/null && echo yes)
 MPI_TRAIN := $(BUILD)/continuo-train-mpi
-TEST_SCRIPTS += tests/mpi.sh
-BENCH_CMDS += sh tests/bench_mpi.sh;
+TEST_SCRIPTS += tests/cli/mpi.sh
+BENCH_CMDS += sh tests/bench/bench_mpi.sh;
 
 ifeq ($(HAVE_MPI),yes)
 MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(MPI_PC))

@@ -22,29 +22,29 @@ $(BUILD)/continuo-live: $(BUILD)/obj/plugin/continuo_live.o $(LIVE_FE_OBJ) $(ENG
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(PORTMIDI_LIBS) $(DEP_LIBS)
 
 ALL_TARGETS  += $(BUILD)/continuo-jack $(BUILD)/continuo-live
-TEST_SCRIPTS += tests/jack.sh tests/live.sh tests/transport.sh
+TEST_SCRIPTS += tests/hosts/jack.sh tests/hosts/live.sh tests/hosts/transport.sh
 
 # the live engine's speed: RT half per 64-frame block, inference half per model step
 BENCH_JAM := $(BUILD)/bench-jam
-$(BENCH_JAM): $(BUILD)/obj/tests/bench_jam.o $(ENGINE_LIB)
+$(BENCH_JAM): $(BUILD)/obj/tests/bench/bench_jam.o $(ENGINE_LIB)
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(DEP_LIBS)
 ALL_TARGETS += $(BENCH_JAM)
 BENCH_CMDS  += $(BENCH_JAM);
 
-# tests/jack.sh's recorder: MIDI in with the host's BBT beat at each event
+# tests/hosts/jack.sh's recorder: MIDI in with the host's BBT beat at each event
 JACK_PROBE := $(BUILD)/jack-probe
-$(BUILD)/obj/tests/jack_probe.o: tests/jack_probe.c
+$(BUILD)/obj/tests/hosts/jack_probe.o: tests/hosts/jack_probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) $(JACK_CFLAGS) -MMD -MP -c $< -o $@
-$(JACK_PROBE): $(BUILD)/obj/tests/jack_probe.o
+$(JACK_PROBE): $(BUILD)/obj/tests/hosts/jack_probe.o
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(JACK_LIBS) -lpthread
 ALL_TARGETS += $(JACK_PROBE)
 
-# tests/transport.sh's timebase master: exact BBT, tempo changes and relocations on command
+# tests/hosts/transport.sh's timebase master: exact BBT, tempo changes and relocations on command
 JACK_MASTER := $(BUILD)/jack-master
-$(BUILD)/obj/tests/jack_master.o: tests/jack_master.c
+$(BUILD)/obj/tests/hosts/jack_master.o: tests/hosts/jack_master.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) $(JACK_CFLAGS) -MMD -MP -c $< -o $@
-$(JACK_MASTER): $(BUILD)/obj/tests/jack_master.o
+$(JACK_MASTER): $(BUILD)/obj/tests/hosts/jack_master.o
 	$(CC) $(CFLAGS_RELEASE) -o $@ $^ $(JACK_LIBS) -lm
 ALL_TARGETS += $(JACK_MASTER)

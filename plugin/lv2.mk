@@ -16,9 +16,9 @@ LV2_HARNESS     := $(BUILD)/san/lv2-harness
 LV2_HARNESS_RT  := $(BUILD)/lv2-rt
 
 ALL_TARGETS  += $(LV2_SO) $(LV2_DATA) $(LV2_HARNESS) $(LV2_HARNESS_RT)
-TEST_SCRIPTS += tests/lv2.sh tests/ardour.sh
+TEST_SCRIPTS += tests/hosts/lv2.sh tests/hosts/ardour.sh
 BENCH_BINS   += $(LV2_HARNESS_RT)
-BENCH_CMDS   += sh tests/lv2.sh --bench;
+BENCH_CMDS   += sh tests/hosts/lv2.sh --bench;
 INSTALL_EXTRA += install-lv2
 UNINSTALL_EXTRA += uninstall-lv2
 
@@ -58,7 +58,7 @@ $(LV2_BUNDLE)/%: presets/%
 	cp $< $@
 
 # The harness: sanitized for the behaviour tests ...
-$(BUILD)/san/lv2obj/lv2_harness.o: tests/lv2_harness.c
+$(BUILD)/san/lv2obj/lv2_harness.o: tests/hosts/lv2_harness.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_SAN) $(LILV_CFLAGS) $(LV2_CFLAGS) -Iplugin -MMD -MP -c $< -o $@
 $(LV2_HARNESS): $(BUILD)/san/lv2obj/lv2_harness.o $(ENGINE_LIB_SAN)
@@ -66,10 +66,10 @@ $(LV2_HARNESS): $(BUILD)/san/lv2obj/lv2_harness.o $(ENGINE_LIB_SAN)
 
 # ... and plain, with the interposer of malloc/free/locks (ASan owns malloc, so the guard
 # cannot live in the sanitized build), for the guard test and the bench.
-$(BUILD)/lv2obj/lv2_harness.o: tests/lv2_harness.c
+$(BUILD)/lv2obj/lv2_harness.o: tests/hosts/lv2_harness.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) $(LILV_CFLAGS) $(LV2_CFLAGS) -DCN_HARNESS_GUARD -Iplugin -MMD -MP -c $< -o $@
-$(BUILD)/lv2obj/malloc_guard.o: tests/malloc_guard.c
+$(BUILD)/lv2obj/malloc_guard.o: tests/hosts/malloc_guard.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_RELEASE) -MMD -MP -c $< -o $@
 $(LV2_HARNESS_RT): $(BUILD)/lv2obj/lv2_harness.o $(BUILD)/lv2obj/malloc_guard.o $(ENGINE_LIB)

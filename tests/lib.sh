@@ -1,11 +1,13 @@
 # lib.sh: shared helpers for the shell tests (sourced). ok/fail count cases,
-# summary prints "N passed, N failed" and sets the exit status.
+# summary prints "N passed, N failed" and sets the exit status. Every test script sits one
+# folder below this one (tests/KIND/X.sh) and sources it as "$(dirname "$0")/../lib.sh", so
+# the repository's root is two folders above the script.
 PASS=0; FAILN=0
 ok()   { PASS=$((PASS + 1)); echo "ok   $*"; }
 fail() { FAILN=$((FAILN + 1)); echo "FAIL $*"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else fail "$desc"; fi; }
 summary() { echo "$PASS passed, $FAILN failed"; [ "$FAILN" -eq 0 ]; }
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$ROOT/build
 SHARED=${CONTINUO_SHARED:-$ROOT/../shared}
 # alive PID: the process exists and is not a zombie. stop_pid PID: SIGINT, up to 5 s to exit

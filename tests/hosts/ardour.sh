@@ -1,0 +1,132 @@
+#!/bin/sh
+# ardour.sh: the plugin in a real DAW, Ardour 7 headless (ardour7-lua, tests/ardour_session.lua),
+# on a JACK server with the dummy backend. A session gets a MIDI track carrying continuo, set
+# up from a preset that holds the controls and a model path; a call played in through JACK
+# (jack_midiseq) comes out answered (jack_midi_dump); the session is saved, the original model
+# moved away, and the session reloaded: the controls and the model (copied into the session)
+# are kept. If Ardour cannot run here, the test says why and fails.
+. "$(dirname "$0")/../lib.sh"
+cd "$ROOT" || exit 1
+BUNDLE=$BUILD/continuo.lv2
+T=$(mktemp -d "${TMPDIR:-/tmp}/continuo-ardour-XXXXXX")
+CLIENTS=""
+JACKD=""
+cleanup() {
+    for p in $CLIENTS; do stop_pid "$p"; done
+    [ -n "$JACKD" ] && stop_pid "$JACKD"
+    if [ -n "$CONTINUO_KEEP" ]; then echo "logs kept in $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT INT TERM
+give_up() { fail "$1"; summary; exit 1; }
+
+command -v ardour7-lua >/dev/null 2>&1 || give_up "Ardour cannot run: ardour7-lua is not installed (package ardour; make test installs it through tests/deps.sh)"
+for tool in jackd jack_wait jack_midiseq jack_midi_dump jack_lsp; do
+    command -v $tool >/dev/null 2>&1 || give_up "Ardour test: $tool is missing (package jackd2)"
+done
+[ -f "$BUNDLE/continuo.so" ] || give_up "the bundle $BUNDLE is not built (make)"
+[ -x "$BUILD/lv2-rt" ] || give_up "$BUILD/lv2-rt is not built (make)"
+
+# LV2_PATH: the bundle, and a bundle of our own with the test preset and its model.
+mkdir -p "$T/lv2/continuo-test.lv2" "$T/home" "$T/config/ardour7"
+ln -s "$BUNDLE" "$T/lv2/continuo.lv2"
+P=$T/lv2/continuo-test.lv2
+"$BUILD/lv2-rt" --make-model "$P/test.cnm" || give_up "cannot write the test model"
+cp "$P/test.cnm" "$T/original.cnm"
+cat >"$P/manifest.ttl" <<'EOF'
+@prefix lv2:  <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<urn:continuo:test:ardour> a pset:Preset ; lv2:appliesTo <urn:continuo:continuo> ; rdfs:seeAlso <preset.ttl> .
+EOF
+cat >"$P/preset.ttl" <<'EOF'
+@prefix lv2:   <http://lv2plug.in/ns/lv2core#> .
+@prefix pset:  <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs:  <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+<urn:continuo:test:ardour>
+	a pset:Preset ;
+	lv2:appliesTo <urn:continuo:continuo> ;
+	rdfs:label "continuo-ardour-test" ;
+	lv2:port [ lv2:symbol "mode" ; pset:value 1.0 ] , [ lv2:symbol "temperature" ; pset:value 0.8 ] ,
+		[ lv2:symbol "top_p" ; pset:value 0.9 ] , [ lv2:symbol "silence_beats" ; pset:value 1.0 ] ,
+		[ lv2:symbol "response_beats" ; pset:value 6.0 ] , [ lv2:symbol "channel_in" ; pset:value 0.0 ] ,
+		[ lv2:symbol "channel_out" ; pset:value 2.0 ] , [ lv2:symbol "thru" ; pset:value 0.0 ] ,
+		[ lv2:symbol "quantize" ; pset:value 0.0 ] , [ lv2:symbol "seed" ; pset:value 5.0 ] ,
+		[ lv2:symbol "bpm" ; pset:value 120.0 ] ;
+	state:state [ <urn:continuo:model> <test.cnm> ] .
+EOF
+# Ardour's own settings stay in the test's folder.
+cat >"$T/config/ardour7/config" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<Ardour><Config><Option name="hide-dummy-backend" value="0"/></Config></Ardour>
+EOF
+export HOME="$T/home" XDG_CONFIG_HOME="$T/config" LV2_PATH="$T/lv2"
+unset CONTINUO_MODEL
+
+export JACK_DEFAULT_SERVER=continuo-ardour JACK_NO_AUDIO_RESERVATION=1
+jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -d dummy -r 48000 -p 512 >"$T/jackd.log" 2>&1 &
+JACKD=$!
+jack_wait -w -t 20 >/dev/null 2>&1 || { cat "$T/jackd.log"; give_up "Ardour test: jackd (dummy backend) did not start"; }
+# a two-note call every 2 s (at 120 bpm: notes at beats 0 and 0.5, then 3 beats of rest)
+jack_midiseq seq 96000 0 60 8000 12000 64 8000 >"$T/seq.log" 2>&1 &
+CLIENTS="$CLIENTS $!"
+jack_midi_dump -a mon >"$T/dump.log" 2>&1 &
+CLIENTS="$CLIENTS $!"
+n=100
+until timeout 10 jack_lsp 2>/dev/null | grep -q '^mon:input$' && timeout 10 jack_lsp 2>/dev/null | grep -q '^seq:out$'; do
+    n=$((n - 1)); [ $n -gt 0 ] || give_up "Ardour test: jack_midiseq/jack_midi_dump did not start"; sleep 0.1
+done
+
+LUA=$ROOT/tests/hosts/ardour_session.lua
+timeout -k 10 300 ardour7-lua "$LUA" create "$T/session" jamtest seq:out mon:input 12 >"$T/create.log" 2>&1
+rc=$?
+fact() { grep "^ARDOUR-TEST $2 " "$1" | head -n 1 | sed "s/^ARDOUR-TEST $2 //"; }
+if ! grep -q "^ARDOUR-TEST done create" "$T/create.log"; then
+    tail -n 30 "$T/create.log"
+    [ "$rc" -eq 124 ] && give_up "Ardour did not finish building and running the session in 300 s"
+    give_up "Ardour could not build and run the session (ardour7-lua exited $rc): $(fact "$T/create.log" error)"
+fi
+ok "Ardour 7 headless: a session with a MIDI track carrying continuo"
+check "the preset with the model path is loaded" [ "$(fact "$T/create.log" preset)" = continuo-ardour-test ]
+check "the track's MIDI in and out are wired through JACK" \
+    [ "$(fact "$T/create.log" connect-in)" = 0 ] && [ "$(fact "$T/create.log" connect-out)" = 0 ]
+answers=$(grep -Ec ': 91 [0-9a-f]{2} [0-9a-f]{2} note on' "$T/dump.log")
+calls=$(grep -Ec ': 90 [0-9a-f]{2} [0-9a-f]{2} note on' "$T/dump.log")
+echo "through Ardour: $answers answer notes on channel 2, $calls call notes passed (thru is off)"
+check "MIDI played in through JACK comes out answered" [ "$answers" -gt 0 ]
+check "thru off: the call itself does not come out" [ "$calls" -eq 0 ]
+
+# the state Ardour saved: the model path, and the model copied into the session
+latest_state() { ls -d "$T"/session/plugins/*/state* 2>/dev/null | sort -V | tail -n 1; }
+state=$(latest_state)/state.ttl
+n_states=$(ls -d "$T"/session/plugins/*/state* 2>/dev/null | wc -l)
+check "Ardour saved the plugin's state" [ -f "$state" ]
+saved_model=$(sed -n 's/.*<urn:continuo:model> *<\([^>]*\)>.*/\1/p' "$state" 2>/dev/null | head -n 1)
+echo "saved model: $saved_model (in $state)"
+copy=$(find "$T/session" -name test.cnm -type f | head -n 1)
+check "the model path is in the saved state" [ -n "$saved_model" ]
+check "the model is copied into the session" [ -n "$copy" ] && cmp -s "$copy" "$T/original.cnm"
+
+# move the original model away, reload the session: controls and model are kept
+mv "$P/test.cnm" "$T/moved.cnm"
+timeout -k 10 300 ardour7-lua "$LUA" reload "$T/session" jamtest >"$T/reload.log" 2>&1
+if ! grep -q "^ARDOUR-TEST done reload" "$T/reload.log"; then
+    tail -n 30 "$T/reload.log"
+    give_up "Ardour could not reload the session: $(fact "$T/reload.log" error)"
+fi
+for c in mode:1 temperature:0.8 channel_out:2 thru:0 seed:5 response_beats:6; do
+    sym=${c%%:*}; want=${c#*:}
+    got=$(fact "$T/reload.log" "control $sym")
+    check "reloaded control $sym = $want (got $got)" awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(a != "" && d < 1e-4 && d > -1e-4) }'
+done
+# The plugin records a model path only once the model has loaded, and the original is gone:
+# a state saved after the reload that still names a model proves it loaded the session's copy.
+state2=$(latest_state)/state.ttl
+n_states2=$(ls -d "$T"/session/plugins/*/state* 2>/dev/null | wc -l)
+echo "state after the reload: $state2"
+check "the reload saved a new state" [ "$n_states2" -gt "$n_states" ]
+check "with the original model moved away, the reloaded plugin still holds the model (from the session)" \
+    grep -q 'urn:continuo:model' "$state2"
+copy2=$(find "$(dirname "$state2")" -name '*.cnm' -type f | head -n 1)
+check "the new state carries the model too" [ -n "$copy2" ] && cmp -s "$copy2" "$T/original.cnm"
+summary
