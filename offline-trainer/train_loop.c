@@ -502,7 +502,7 @@ static int stop_diverged(run_ctx *r, const char *what, int epoch, long b) {
 static void read_failed(run_ctx *r, const char *what) {
     const char *mine = r->c->cache ? cn_tokcache_error(r->c) : "";
     if (*mine) snprintf(r->err, r->errlen, "%s", mine);
-    else snprintf(r->err, r->errlen, "another rank could not read its %s windows (its message above)", what);
+    else snprintf(r->err, r->errlen, "another rank could not read its %s windows (its message names the file)", what);
 }
 
 /* Under a job reading a token cache the ranks agree, before any computes, whether every rank
