@@ -101,7 +101,7 @@ done
 check "while it trains, /proc/PID/fd holds shard files, never more than 2 ($k samples, at most $most)" \
     sh -c '[ "$0" -eq 40 ] && [ "$1" -ge 1 ] && [ "$1" -le 2 ]' "$k" "$most"
 f=""
-while alive $pid && [ -z "$f" ]; do f=$(shards_open $pid | head -n 1); done
+while alive $pid && [ -z "$f" ]; do f=$(shards_open $pid | head -n 1); [ -n "$f" ] || sleep 0.1; done
 [ -n "$f" ] && mv "cc/$f" "$f.away"
 wait $pid; rc=$?
 check "a shard removed while training: exit $rc, naming it, a checkpoint written" \
@@ -140,7 +140,10 @@ if [ -x "$MPI" ] && command -v mpirun >/dev/null 2>&1; then
     while alive $mpid && ! grep -q "^epoch 1:" run.log; do sleep 0.1; done
     ranks=$(ps -o pid= --ppid $mpid)
     f=""
-    while alive $mpid && [ -z "$f" ]; do for r in $ranks; do [ -z "$f" ] && f=$(shards_open $r | head -n 1); done; done
+    while alive $mpid && [ -z "$f" ]; do
+        for r in $ranks; do [ -z "$f" ] && f=$(shards_open $r | head -n 1); done
+        [ -n "$f" ] || sleep 0.1
+    done
     [ -n "$f" ] && mv "cc/$f" "$f.away"
     wait $mpid; rc=$?
     check "2 ranks: a shard removed while training ends the job (exit $rc) naming it, rank 0 writes the checkpoint" \
