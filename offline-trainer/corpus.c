@@ -120,7 +120,7 @@ static int piece_alloc(cn_piece *p, int n_var, int var_lo) {
 }
 
 void cn_corpus_free(cn_corpus *c) {
-    cn_tokcache_release(c);   /* the pieces' tokens are mapped, not allocated */
+    cn_tokcache_release(c);   /* an on-demand piece holds no tokens, only its length */
     for (int i = 0; i < c->n_pieces; i++) piece_free(&c->pieces[i]);
     free(c->pieces);
     cn_vocab_free(&c->words);

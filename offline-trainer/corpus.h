@@ -35,6 +35,7 @@ typedef struct {
     int transpose_lo, transpose_hi;         /* augmentation range in semitones (paper pre-encodes it) */
     FILE *log;                              /* skipped-file messages; NULL = silent */
     int on_demand;                          /* a token cache: read windows as they are needed (tokcache.h) */
+    int cache_open;                         /* a token cache: shard files open at most at once (0 = CN_TOKCACHE_OPEN) */
 } cn_corpus_opts;
 
 typedef struct {

@@ -23,12 +23,23 @@ _Static_assert(sizeof(int) == 4, "the cache stores tokens as 32-bit ints, read a
 #define INDEX_HEAD "continuo-tokens cache v2 encoding %15s pieces %d shards %u listed %d skipped %d\n%n"
 #define CHECK_CHUNK 65536   /* tokens read at a time while checking */
 
-/* A loaded cache: the index's figures of every piece and the open shards. */
+/* What a shard was when the run first opened and checked it: a reopened shard must still be
+ * that file (see shard_reopen). */
+typedef struct { dev_t dev; ino_t ino; off_t size; struct timespec mtime; int known; } shard_id;
+
+/* A loaded cache: the index's figures of every piece, and the shards open now: at most cap of
+ * them, in slots; the least recently read one is closed to open another. */
 typedef struct {
     char dir[4096];         /* for the messages */
     int n_shards;
-    int *fd;                /* -1 once closed */
+    shard_id *id;           /* per shard */
     uint64_t *shard_tokens;
+    int *slot_of;           /* per shard: its slot, or -1 when closed */
+    int asked;                        /* the cap asked for (cap: at most the shards) */
+    int cap, *slot_shard, *slot_fd;   /* per slot: the shard (-1 = free) and its file */
+    uint64_t *slot_used, tick;        /* the tick of each slot's last read */
+    int n_open, peak_open;
+    unsigned long opens;
     unsigned *shard; uint64_t *off; uint32_t *crc;   /* per piece */
     char err[4600];
 } cache;
@@ -186,7 +197,7 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off) {
 }
 
 /* A process may open only so many files: the soft limit is raised to the hard one when the
- * shards need it. */
+ * open shards need it. */
 static void allow_files(int n) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)n + 64) {
@@ -195,17 +206,8 @@ static void allow_files(int n) {
     }
 }
 
-/* Opens shard s and checks its header; its length in tokens into k->shard_tokens[s]. */
-static int open_shard(cache *k, const char *dir, unsigned s, char *err, size_t errlen) {
-    char p[4200];
-    shard_path(dir, s, p, sizeof p);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == EMFILE) {
-        snprintf(err, errlen, "%s: cannot open all %d shards at once (ulimit -n): write the cache again with a larger --shard-mb", dir, k->n_shards);
-        return -1;
-    }
-    if (fd < 0) { snprintf(err, errlen, "%s: cannot read: %s", p, strerror(errno)); return -1; }
-    k->fd[s] = fd;
+/* fd's header and length checked as shard s's; its identity into *id. */
+static int shard_check(int fd, const char *p, unsigned s, shard_id *id, char *err, size_t errlen) {
     struct stat st;
     char head[SHARD_HEAD];
     uint32_t v[2];
@@ -214,25 +216,114 @@ static int open_shard(cache *k, const char *dir, unsigned s, char *err, size_t e
         snprintf(err, errlen, "%s: not shard %u of a continuo-tokens cache (wrong header or length)", p, s);
         return -1;
     }
-    k->shard_tokens[s] = (uint64_t)(st.st_size - SHARD_HEAD) / 4;
+    id->dev = st.st_dev; id->ino = st.st_ino; id->size = st.st_size; id->mtime = st.st_mtim; id->known = 1;
     return 0;
+}
+
+/* Shard s opened: the first time, its header checked and its identity kept (its pieces' CRCs
+ * are checked next, by check_pieces); reopened after an eviction, it must be the same file,
+ * same device, inode, length and modification time, so that the CRCs checked at the start
+ * still hold. Its tokens are not read again: that would cost a shard's read per reopen, and a
+ * file kept open would not be re-read either. The fd, or -1 with err. */
+static int shard_open(cache *k, unsigned s, char *err, size_t errlen) {
+    char p[4200];
+    shard_path(k->dir, s, p, sizeof p);
+    int again = k->id[s].known;
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EMFILE || e == ENFILE)
+            snprintf(err, errlen, "%s: cannot open: %s (ulimit -n): give continuo-train a smaller --cache-open "
+                     "(now %d)", p, strerror(e), k->asked);
+        else if (again)
+            snprintf(err, errlen, "%s: cannot reopen: %s (it was checked when the run began; the cache changed "
+                     "while training)", p, strerror(e));
+        else snprintf(err, errlen, "%s: cannot read: %s", p, strerror(e));
+        return -1;
+    }
+    shard_id now;
+    if (shard_check(fd, p, s, &now, err, errlen)) { close(fd); return -1; }
+    const shard_id *was = &k->id[s];
+    if (again && (now.dev != was->dev || now.ino != was->ino || now.size != was->size ||
+                  now.mtime.tv_sec != was->mtime.tv_sec || now.mtime.tv_nsec != was->mtime.tv_nsec)) {
+        snprintf(err, errlen, "%s: changed since the run checked it (%s): the cache was written again or damaged "
+                 "while training", p, now.size != was->size ? "another length" : "another file or time");
+        close(fd);
+        return -1;
+    }
+    if (!again) { k->id[s] = now; k->shard_tokens[s] = (uint64_t)(now.size - SHARD_HEAD) / 4; }
+    k->opens++;
+    return fd;
+}
+
+/* The slot to open a shard into: a free one, or the least recently read shard's, closed. */
+static int free_slot(cache *k) {
+    int best = 0;
+    for (int j = 0; j < k->cap; j++) {
+        if (k->slot_shard[j] < 0) return j;
+        if (k->slot_used[j] < k->slot_used[best]) best = j;
+    }
+    close(k->slot_fd[best]);
+    k->slot_of[k->slot_shard[best]] = -1;
+    k->slot_shard[best] = -1;
+    k->n_open--;
+    return best;
+}
+
+/* Shard s's open file (opened now when it is not), or -1 with err. */
+static int shard_fd(cache *k, unsigned s, char *err, size_t errlen) {
+    int j = k->slot_of[s];
+    if (j < 0) {
+        j = free_slot(k);
+        int fd = shard_open(k, s, err, errlen);
+        if (fd < 0) return -1;
+        k->slot_fd[j] = fd; k->slot_shard[j] = (int)s; k->slot_of[s] = j;
+        if (++k->n_open > k->peak_open) k->peak_open = k->n_open;
+    }
+    k->slot_used[j] = ++k->tick;
+    return k->slot_fd[j];
+}
+
+static void close_all(cache *k) {
+    for (int j = 0; j < k->cap; j++)
+        if (k->slot_shard[j] >= 0) {
+            close(k->slot_fd[j]);
+            k->slot_of[k->slot_shard[j]] = -1;
+            k->slot_shard[j] = -1;
+        }
+    k->n_open = 0;
+}
+
+static void cache_free(cache *k) {
+    free(k->id); free(k->shard_tokens); free(k->slot_of); free(k->slot_shard); free(k->slot_fd); free(k->slot_used);
+    free(k->shard); free(k->off); free(k->crc); free(k);
 }
 
 void cn_tokcache_release(cn_corpus *c) {
     cache *k = c->cache;
     if (!k) return;
-    for (int s = 0; s < k->n_shards; s++) if (k->fd[s] >= 0) close(k->fd[s]);
-    free(k->fd); free(k->shard_tokens); free(k->shard); free(k->off); free(k->crc); free(k);
+    close_all(k);
+    cache_free(k);
     c->cache = NULL;
 }
 
 int cn_tokcache_read(const cn_corpus *c, int i, size_t start, size_t n, int *buf) {
     cache *k = c->cache;
-    if (read_at(k->fd[k->shard[i]], buf, n * sizeof *buf, SHARD_HEAD + (k->off[i] + start) * 4) == 0) return 0;
+    int fd = shard_fd(k, k->shard[i], k->err, sizeof k->err);
+    if (fd < 0) return -1;
+    if (read_at(fd, buf, n * sizeof *buf, SHARD_HEAD + (k->off[i] + start) * 4) == 0) return 0;
     char p[4200];
     shard_path(k->dir, k->shard[i], p, sizeof p);
     snprintf(k->err, sizeof k->err, "%s: cannot read the tokens of %s: %s", p, c->pieces[i].path, strerror(errno));
     return -1;
+}
+
+void cn_tokcache_stats(const cn_corpus *c, cn_tokcache_counts *out) {
+    const cache *k = c->cache;
+    memset(out, 0, sizeof *out);
+    if (!k) return;
+    out->shards = k->n_shards; out->cap = k->asked; out->open = k->n_open; out->peak_open = k->peak_open;
+    out->opens = k->opens;
 }
 
 const char *cn_tokcache_error(const cn_corpus *c) {
@@ -252,6 +343,7 @@ static int check_piece(cn_corpus *c, cache *k, int i, int *buf, unsigned char *s
     size_t n = p->n_tok[0];
     char sp[4200];
     shard_path(k->dir, k->shard[i], sp, sizeof sp);
+    if (shard_fd(k, k->shard[i], err, errlen) < 0) return -1;   /* its length, known once it is open */
     if (k->off[i] > k->shard_tokens[k->shard[i]] || n > k->shard_tokens[k->shard[i]] - k->off[i]) {
         snprintf(err, errlen, "%s: shorter than the index says (%s)", sp, p->path);
         return -1;
@@ -283,8 +375,8 @@ static int check_pieces(cn_corpus *c, cache *k, int keep, char *err, size_t errl
     if (rc) snprintf(err, errlen, "out of memory");
     for (int i = 0; rc == 0 && i < c->n_pieces; i++) {
         rc = check_piece(c, k, i, buf, c->pieces[i].split == CN_SPLIT_TRAIN ? seen : NULL, keep, err, errlen);
-        if (!keep && (i + 1 == c->n_pieces || k->shard[i + 1] != k->shard[i]))
-            posix_fadvise(k->fd[k->shard[i]], 0, 0, POSIX_FADV_DONTNEED);
+        if (rc == 0 && !keep && (i + 1 == c->n_pieces || k->shard[i + 1] != k->shard[i]))
+            posix_fadvise(k->slot_fd[k->slot_of[k->shard[i]]], 0, 0, POSIX_FADV_DONTNEED);
     }
     for (int v = 0; rc == 0 && v < c->vocab_size; v++) c->seen_in_train += seen[v];
     free(buf); free(seen);
@@ -338,20 +430,30 @@ static char *read_index(const char *ipath, char *enc, int *pieces, unsigned *sha
     return NULL;
 }
 
-static cache *cache_new(const char *dir, int pieces, unsigned shards) {
+static cache *cache_new(const char *dir, int pieces, unsigned shards, int cap) {
     cache *k = calloc(1, sizeof *k);
     if (!k) return NULL;
     snprintf(k->dir, sizeof k->dir, "%s", dir);
     k->n_shards = (int)shards;
-    k->fd = malloc(shards * sizeof *k->fd);
+    k->asked = cap < 1 ? CN_TOKCACHE_OPEN : cap;
+    k->cap = k->asked > (int)shards ? (int)shards : k->asked;
+    k->id = calloc(shards, sizeof *k->id);
     k->shard_tokens = calloc(shards, sizeof *k->shard_tokens);
+    k->slot_of = malloc(shards * sizeof *k->slot_of);
+    k->slot_shard = malloc((size_t)k->cap * sizeof *k->slot_shard);
+    k->slot_fd = calloc((size_t)k->cap, sizeof *k->slot_fd);
+    k->slot_used = calloc((size_t)k->cap, sizeof *k->slot_used);
     k->shard = calloc((size_t)pieces, sizeof *k->shard);
     k->off = calloc((size_t)pieces, sizeof *k->off);
     k->crc = calloc((size_t)pieces, sizeof *k->crc);
-    if (k->fd) for (unsigned s = 0; s < shards; s++) k->fd[s] = -1;
-    if (k->fd && k->shard_tokens && k->shard && k->off && k->crc) return k;
-    free(k->fd); free(k->shard_tokens); free(k->shard); free(k->off); free(k->crc); free(k);
-    return NULL;
+    if (!k->id || !k->shard_tokens || !k->slot_of || !k->slot_shard || !k->slot_fd || !k->slot_used || !k->shard ||
+        !k->off || !k->crc) {
+        cache_free(k);
+        return NULL;
+    }
+    for (unsigned s = 0; s < shards; s++) k->slot_of[s] = -1;
+    for (int j = 0; j < k->cap; j++) k->slot_shard[j] = -1;
+    return k;
 }
 
 /* The split by seed, as cn_corpus_load splits the same pieces. */
@@ -385,7 +487,7 @@ static int load_checked(const char *dir, const cn_corpus_opts *o, cn_corpus *c, 
                  "write a cache with continuo-tokens --cache DIR --encoding %s", dir, enc_name, cn_encoding_name(o->enc),
                  enc_name, cn_encoding_name(o->enc));
     if (o->enc == CN_ENC_PAPER || cn_encoding_parse(enc_name, &enc) || enc != o->enc) { free(text); return -1; }
-    cache *k = cache_new(dir, pieces, shards);
+    cache *k = cache_new(dir, pieces, shards, o->cache_open);
     c->pieces = calloc((size_t)pieces, sizeof *c->pieces);
     if (!k || !c->pieces) {
         free(text);
@@ -400,8 +502,7 @@ static int load_checked(const char *dir, const cn_corpus_opts *o, cn_corpus *c, 
     c->n_listed = listed; c->n_skipped = skipped;
     int rc = parse_pieces(ipath, body, k, c, err, errlen);
     free(text);
-    allow_files((int)shards);
-    for (unsigned s = 0; rc == 0 && s < shards; s++) rc = open_shard(k, dir, s, err, errlen);
+    allow_files(k->cap);
     if (rc == 0 && split_pieces(c, o)) { snprintf(err, errlen, "out of memory"); rc = -1; }
     if (rc == 0) rc = check_pieces(c, k, !o->on_demand, err, errlen);
     return rc;
@@ -412,8 +513,7 @@ int cn_tokcache_load(const char *dir, const cn_corpus_opts *o, cn_corpus *c, cha
     if (o->test_dir) { snprintf(err, errlen, "%s: a token cache cannot take --test-dir (cache the test set into the split)", dir); return -1; }
     if (load_checked(dir, o, c, err, errlen)) { cn_corpus_free(c); return -1; }
     if (!o->on_demand) {   /* the tokens are in memory: the shards are no longer needed */
-        cache *k = c->cache;
-        for (int s = 0; s < k->n_shards; s++) { close(k->fd[s]); k->fd[s] = -1; }
+        close_all(c->cache);
     }
     return 0;
 }

@@ -8,7 +8,10 @@
  *
  * Loaded on demand (the trainer), only the index stays in memory: loading streams every piece
  * once through a small buffer to check its CRC, and each window is then read from its shard
- * as a batch needs it, so a process holds one batch of the corpus, never the corpus. Loaded
+ * as a batch needs it, so a process holds one batch of the corpus, never the corpus. At most
+ * CN_TOKCACHE_OPEN shard files (cn_corpus_opts.cache_open) are open at once: the least recently
+ * read one is closed to open another, and a shard reopened must be the very file that was
+ * checked (device, inode, length, time), or the read fails naming it. Loaded
  * whole (continuo-eval, continuo-listen), the tokens are read into memory as from MIDI.
  * The paper encoding cannot be cached: its vocabulary depends on the split and on the
  * transposition range of the run. */
@@ -20,6 +23,12 @@
 
 #define CN_TOKCACHE_INDEX "index.cntok"
 #define CN_TOKCACHE_SHARD_MB 64   /* the default shard size */
+/* The shard files a reader keeps open at once by default. A corpus of thousands of shards
+ * must not need thousands of file descriptors (ulimit -n is often 1024, and MPI, BLAS and the
+ * run's own files need some); 64 default shards span 4 GB of tokens, so most corpora never
+ * reopen one, and past that a reopen (open, fstat, a 16-byte header) is small beside the
+ * window it serves. */
+#define CN_TOKCACHE_OPEN 64
 
 /* Writes the cache of the corpus paths (folders, MIDI files, @LIST files) in encoding enc
  * (event or note) into dir (created when missing), shards of at most shard_tokens tokens (0 =
@@ -39,6 +48,11 @@ int cn_tokcache_load(const char *dir, const cn_corpus_opts *o, cn_corpus *c, cha
 /* n tokens of piece i from start into buf (an on-demand cache). 0, or -1: cn_tokcache_error. */
 int cn_tokcache_read(const cn_corpus *c, int piece, size_t start, size_t n, int *buf);
 const char *cn_tokcache_error(const cn_corpus *c);
+
+/* What the reader did with its shard files: how many, the cap on open ones, the open now,
+ * the most open at once and the opens in all (first opens and reopens). */
+typedef struct { int shards, cap, open, peak_open; unsigned long opens; } cn_tokcache_counts;
+void cn_tokcache_stats(const cn_corpus *c, cn_tokcache_counts *out);
 
 /* Piece i's CRC-32 as the index gives it (its tokens, as int32). */
 uint32_t cn_tokcache_piece_crc(const cn_corpus *c, int piece);

@@ -502,11 +502,54 @@ static int stop_diverged(run_ctx *r, const char *what, int epoch, long b) {
 static void read_failed(run_ctx *r, const char *what) {
     const char *mine = r->c->cache ? cn_tokcache_error(r->c) : "";
     if (*mine) snprintf(r->err, r->errlen, "%s", mine);
-    else snprintf(r->err, r->errlen, "another rank could not read its %s windows (its message above)", what);
+    else snprintf(r->err, r->errlen, "another rank could not read its %s windows (its message names the file)", what);
+}
+
+/* Under a job reading a token cache the ranks agree, before any computes, whether every rank
+ * filled its rows: a shard one rank cannot read then stops all of them at the same batch, and
+ * rank 0 checkpoints the state before it (a tiny all-reduce a step; MIDI corpora are in memory
+ * and cannot fail). 1 some rank failed, 0 none, -1 the reduction failed (r->err). */
+static int any_read_failed(run_ctx *r, int mine) {
+    if (!r->d || !r->c->cache) return mine;
+    double f = mine;
+    if (r->d->sum_f64(r->d, &f, 1)) {
+        snprintf(r->err, r->errlen, "the all-reduce failed at step %lu (a rank died?)", (unsigned long)r->pos.step + 1);
+        return -1;
+    }
+    return f > 0;
+}
+
+/* A window of a token cache could not be read, on this rank or another (what: the training,
+ * the validation): every rank stops here, the checkpoint holds the state before the batch, and
+ * the message says how to go on. RUN_ERROR, with r->err. */
+static int stop_read(run_ctx *r, const char *what, int epoch) {
+    cn_progress_done(&r->prog);
+    char why[4700];
+    read_failed(r, what);
+    snprintf(why, sizeof why, "%s", r->err);
+    r->res->stopped = CN_STOP_READ;
+    r->res->own_error = *cn_tokcache_error(r->c) != 0;
+    r->pos.elapsed = elapsed(r);
+    if (write_checkpoint(r)) {
+        char e[1200];
+        snprintf(e, sizeof e, "%s", r->err);
+        snprintf(r->err, r->errlen, "%s; stopped, and the checkpoint could not be written: %s", why, e);
+    } else if (r->o->ckpt_path && r->root) {
+        snprintf(r->err, r->errlen, "%s; stopped at epoch %d, batch %ld: checkpoint written to %s; once the cache is "
+                 "whole again (continuo-tokens --cache), continue with --resume %s", why, epoch, (long)r->pos.batch,
+                 r->o->ckpt_path, r->o->ckpt_path);
+    } else if (!r->root) {
+        snprintf(r->err, r->errlen, "%s; stopped at epoch %d, batch %ld with the other ranks", why, epoch, (long)r->pos.batch);
+    } else {
+        char kept[600];
+        kept_files(r->o, kept, sizeof kept);
+        snprintf(r->err, r->errlen, "%s; stopped at epoch %d, batch %ld; %s", why, epoch, (long)r->pos.batch, kept);
+    }
+    return RUN_ERROR;
 }
 
 /* Batch b's rows of the epoch's order, filled (this rank's part under MPI): the count of
- * the batch's windows, or -1 with r->err. */
+ * the batch's windows, or -1 (a window could not be read: stop_read says why). */
 static int fill_batch(run_ctx *r, int epoch, long b) {
     const cn_train_opts *o = r->o;
     size_t first = (size_t)b * (size_t)r->B;
@@ -520,7 +563,7 @@ static int fill_batch(run_ctx *r, int epoch, long b) {
     } else {
         rc = cn_windows_fill(r->c, &r->tw, r->order + first, count, r->B, &aug, seed, r->tok, r->tgt);
     }
-    if (rc) { read_failed(r, "training"); return -1; }   /* this rank's own error: the job ends */
+    if (rc) return -1;
     FILE *dump = r->hooks->dump_batches;
     if (dump) {   /* int32 on disk, whatever int is here */
         size_t cells = (size_t)r->B * (size_t)r->T;
@@ -537,7 +580,9 @@ static int train_batch(run_ctx *r, int epoch) {
     long b = (long)r->pos.batch;
     double t_batch = cn_now_sec(), c_batch = cpu_sec();
     int count = fill_batch(r, epoch, b);
-    if (count < 0) return RUN_ERROR;
+    int failed = any_read_failed(r, count < 0);
+    if (failed < 0) return RUN_ERROR;
+    if (failed) return stop_read(r, "training", epoch);
     int global_counted = count * (o->loss_all ? r->T : 1);   /* the most targets the batch can count */
     cn_batch_zero_grads(r->bt);
     float loss = cn_batch_forward(r->bt, r->tok, r->tgt, 1, cn_rng_next(&r->pos.rng));
@@ -605,13 +650,14 @@ static int maybe_checkpoint(run_ctx *r) {
     return 0;
 }
 
-/* Validation of the epoch into row (when it is due); -1 when the all-reduce or a read failed. */
+/* Validation of the epoch into row (when it is due); -1 when the all-reduce failed, -3 a read
+ * (on every rank alike). */
 static int validate_epoch(run_ctx *r, cn_epoch_row *row) {
     cn_batch_set_part(r->bt, r->lo, 0);
     int erc = eval_windows(r->bt, r->c, &r->vw, r->B, r->lo, r->Bl, r->d, r->tok, r->tgt, r->idx, &row->val_loss,
                            &row->val_acc);
     if (erc == -2) { snprintf(r->err, r->errlen, "the validation all-reduce failed (a rank died?)"); return -1; }
-    if (erc == -3) { read_failed(r, "validation"); return -1; }
+    if (erc == -3) return -3;
     if (erc) row->val_loss = NAN;
     return 0;
 }
@@ -640,7 +686,9 @@ static int end_epoch(run_ctx *r, int epoch, int ended_early) {
     int validate = r->vw.n > 0 && (ended_early || epoch % (o->val_every > 0 ? o->val_every : 1) == 0 ||
                                    (o->epochs > 0 && epoch == o->epochs));
     if (replica_check(r)) return -1;
-    if (validate && validate_epoch(r, &row)) return -1;
+    int verc = validate ? validate_epoch(r, &row) : 0;
+    if (verc == -3) return stop_read(r, "validation", epoch);   /* the epoch's end is done again on --resume */
+    if (verc) return -1;
     row.seconds = elapsed(r);
     r->pos.epoch = epoch;
     r->pos.batch = 0; r->pos.loss_sum = 0; r->pos.loss_batches = 0;

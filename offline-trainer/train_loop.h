@@ -65,12 +65,15 @@ typedef struct {
 
 void cn_train_opts_default(cn_train_opts *o);
 
-/* CN_STOP_NAN and CN_STOP_REPLICA end a data-parallel run on every rank alike; any other
- * error (-1) is one rank's own, and the job must be aborted. */
-enum { CN_STOP_DONE, CN_STOP_EARLY, CN_STOP_TIME, CN_STOP_SIGNAL, CN_STOP_NAN, CN_STOP_REPLICA };
+/* CN_STOP_NAN, CN_STOP_REPLICA and CN_STOP_READ end a data-parallel run on every rank alike;
+ * any other error (-1) is one rank's own, and the job must be aborted. CN_STOP_READ: a window
+ * could not be read from a token cache (a shard gone or changed while training); the
+ * checkpoint is written first. */
+enum { CN_STOP_DONE, CN_STOP_EARLY, CN_STOP_TIME, CN_STOP_SIGNAL, CN_STOP_NAN, CN_STOP_REPLICA, CN_STOP_READ };
 
 typedef struct {
     int stopped;                 /* CN_STOP_* */
+    int own_error;               /* CN_STOP_READ: this rank's read failed (its message is err) */
     int epochs;                  /* epochs completed */
     double train_loss;           /* last completed epoch's mean batch loss */
     double best_val_loss, best_val_acc;

@@ -22,6 +22,7 @@
 #include "modelfile.h"
 #include "nn.h"
 #include "optim.h"
+#include "tokcache.h"
 #include "train_job.h"
 #include "warmstart.h"
 #include "train_loop.h"
@@ -56,6 +57,10 @@ static void usage(FILE *f) {
         "  --epoch-windows N    windows an epoch, a fresh shuffled subset each epoch (default all)\n"
         "  --val-windows N      cap on validation and test windows, evenly spaced (default 4096, or\n"
         "                       epoch-windows/4 within 256..4096 with --epoch-windows; 0 = all)\n"
+        "  --cache-open N       a token cache (continuo-tokens --cache) as the corpus: keep at most N of\n"
+        "                       its shard files open at once, closing the least recently read one\n"
+        "                       (default %d; lower it when ulimit -n is small; the model is the same\n"
+        "                       whatever N; may be given again with --resume)\n"
         "Model\n"
         "  --spec SPEC          architecture (default paper-m1); grammar below\n"
         "  --rng N              random seed for the split, the weights, the shuffle, dropout (default 1)\n"
@@ -99,7 +104,7 @@ static void usage(FILE *f) {
         "  --version            the program's version\n"
         "Exit status: 0 ok, 1 runtime error, 2 usage error; 130/143 when stopped by SIGINT/SIGTERM\n"
         "(the checkpoint is written first).\n"
-        "\n%s", cn_spec_help());
+        "\n%s", CN_TOKCACHE_OPEN, cn_spec_help());
 }
 
 typedef struct {
@@ -111,6 +116,7 @@ typedef struct {
     const char *test_dir, *credit, *resume, *zoo, *dump_path, *init;
     int ratio[3];
     int no_ckpt;
+    int cache_open;         /* --cache-open: not in the checkpoint, for it changes nothing learnt */
     int epochs_set, val_windows_set;
     int resume_epochs, resume_minutes;   /* --epochs / --minutes given again on a --resume command line */
     char ckpt_default[1100];
@@ -120,7 +126,8 @@ enum {
     O_ENCODING = 256, O_SPEC, O_SEQ_LEN, O_STRIDE, O_LOSS, O_BATCH, O_EPOCHS, O_MINUTES, O_OPTIMIZER, O_LR,
     O_SCHEDULE, O_CLIP, O_OCTAVE_TIE, O_TRANSPOSE, O_SEED, O_THREADS, O_VAL_EVERY, O_CKPT_EVERY, O_CKPT, O_NO_CKPT,
     O_RESUME, O_EARLY, O_TEST_DIR, O_CSV, O_PLOT, O_CREDIT, O_ZOO, O_SPLIT, O_EPOCH_WINDOWS, O_VAL_WINDOWS,
-    O_PROGRESS, O_INIT, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED, O_FAULT_DIVERGE
+    O_PROGRESS, O_INIT, O_FAULT_NAN, O_FAULT_SIGNAL, O_DUMP, O_VERSION, O_OLD_SEED, O_FAULT_DIVERGE,
+    O_CACHE_OPEN
 };
 /* where a command line comes from: the user, the user again on --resume, or a checkpoint */
 enum { ARGS_USER, ARGS_RESUME, ARGS_SAVED };
@@ -143,6 +150,7 @@ static const struct option long_opts[] = {
     { "credit", required_argument, 0, O_CREDIT }, { "paper-zoo", required_argument, 0, O_ZOO },
     { "split", required_argument, 0, O_SPLIT }, { "epoch-windows", required_argument, 0, O_EPOCH_WINDOWS },
     { "val-windows", required_argument, 0, O_VAL_WINDOWS }, { "progress", required_argument, 0, O_PROGRESS },
+    { "cache-open", required_argument, 0, O_CACHE_OPEN },
     { "fault-nan-after", required_argument, 0, O_FAULT_NAN },   /* testing: a NaN loss on demand */
     { "fault-signal-after", required_argument, 0, O_FAULT_SIGNAL }, /* testing: SIGTERM at a known step */
     { "dump-batches", required_argument, 0, O_DUMP },
@@ -188,7 +196,7 @@ static int get_double(const char *opt, const char *s, double lo, double hi, doub
 static int allowed_on_resume(int c) {
     return c == O_EPOCHS || c == O_MINUTES || c == O_EARLY || c == O_CKPT_EVERY || c == O_CSV || c == O_PLOT ||
            c == O_THREADS || c == O_PROGRESS || c == O_RESUME || c == O_FAULT_NAN || c == O_FAULT_SIGNAL || c == 'h' ||
-           c == O_VERSION || c == O_FAULT_DIVERGE;
+           c == O_VERSION || c == O_FAULT_DIVERGE || c == O_CACHE_OPEN;
 }
 
 /* The options that are one number within a range, each into one field of train_args. */
@@ -209,6 +217,7 @@ static const number_opt NUMBER_OPTS[] = {
     NUMBER(O_EARLY, "--early-stop", F_INT, 0, 1000000, t.early_stop),
     NUMBER(O_EPOCH_WINDOWS, "--epoch-windows", F_LONG, 0, 2000000000L, t.epoch_windows),
     NUMBER(O_VAL_WINDOWS, "--val-windows", F_LONG, 0, 2000000000L, t.val_windows),
+    NUMBER(O_CACHE_OPEN, "--cache-open", F_INT, 1, 1000000, cache_open),
     NUMBER(O_FAULT_SIGNAL, "--fault-signal-after", F_LONG, 0, 2000000000L, hooks.fault_signal_after),
     NUMBER(O_FAULT_DIVERGE, "--fault-diverge-after", F_LONG, 0, 2000000000L, hooks.fault_diverge_after),
     NUMBER(O_FAULT_NAN, "--fault-nan-after", F_LONG, 0, 2000000000L, hooks.fault_nan_after),
@@ -598,6 +607,7 @@ static int load_corpus_job(const train_args *a, cn_corpus *c, cn_dist *job, FILE
     co.transpose_lo = a->t.transpose_lo; co.transpose_hi = a->t.transpose_hi;
     co.log = info;
     co.on_demand = 1;   /* a token cache: each rank reads the windows of its rows as it needs them */
+    co.cache_open = a->cache_open;
     char err[1024];
     if (!job) {
         if (cn_corpus_load(&co, c, err, sizeof err)) { fprintf(stderr, PROGRAM ": %s\n", err); return -1; }
@@ -859,6 +869,26 @@ static void print_budget(const train_args *a, const cn_model *m, FILE *info) {
             a->t.ckpt_path ? a->t.ckpt_path : "off");
 }
 
+/* A token cache's shard files: the most open at once, on any rank (a collective under a job). */
+static void report_cache(const cn_corpus *c, cn_dist *job, FILE *info) {
+    if (!c->cache) return;
+    cn_tokcache_counts k;
+    cn_tokcache_stats(c, &k);
+    uint64_t peak = (uint64_t)k.peak_open, opens = k.opens;
+    if (job) {
+        uint64_t *all = malloc(2 * (size_t)job->size * sizeof *all);
+        if (!all || job->gather_u64(job, peak, all) || job->gather_u64(job, opens, all + job->size)) { free(all); return; }
+        for (int i = 0; i < job->size; i++) {
+            if (all[i] > peak) peak = all[i];
+            if (all[job->size + i] > opens) opens = all[job->size + i];
+        }
+        free(all);
+    }
+    fprintf(info, "token cache: %d shards, at most %llu open at once%s (--cache-open %d), %llu opens%s\n", k.shards,
+            (unsigned long long)peak, job ? " on any rank" : "", k.cap, (unsigned long long)opens,
+            job ? " on the busiest rank" : "");
+}
+
 /* The training run and its report: the exit status (*agreed: every rank ends alike). */
 static int train_and_report(train_args *a, cn_model *m, const cn_corpus *c, const resume_state *rs, cn_dist *job,
                             FILE *info, int *agreed) {
@@ -876,14 +906,16 @@ static int train_and_report(train_args *a, cn_model *m, const cn_corpus *c, cons
     int rc = cn_train_run(m, c, &a->t, a->resume ? &rs->ck : NULL, &res, err, sizeof err);
     int status = 0;
     /* a divergence, a failed replica check and a stop are agreed by all ranks; other errors are one rank's */
-    *agreed = rc >= 0 || res.stopped == CN_STOP_NAN || res.stopped == CN_STOP_REPLICA;
+    *agreed = rc >= 0 || res.stopped == CN_STOP_NAN || res.stopped == CN_STOP_REPLICA || res.stopped == CN_STOP_READ;
     if (rc < 0) {
         if (root || !*agreed) fprintf(stderr, PROGRAM ": %s\n", err);
+        else if (res.own_error) fprintf(stderr, PROGRAM ": rank %d on %s: %s\n", job->rank, job->host, err);
         status = 1;
     }
     else if (rc == 1) status = stop_requested == SIGINT ? 130 : 143;
     else {
         print_result(&res, info);
+        report_cache(c, job, info);
         if (root) report_files(a, a->t.ckpt_path && access(a->t.ckpt_path, F_OK) == 0);
     }
     if (a->hooks.dump_batches && fclose(a->hooks.dump_batches) != 0) { fprintf(stderr, PROGRAM ": --dump-batches: write error\n"); status = 1; }

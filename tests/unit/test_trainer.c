@@ -14,6 +14,7 @@
 #include "../../offline-trainer/corpus.h"
 #include "../../offline-trainer/history.h"
 #include "../../offline-trainer/octave_tie.h"
+#include "../../offline-trainer/tokcache.h"
 #include "../../offline-trainer/train_loop.h"
 #include "../../offline-trainer/warmstart.h"
 #include "midi.h"
@@ -328,6 +329,75 @@ TEST(corpus_loads_splits_and_skips_bad_files) {
     cn_corpus_free(&c);
 }
 
+/* Every token of every piece of c read through the on-demand cache, pieces in a scrambled
+ * order, equal to the whole load's; 0, or -1 with the first failure's message. */
+static int read_all_pieces(const cn_corpus *c, const cn_corpus *whole, uint64_t seed) {
+    size_t order[64];
+    int n = c->n_pieces < 64 ? c->n_pieces : 64;
+    cn_windows_order((size_t)n, seed, order);
+    for (int k = 0; k < n; k++) {
+        int i = (int)order[k];
+        size_t len = c->pieces[i].n_tok[0];
+        int *buf = malloc((len ? len : 1) * sizeof *buf);
+        int bad = !buf || cn_tokcache_read(c, i, 0, len, buf) ||
+                  memcmp(buf, whole->pieces[i].tok[0], len * sizeof *buf) != 0;
+        free(buf);
+        if (bad) return -1;
+    }
+    return 0;
+}
+
+TEST(tokcache_keeps_at_most_its_cap_of_shards_open) {
+    char dir[400], err[1200] = "", cmd[1000];
+    snprintf(dir, sizeof dir, "%s/cache", tmpdir);
+    const char *paths[1] = { tmpdir };
+    FILE *log = tmpfile();
+    CHECKF(cn_tokcache_write(dir, CN_ENC_EVENT, paths, 1, 1, log, err, sizeof err) == 8, "%s", err);   /* a shard a piece */
+    if (log) fclose(log);
+    cn_corpus_opts o = cn_corpus_opts_default();
+    const char *cp[1] = { dir };
+    o.paths = cp; o.n_paths = 1;
+    cn_corpus whole, c;
+    CHECKF(cn_corpus_load(&o, &whole, err, sizeof err) == 0, "%s", err);
+    o.on_demand = 1; o.cache_open = 2;
+    CHECKF(cn_corpus_load(&o, &c, err, sizeof err) == 0, "%s", err);
+    cn_tokcache_counts k;
+    for (uint64_t round = 1; round <= 3; round++) CHECKF(read_all_pieces(&c, &whole, round) == 0, "%s", cn_tokcache_error(&c));
+    cn_tokcache_stats(&c, &k);
+    CHECKF(k.shards == 8 && k.cap == 2 && k.peak_open == 2 && k.open == 2 && k.opens > 8,
+           "shards %d cap %d peak %d open %d opens %lu", k.shards, k.cap, k.peak_open, k.open, k.opens);
+    /* a piece a shard (piece i in shard i): shard 0 written again (another inode), shard 1
+     * removed, shard 4 grown; each named when next reopened, after pieces 2 and 3 closed it */
+    snprintf(cmd, sizeof cmd, "cd '%s' && cp shard-00000.tok x && mv x shard-00000.tok && rm shard-00001.tok && "
+             "head -c 4 shard-00004.tok >> shard-00004.tok", dir);
+    CHECK(system(cmd) == 0);
+    static const char *const want[3] = { "shard-00000.tok: changed since the run checked it (another file or time)",
+                                         "shard-00001.tok: cannot reopen: No such file or directory",
+                                         "shard-00004.tok: changed since the run checked it (another length)" };
+    static const int piece[3] = { 0, 1, 4 };
+    for (int t = 0; t < 3; t++) {
+        int buf[4];
+        CHECK(cn_tokcache_read(&c, 2, 0, 1, buf) == 0 && cn_tokcache_read(&c, 3, 0, 1, buf) == 0);
+        CHECK(cn_tokcache_read(&c, piece[t], 0, 1, buf) == -1);
+        CHECKF(strstr(cn_tokcache_error(&c), want[t]) != NULL, "%s", cn_tokcache_error(&c));
+    }
+    cn_tokcache_stats(&c, &k);
+    CHECK(k.open <= 2);
+    cn_corpus_free(&c);
+    /* the default cap holds the 8 shards: each is opened once */
+    o.cache_open = 0;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+    CHECKF(cn_tokcache_write(dir, CN_ENC_EVENT, paths, 1, 1, NULL, err, sizeof err) == 8, "%s", err);
+    CHECKF(cn_corpus_load(&o, &c, err, sizeof err) == 0, "%s", err);
+    CHECK(read_all_pieces(&c, &whole, 4) == 0);
+    cn_tokcache_stats(&c, &k);
+    CHECKF(k.cap == CN_TOKCACHE_OPEN && k.peak_open == 8 && k.opens == 8, "cap %d peak %d opens %lu", k.cap, k.peak_open, k.opens);
+    cn_corpus_free(&c);
+    cn_corpus_free(&whole);
+    CHECK(system(cmd) == 0);
+}
+
 TEST(corpus_errors_are_clear) {
     char empty[300], junk[300], err[512] = "";
     snprintf(empty, sizeof empty, "%s/empty", tmpdir);
@@ -567,6 +637,7 @@ int main(void) {
     RUN(fill_note_windows_controls_and_keys);
     RUN(dist_rows_tile_the_batch);
     RUN(corpus_loads_splits_and_skips_bad_files);
+    RUN(tokcache_keeps_at_most_its_cap_of_shards_open);
     RUN(corpus_errors_are_clear);
     RUN(csv_log_has_a_row_an_epoch);
     RUN(checkpoint_round_trip_and_damage);
