@@ -145,7 +145,6 @@ state_case() {
 have_port() { timeout 10 jack_lsp 2>/dev/null | grep -q "^$1\$"; }
 changed() { grep -q '^ARDOUR-TEST tempo-change-beat ' "$T/tempo.log"; }
 ended() { grep -q '^ARDOUR-TEST done tempo' "$T/tempo.log"; }
-not() { ! "$@"; }
 tempo_map_ok() { [ "$(fact "$T/tempo.log" tempo-before)" = 120.0 ] && [ "$(fact "$T/tempo.log" tempo-after)" = 90.0 ]; }
 # the tempo case: Ardour's own transport and tempo map, the probe inside Ardour (a Lua DSP
 # processor from Ardour's scripts folder) writing $T/probe.log
@@ -172,16 +171,15 @@ tempo_case() {
         tail -n 20 "$T/tempo.log"; fail "Ardour did not change the tempo: $(fact "$T/tempo.log" error)"; return
     fi
     at=$(fact "$T/tempo.log" tempo-change-beat)
-    echo "tempo point at beat $at (sample $(fact "$T/tempo.log" tempo-change-sample)), Ardour rolling: $(fact "$T/tempo.log" rolling-at-change)"
+    echo "tempo point at beat $at (sample $(fact "$T/tempo.log" tempo-change-sample)), Ardour rolling: $(fact "$T/tempo.log" rolling-at-change), the track's playback latency: $(fact "$T/tempo.log" playback-latency) samples"
     check "the tempo map: 120 bpm before beat $at, 90 bpm after ($(fact "$T/tempo.log" tempo-before), $(fact "$T/tempo.log" tempo-after))" tempo_map_ok
     check "before the change, the call was answered at 120 bpm on Ardour's grid ($(grid "$log" 1 120) on grid)" grid_ok "$log" 1 120
     check "a tempo change mid-answer: the answer goes on at 90 bpm" wait_for 600 went_on "$log" 90
     check "after the tempo change, answers at 90 bpm" wait_for 1800 enough "$log" "$from" 90 10
     check "90 bpm after the change: onsets on Ardour's beat grid ($(grid "$log" "$from" 90) on grid)" grid_ok "$log" "$from" 90
-    # the same onsets with their beats counted on at 120 bpm from the change are off that grid:
-    # the judge tells the two tempos apart
-    check "... and not on the old tempo's grid ($(grid "$log" "$from" 90 "$at" 1.3333333) on grid)" \
-        not grid_ok "$log" "$from" 90 "$at" 1.3333333
+    # for comparison (not a check: how many land on both grids depends on the notes), the same
+    # onsets with their beats counted on at 120 bpm from the change, as if the tempo had not changed
+    echo "the same onsets on the old tempo's grid: $(grid "$log" "$from" 90 "$at" 1.3333333) (grid_ok needs 9 in 10)"
     : >"$T/end"
     check "Ardour stopped and closed the tempo session" wait_for 600 ended
     [ "$FAILN" -ne 0 ] && { echo "--- $log (tail)"; tail -n 15 "$log"; tail -n 5 "$T/tempo.log"; }

@@ -3,7 +3,8 @@
 -- it and whether the transport rolls. tests/ardour_session.lua reads the records from the
 -- processor's shared memory, takes Ardour's beat and tempo at each (latency compensated) from the
 -- session's tempo map, and prints them as build/jack-probe lines, so tests/probe_judge.sh judges
--- Ardour's grid as it judges JACK's. (Ardour 7.3 gives DSP scripts no time_info; Session is there.)
+-- Ardour's grid as it judges JACK's. (Ardour 7.3 gives a DSP script an empty time_info table;
+-- Session is there.)
 -- Shared memory (floats, exact to 2^24): [1] records written so far; then RING records of FIELDS:
 --   status, pitch, velocity, sample / 65536 (whole), sample % 65536, rolling
 ardour {

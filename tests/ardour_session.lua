@@ -51,7 +51,7 @@ local function sleep_s(s)
 end
 
 -- a new session with a MIDI track carrying continuo (its test preset), SRC_PORT wired in and the
--- track's out wired to DST_PORT; returns the plugin's processor
+-- track's out wired to DST_PORT (if given); returns the plugin's processor and the track
 local function build_session(src, dst)
     local s = create_session(dir, name, 48000)
     if not s then fail("create_session failed") end
@@ -177,12 +177,14 @@ elseif action == "tempo" then
     local logs = { add_onset_log(track, 1), add_onset_log(track, 0) }   -- after continuo, before it
     local out = io.open(logpath, "w")
     if not out then fail(logpath .. ": cannot write") end
-    local latency = track:playback_latency(false)
-    say("playback-latency", latency)
-    local tick = function() drain(logs, out, latency) end
+    local tick = function() drain(logs, out, track:playback_latency(false)) end
     Session:request_roll(ARDOUR.TransportRequestSource.TRS_UI)
-    if not wait_file(go, seconds, tick) then fail("no go from the shell in " .. seconds .. " s") end
+    if not wait_file(go, seconds, tick) then
+        fail("no go from the shell in " .. seconds .. " s (rolling: " .. tostring(Session:transport_rolling()) ..
+             ", notes logged: " .. logs[1].done .. " out, " .. logs[2].done .. " in)")
+    end
     local rolling = Session:transport_rolling()
+    say("playback-latency", track:playback_latency(false))
     local at = tempo_ahead(bpm)
     local map = Temporal.TempoMap.read()
     say("rolling-at-change", rolling)
