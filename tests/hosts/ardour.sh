@@ -1,11 +1,19 @@
 #!/bin/sh
-# ardour.sh: the plugin in a real DAW, Ardour 7 headless (ardour7-lua, tests/ardour_session.lua),
+# ardour.sh: the plugin in a real DAW, Ardour 7 headless (ardour7-lua, tests/hosts/ardour_session.lua),
 # on a JACK server with the dummy backend. A session gets a MIDI track carrying continuo, set
 # up from a preset that holds the controls and a model path; a call played in through JACK
 # (jack_midiseq) comes out answered (jack_midi_dump); the session is saved, the original model
 # moved away, and the session reloaded: the controls and the model (copied into the session)
 # are kept. If Ardour cannot run here, the test says why and fails.
+# A tempo change (issue 12): in a second session a probe inside Ardour (tests/hosts/ardour_onset_log.lua,
+# a Lua DSP processor before and after continuo) records each note with Ardour's own beat and
+# tempo. While an answer plays at 120 bpm, the session's tempo map gets a 90 bpm point at the next
+# whole beat (tests/hosts/ardour_session.lua, action tempo); the rest of the answer, and the next
+# answers, land on Ardour's beat grid at 90 bpm, judged as tests/hosts/transport.sh judges JACK
+# (tests/hosts/probe_judge.sh).
+# ARDOUR_ONLY=tempo runs that case alone.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/probe_judge.sh"
 cd "$ROOT" || exit 1
 BUNDLE=$BUILD/continuo.lv2
 T=$(mktemp -d "${TMPDIR:-/tmp}/continuo-ardour-XXXXXX")
@@ -78,55 +86,106 @@ until timeout 10 jack_lsp 2>/dev/null | grep -q '^mon:input$' && timeout 10 jack
 done
 
 LUA=$ROOT/tests/hosts/ardour_session.lua
-timeout -k 10 300 ardour7-lua "$LUA" create "$T/session" jamtest seq:out mon:input 12 >"$T/create.log" 2>&1
-rc=$?
 fact() { grep "^ARDOUR-TEST $2 " "$1" | head -n 1 | sed "s/^ARDOUR-TEST $2 //"; }
-if ! grep -q "^ARDOUR-TEST done create" "$T/create.log"; then
-    tail -n 30 "$T/create.log"
-    [ "$rc" -eq 124 ] && give_up "Ardour did not finish building and running the session in 300 s"
-    give_up "Ardour could not build and run the session (ardour7-lua exited $rc): $(fact "$T/create.log" error)"
-fi
-ok "Ardour 7 headless: a session with a MIDI track carrying continuo"
-check "the preset with the model path is loaded" [ "$(fact "$T/create.log" preset)" = continuo-ardour-test ]
-check "the track's MIDI in and out are wired through JACK" \
-    [ "$(fact "$T/create.log" connect-in)" = 0 ] && [ "$(fact "$T/create.log" connect-out)" = 0 ]
-answers=$(grep -Ec ': 91 [0-9a-f]{2} [0-9a-f]{2} note on' "$T/dump.log")
-calls=$(grep -Ec ': 90 [0-9a-f]{2} [0-9a-f]{2} note on' "$T/dump.log")
-echo "through Ardour: $answers answer notes on channel 2, $calls call notes passed (thru is off)"
-check "MIDI played in through JACK comes out answered" [ "$answers" -gt 0 ]
-check "thru off: the call itself does not come out" [ "$calls" -eq 0 ]
 
-# the state Ardour saved: the model path, and the model copied into the session
-latest_state() { ls -d "$T"/session/plugins/*/state* 2>/dev/null | sort -V | tail -n 1; }
-state=$(latest_state)/state.ttl
-n_states=$(ls -d "$T"/session/plugins/*/state* 2>/dev/null | wc -l)
-check "Ardour saved the plugin's state" [ -f "$state" ]
-saved_model=$(sed -n 's/.*<urn:continuo:model> *<\([^>]*\)>.*/\1/p' "$state" 2>/dev/null | head -n 1)
-echo "saved model: $saved_model (in $state)"
-copy=$(find "$T/session" -name test.cnm -type f | head -n 1)
-check "the model path is in the saved state" [ -n "$saved_model" ]
-check "the model is copied into the session" [ -n "$copy" ] && cmp -s "$copy" "$T/original.cnm"
+# the session case: an answer through Ardour, the state saved, reloaded with the model moved away
+state_case() {
+    timeout -k 10 300 ardour7-lua "$LUA" create "$T/session" jamtest seq:out mon:input 12 >"$T/create.log" 2>&1
+    rc=$?
+    if ! grep -q "^ARDOUR-TEST done create" "$T/create.log"; then
+        tail -n 30 "$T/create.log"
+        [ "$rc" -eq 124 ] && give_up "Ardour did not finish building and running the session in 300 s"
+        give_up "Ardour could not build and run the session (ardour7-lua exited $rc): $(fact "$T/create.log" error)"
+    fi
+    ok "Ardour 7 headless: a session with a MIDI track carrying continuo"
+    check "the preset with the model path is loaded" [ "$(fact "$T/create.log" preset)" = continuo-ardour-test ]
+    check "the track's MIDI in and out are wired through JACK" \
+        [ "$(fact "$T/create.log" connect-in)/$(fact "$T/create.log" connect-out)" = 0/0 ]
+    answers=$(grep -Ec ': 91 [0-9a-f]{2} [0-9a-f]{2} note on' "$T/dump.log")
+    calls=$(grep -Ec ': 90 [0-9a-f]{2} [0-9a-f]{2} note on' "$T/dump.log")
+    echo "through Ardour: $answers answer notes on channel 2, $calls call notes passed (thru is off)"
+    check "MIDI played in through JACK comes out answered" [ "$answers" -gt 0 ]
+    check "thru off: the call itself does not come out" [ "$calls" -eq 0 ]
 
-# move the original model away, reload the session: controls and model are kept
-mv "$P/test.cnm" "$T/moved.cnm"
-timeout -k 10 300 ardour7-lua "$LUA" reload "$T/session" jamtest >"$T/reload.log" 2>&1
-if ! grep -q "^ARDOUR-TEST done reload" "$T/reload.log"; then
-    tail -n 30 "$T/reload.log"
-    give_up "Ardour could not reload the session: $(fact "$T/reload.log" error)"
-fi
-for c in mode:1 temperature:0.8 channel_out:2 thru:0 seed:5 response_beats:6; do
-    sym=${c%%:*}; want=${c#*:}
-    got=$(fact "$T/reload.log" "control $sym")
-    check "reloaded control $sym = $want (got $got)" awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(a != "" && d < 1e-4 && d > -1e-4) }'
-done
-# The plugin records a model path only once the model has loaded, and the original is gone:
-# a state saved after the reload that still names a model proves it loaded the session's copy.
-state2=$(latest_state)/state.ttl
-n_states2=$(ls -d "$T"/session/plugins/*/state* 2>/dev/null | wc -l)
-echo "state after the reload: $state2"
-check "the reload saved a new state" [ "$n_states2" -gt "$n_states" ]
-check "with the original model moved away, the reloaded plugin still holds the model (from the session)" \
-    grep -q 'urn:continuo:model' "$state2"
-copy2=$(find "$(dirname "$state2")" -name '*.cnm' -type f | head -n 1)
-check "the new state carries the model too" [ -n "$copy2" ] && cmp -s "$copy2" "$T/original.cnm"
+    # the state Ardour saved: the model path, and the model copied into the session
+    latest_state() { ls -d "$T"/session/plugins/*/state* 2>/dev/null | sort -V | tail -n 1; }
+    state=$(latest_state)/state.ttl
+    n_states=$(ls -d "$T"/session/plugins/*/state* 2>/dev/null | wc -l)
+    check "Ardour saved the plugin's state" [ -f "$state" ]
+    saved_model=$(sed -n 's/.*<urn:continuo:model> *<\([^>]*\)>.*/\1/p' "$state" 2>/dev/null | head -n 1)
+    echo "saved model: $saved_model (in $state)"
+    copy=$(find "$T/session" -name test.cnm -type f | head -n 1)
+    check "the model path is in the saved state" [ -n "$saved_model" ]
+    check "the model is copied into the session" sh -c '[ -n "$0" ] && cmp -s "$0" "$1"' "$copy" "$T/original.cnm"
+
+    # move the original model away, reload the session: controls and model are kept
+    mv "$P/test.cnm" "$T/moved.cnm"
+    timeout -k 10 300 ardour7-lua "$LUA" reload "$T/session" jamtest >"$T/reload.log" 2>&1
+    if ! grep -q "^ARDOUR-TEST done reload" "$T/reload.log"; then
+        tail -n 30 "$T/reload.log"
+        give_up "Ardour could not reload the session: $(fact "$T/reload.log" error)"
+    fi
+    for c in mode:1 temperature:0.8 channel_out:2 thru:0 seed:5 response_beats:6; do
+        sym=${c%%:*}; want=${c#*:}
+        got=$(fact "$T/reload.log" "control $sym")
+        check "reloaded control $sym = $want (got $got)" awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(a != "" && d < 1e-4 && d > -1e-4) }'
+    done
+    # The plugin records a model path only once the model has loaded, and the original is gone:
+    # a state saved after the reload that still names a model proves it loaded the session's copy.
+    state2=$(latest_state)/state.ttl
+    n_states2=$(ls -d "$T"/session/plugins/*/state* 2>/dev/null | wc -l)
+    echo "state after the reload: $state2"
+    check "the reload saved a new state" [ "$n_states2" -gt "$n_states" ]
+    check "with the original model moved away, the reloaded plugin still holds the model (from the session)" \
+        grep -q 'urn:continuo:model' "$state2"
+    copy2=$(find "$(dirname "$state2")" -name '*.cnm' -type f | head -n 1)
+    check "the new state carries the model too" sh -c '[ -n "$0" ] && cmp -s "$0" "$1"' "$copy2" "$T/original.cnm"
+}
+
+have_port() { timeout 10 jack_lsp 2>/dev/null | grep -q "^$1\$"; }
+changed() { grep -q '^ARDOUR-TEST tempo-change-beat ' "$T/tempo.log"; }
+ended() { grep -q '^ARDOUR-TEST done tempo' "$T/tempo.log"; }
+tempo_map_ok() { [ "$(fact "$T/tempo.log" tempo-before)" = 120.0 ] && [ "$(fact "$T/tempo.log" tempo-after)" = 90.0 ]; }
+# the tempo case: Ardour's own transport and tempo map, the probe inside Ardour (a Lua DSP
+# processor from Ardour's scripts folder) writing $T/probe.log
+tempo_case() {
+    [ -f "$P/test.cnm" ] || cp "$T/original.cnm" "$P/test.cnm"   # the session case moved it away
+    mkdir -p "$T/config/ardour7/scripts"
+    cp "$ROOT/tests/hosts/ardour_onset_log.lua" "$T/config/ardour7/scripts/"
+    # a call of seven notes over 3 s, every 8 s (as in transport.sh): answers of several beats
+    jack_midiseq call 384000 0 60 8000 24000 62 8000 48000 64 8000 72000 65 8000 96000 67 8000 \
+        120000 65 8000 144000 64 8000 >"$T/call.log" 2>&1 &
+    CLIENTS="$CLIENTS $!"
+    wait_for 200 have_port call:out || { fail "tempo case: the call (jack_midiseq) did not start"; return; }
+    log=$T/probe.log
+    : >"$log"   # the Lua writes it once its session rolls; the judges read it from the start
+    timeout -k 10 500 ardour7-lua "$LUA" tempo "$T/session-tempo" jamtempo call:out "$log" "$T/go" "$T/end" 90 400 \
+        >"$T/tempo.log" 2>&1 &
+    lua=$!
+    CLIENTS="$CLIENTS $lua"
+    check "Ardour rolls at 120 bpm and the plugin answers (Ardour's beat at each note)" wait_for 3000 enough "$log" 1 120 4
+    check "120 bpm: an answer is sounding" wait_for 600 is_held "$log"
+    from=$(($(wc -l <"$log") + 1))
+    : >"$T/go"
+    if ! wait_for 600 changed; then
+        tail -n 20 "$T/tempo.log"; fail "Ardour did not change the tempo: $(fact "$T/tempo.log" error)"; return
+    fi
+    at=$(fact "$T/tempo.log" tempo-change-beat)
+    echo "tempo point at beat $at (sample $(fact "$T/tempo.log" tempo-change-sample)), Ardour rolling: $(fact "$T/tempo.log" rolling-at-change), the track's playback latency: $(fact "$T/tempo.log" playback-latency) samples"
+    check "the tempo map: 120 bpm before beat $at, 90 bpm after ($(fact "$T/tempo.log" tempo-before), $(fact "$T/tempo.log" tempo-after))" tempo_map_ok
+    check "before the change, the call was answered at 120 bpm on Ardour's grid ($(grid "$log" 1 120) on grid)" grid_ok "$log" 1 120
+    check "a tempo change mid-answer: the answer goes on at 90 bpm" wait_for 600 went_on "$log" 90
+    check "after the tempo change, answers at 90 bpm" wait_for 1800 enough "$log" "$from" 90 10
+    check "90 bpm after the change: onsets on Ardour's beat grid ($(grid "$log" "$from" 90) on grid)" grid_ok "$log" "$from" 90
+    # for comparison (not a check: how many land on both grids depends on the notes), the same
+    # onsets with their beats counted on at 120 bpm from the change, as if the tempo had not changed
+    echo "the same onsets on the old tempo's grid: $(grid "$log" "$from" 90 "$at" 1.3333333) (grid_ok needs 9 in 10)"
+    : >"$T/end"
+    check "Ardour stopped and closed the tempo session" wait_for 600 ended
+    [ "$FAILN" -ne 0 ] && { echo "--- $log (tail)"; tail -n 15 "$log"; tail -n 5 "$T/tempo.log"; }
+    wait "$lua" 2>/dev/null
+}
+
+[ "$ARDOUR_ONLY" = tempo ] || state_case
+tempo_case
 summary

@@ -1,0 +1,34 @@
+# probe_judge.sh: judging a build/jack-probe log (sourced by transport.sh and ardour.sh), so both
+# hosts' answers are judged alike. A log line is one MIDI event with the host's transport at it:
+#   STATUS PITCH VELOCITY HOSTBEAT BPM TRANSPORTFRAME ROLLING
+# Our answer is on channel 2 (status 91), the call on channel 1 (90).
+
+wait_for() {   # tries (0.1 s each), command...
+    n=$1; shift
+    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+    return 1
+}
+
+# our note-ons (channel 2) in a probe log from line $2 on, rolling, at tempo $3
+ons() { tail -n +"$2" "$1" | awk -v bpm="$3" '$1 == "91" && $3 > 0 && $7 == 1 && ($5 - bpm) * ($5 - bpm) < 0.01'; }
+enough() { [ "$(ons "$1" "$2" "$3" | awk '!seen[$6]++' | wc -l)" -ge "$4" ]; }   # onsets
+# grid LOG FROM BPM [ANCHOR FACTOR]: onsets (note-ons at one frame count once: a chord late by a
+# lost cycle is one late onset) within 0.01 beat of the host's 1/12-beat grid; prints
+# "on_grid total". With ANCHOR and FACTOR each beat b is first taken as ANCHOR + (b - ANCHOR) *
+# FACTOR: the beat the same moment would have at another tempo from ANCHOR on (FACTOR = old bpm /
+# new bpm), to show that notes on the new tempo's grid are not on the old one's.
+grid() { ons "$1" "$2" "$3" | awk -v a="${4:-0}" -v k="${5:-1}" '!seen[$6]++ { x = a + ($4 - a) * k
+        f = x - int(x); b = f * 12; d = b - int(b + 0.5); if (d < 0) d = -d; if (d / 12 <= 0.01) g++; n++ }
+        END { print g + 0, n + 0 }'; }
+# nine in ten onsets on the grid, of at least four (one in ten may be moved by a lost cycle)
+grid_ok() { set -- $(grid "$@"); [ "$2" -ge 4 ] && [ $((10 * $1)) -ge $((9 * $2)) ]; }
+
+# our notes sounding at the end of a probe log (note-ons minus note-offs, channel 2)
+held() { awk '$1 == "91" && $3 > 0 { h[$2]++ } ($1 == "81" || ($1 == "91" && $3 == 0)) && h[$2] > 0 { h[$2]-- }
+              END { n = 0; for (p in h) n += h[p]; print n }' "$1"; }
+is_held() { [ "$(held "$1")" -gt 0 ]; }
+
+# went_on LOG BPM: once the host's tempo is BPM, at least one of our note-ons before the next
+# call's first note (the answer that was playing went on at the new tempo)
+went_on() { awk -v bpm="$2" '($5 - bpm) * ($5 - bpm) < 0.01 { now = 1 } now && $1 == "90" && $3 > 0 { call = 1 }
+                 now && !call && $1 == "91" && $3 > 0 { n++ } END { exit !(n > 0) }' "$1"; }
