@@ -1,8 +1,9 @@
 /* nn_batchnorm.c: BatchNorm over features (PyTorch's nn.BatchNorm1d: weight 1, bias 0,
  * running mean 0 and variance 1 at init, eps 1e-5). Batched it normalises with the batch's
- * statistics in training (nn_batch.c updates the running ones) and the running ones otherwise;
+ * statistics in training (batch_update keeps the running ones) and the running ones otherwise;
  * streaming it is a scale and shift folded from the running statistics. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_stream_internal.h"
@@ -55,6 +56,42 @@ void cn_bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, con
     }
 }
 
+/* ---- batched: the path of nn_batch.c; scratch holds the backward's sums, [2][C] ---- */
+static void batch_acts(const cn_nn_layer *L, cn_nn_arena *a, cn_nn_act *la, size_t rows) {
+    size_t H = (size_t)L->out;
+    la->xhat = cn_nn_take(a, rows * H); la->mean = cn_nn_take(a, H); la->var = cn_nn_take(a, H);
+    la->invstd = cn_nn_take(a, H);
+}
+static void batch_forward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    const cn_nn_act *a = c->a;
+    float *P = c->m->params;
+    cn_bn_forward(a->y, a->xhat, a->mean, a->var, a->invstd, c->x, cn_nn_t(c->m, P, L, CN_BN_GAMMA),
+                  cn_nn_t(c->m, P, L, CN_BN_BETA), cn_nn_t(c->m, P, L, CN_BN_MEAN), cn_nn_t(c->m, P, L, CN_BN_VAR),
+                  c->T * c->B, L->out, c->train);
+}
+static void batch_backward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    cn_bn_backward(c->dx, cn_nn_t(c->m, c->grads, L, CN_BN_GAMMA), cn_nn_t(c->m, c->grads, L, CN_BN_BETA), c->dy,
+                   c->a->xhat, c->a->invstd, cn_nn_t(c->m, c->m->params, L, CN_BN_GAMMA), c->scratch, c->T * c->B,
+                   L->out, c->train);
+}
+/* The running statistics, as torch: momentum 0.1, unbiased variance; the shards' averaged. */
+static void batch_update(const cn_nn_layer *L, cn_model *m, const cn_nn_act *const *la, const size_t *rows, int nsh) {
+    float *rm = cn_nn_t(m, m->params, L, CN_BN_MEAN), *rv = cn_nn_t(m, m->params, L, CN_BN_VAR);
+    for (int j = 0; j < L->out; j++) {
+        double mu = 0, var = 0;
+        for (int s = 0; s < nsh; s++) {
+            double n = (double)rows[s];
+            mu += la[s]->mean[j];
+            var += la[s]->var[j] * (n > 1 ? n / (n - 1) : 1.0);
+        }
+        rm[j] = 0.9f * rm[j] + 0.1f * (float)(mu / nsh);
+        rv[j] = 0.9f * rv[j] + 0.1f * (float)(var / nsh);
+    }
+}
+static void spec_word(const cn_layer_spec *s, char *buf, size_t len) { (void)s; snprintf(buf, len, "batchnorm"); }
+
 /* ---- streaming ---- */
 static void stream_plan(const cn_nn_layer *L, cn_stream_layer *sl, cn_weight_format wf, cn_bump *w, cn_bump *st) {
     (void)wf; (void)st;
@@ -94,4 +131,8 @@ const cn_nn_kind cn_nn_batchnorm = {
     .name = "batchnorm", .nt = CN_BN_NT, .gates = 1, .same_width = 1,
     .tensors = tensors, .init = init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = NULL, .stream_step = stream_step,
+    .spec_word = spec_word, .scratch = 2,
+    .table_size = NULL, .table = NULL, .table_grad_add = NULL,
+    .batch_packs = NULL, .batch_pack = NULL, .batch_acts = batch_acts,
+    .batch_forward = batch_forward, .batch_backward = batch_backward, .batch_update = batch_update,
 };

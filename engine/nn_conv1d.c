@@ -2,6 +2,7 @@
  * before the start (PyTorch's nn.Conv1d with left padding K-1, U(+-1/sqrt(Cin*K)) at init).
  * Batched it reads a table of W reordered per tap; streaming it keeps the last K inputs (a
  * ring of tokens when it is the first layer, else a window of activations). */
+#include <stdio.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_kernels.h"
@@ -73,6 +74,32 @@ void cn_conv1d_backward(float *dx, float *dwk, float *dbias, float *dy, const fl
     }
 }
 
+/* ---- batched: the path of nn_batch.c ----
+ * Its weight as the kernels read it: [K][V][F] one-hot, [K][F][Cin] otherwise (none for
+ * K = 1 on activations: [F][Cin][1] is that layout already). */
+static size_t table_size(const cn_nn_layer *L) {
+    return L->onehot || L->kernel > 1 ? (size_t)L->kernel * L->in * L->out : 0;
+}
+static void table(const cn_nn_layer *L, float *tab, const float *W) {
+    cn_conv1d_table(tab, W, L->out, L->in, L->kernel, L->onehot);
+}
+static void table_grad_add(const cn_nn_layer *L, float *dW, const float *gtab) {
+    cn_conv1d_table_grad_add(dW, gtab, L->out, L->in, L->kernel, L->onehot);
+}
+static void batch_forward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    cn_conv1d_forward(c->a->y, c->x, c->tok, c->w, cn_nn_t(c->m, c->m->params, L, CN_CONV_B), c->T, c->B,
+                      L->in, L->out, L->kernel);
+}
+static void batch_backward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    cn_conv1d_backward(c->dx, c->gw, cn_nn_t(c->m, c->grads, L, CN_CONV_B), c->dy, c->a->y, c->x, c->tok, c->w,
+                       c->T, c->B, L->in, L->out, L->kernel);
+}
+static void spec_word(const cn_layer_spec *s, char *buf, size_t len) {
+    snprintf(buf, len, "conv1d:%d:%d", s->units, s->kernel);
+}
+
 /* ---- streaming ---- */
 static void stream_plan(const cn_nn_layer *L, cn_stream_layer *sl, cn_weight_format wf, cn_bump *w, cn_bump *st) {
     cn_conv1d_state *c = &sl->conv;
@@ -139,4 +166,8 @@ const cn_nn_kind cn_nn_conv1d = {
     .name = "conv1d", .nt = CN_CONV_NT, .gates = 1, .same_width = 0,
     .tensors = tensors, .init = init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = stream_reset, .stream_step = stream_step,
+    .spec_word = spec_word, .scratch = 1,
+    .table_size = table_size, .table = table, .table_grad_add = table_grad_add,
+    .batch_packs = NULL, .batch_pack = NULL, .batch_acts = NULL,
+    .batch_forward = batch_forward, .batch_backward = batch_backward, .batch_update = NULL,
 };

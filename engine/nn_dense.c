@@ -1,6 +1,7 @@
 /* nn_dense.c: the time-distributed Dense layer, y = x W^T + b, linear or ReLU (PyTorch's
  * nn.Linear, U(+-1/sqrt(in)) at init); also the model's output layer "out". As a one-hot
  * first layer it is a gather from W transposed. */
+#include <stdio.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_kernels.h"
@@ -25,6 +26,21 @@ void cn_dense_backward(float *dx, float *dw, float *dbias, float *dy, const floa
     if (tok) { cn_embed_backward(dw, dy, tok, rows, N); return; }
     gemm_tn(N, In, rows, dy, N, x, In, 1.0f, dw, In);
     if (dx) gemm_nn(rows, In, N, dy, N, w, In, 0.0f, dx, In);
+}
+
+/* ---- batched: the path of nn_batch.c (the output layer has its own, there) ---- */
+static void batch_forward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    cn_dense_forward(c->a->y, c->x, c->tok, c->w, cn_nn_t(c->m, c->m->params, L, CN_DENSE_B), c->T * c->B,
+                     L->in, L->out, L->relu);
+}
+static void batch_backward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    cn_dense_backward(c->dx, c->gw, cn_nn_t(c->m, c->grads, L, CN_DENSE_B), c->dy, c->a->y, c->x, c->tok, c->w,
+                      c->T * c->B, L->in, L->out, L->relu);
+}
+static void spec_word(const cn_layer_spec *s, char *buf, size_t len) {
+    snprintf(buf, len, "dense:%d%s", s->units, s->relu ? ":relu" : "");
 }
 
 /* ---- streaming ---- */
@@ -70,4 +86,8 @@ const cn_nn_kind cn_nn_dense = {
     .name = "dense", .nt = CN_DENSE_NT, .gates = 1, .same_width = 0,
     .tensors = tensors, .init = init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = NULL, .stream_step = stream_step,
+    .spec_word = spec_word, .scratch = 1,
+    .table_size = cn_nn_gather_size, .table = cn_nn_gather_fill, .table_grad_add = cn_nn_gather_grad,
+    .batch_packs = NULL, .batch_pack = NULL, .batch_acts = NULL,
+    .batch_forward = batch_forward, .batch_backward = batch_backward, .batch_update = NULL,
 };

@@ -1,6 +1,7 @@
 /* nn_embed.c: the token embedding (first layer only): y = E[token], E [V][D] (PyTorch's
  * nn.Embedding, N(0,1) at init). Its batched kernels also serve every one-hot first layer,
  * whose product with a one-hot input is the same gather from a transposed table. */
+#include <stdio.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_stream_internal.h"
@@ -16,6 +17,21 @@ void cn_embed_backward(float *dE, const float *dy, const int *tok, int rows, int
         for (int j = 0; j < D; j++) d[j] += g[j];
     }
 }
+
+size_t cn_nn_gather_size(const cn_nn_layer *L) { return L->onehot ? (size_t)L->in * cn_nn_rows(L) : 0; }
+void cn_nn_gather_fill(const cn_nn_layer *L, float *tab, const float *W) { cn_nn_gather_table(tab, W, cn_nn_rows(L), L->in); }
+void cn_nn_gather_grad(const cn_nn_layer *L, float *dW, const float *gtab) {
+    cn_nn_gather_grad_add(dW, gtab, cn_nn_rows(L), L->in);
+}
+
+/* ---- batched: the path of nn_batch.c; its weight is already the [V][D] table it reads ---- */
+static void batch_forward(const cn_nn_batch_ctx *c) {
+    cn_embed_forward(c->a->y, c->tok, c->w, c->T * c->B, c->L->out);
+}
+static void batch_backward(const cn_nn_batch_ctx *c) {
+    cn_embed_backward(c->gw, c->dy, c->tok, c->T * c->B, c->L->out);
+}
+static void spec_word(const cn_layer_spec *s, char *buf, size_t len) { snprintf(buf, len, "embed:%d", s->units); }
 
 /* ---- streaming ---- */
 static void stream_plan(const cn_nn_layer *L, cn_stream_layer *sl, cn_weight_format wf, cn_bump *w, cn_bump *st) {
@@ -46,6 +62,10 @@ const cn_nn_kind cn_nn_embed = {
     .name = "embed", .nt = CN_EMBED_NT, .gates = 1, .same_width = 0,
     .tensors = tensors, .init = init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = NULL, .stream_step = stream_step,
+    .spec_word = spec_word, .scratch = 1,
+    .table_size = NULL, .table = NULL, .table_grad_add = NULL,
+    .batch_packs = NULL, .batch_pack = NULL, .batch_acts = NULL,
+    .batch_forward = batch_forward, .batch_backward = batch_backward, .batch_update = NULL,
 };
 
 /* A one-hot first layer's gather table from its weight W [R][V]: [V][R], so that the product

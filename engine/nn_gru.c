@@ -1,6 +1,7 @@
 /* nn_gru.c: the GRU, PyTorch gate order r,z,n, n = tanh(W_in x + b_in + r*(W_hn h + b_hn))
  * (Keras reset_after=True; PyTorch's nn.GRU, all four tensors U(+-1/sqrt(H)) at init). The
  * batched forward and the streaming step run the same cell (cn_nn_gru_cell, nn_math.c). */
+#include <stdio.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_kernels.h"
@@ -67,6 +68,28 @@ void cn_gru_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *db
     if (dx) gemm_nn((int)rows, In, G3, G, G3, wih, In, 0.0f, dx, In);
 }
 
+/* ---- batched: the path of nn_batch.c; scratch holds a step's W_hh h + b_hh, [B][3H] ---- */
+static void batch_acts(const cn_nn_layer *L, cn_nn_arena *a, cn_nn_act *la, size_t rows) {
+    size_t H = (size_t)L->out;
+    la->G = cn_nn_take(a, rows * 3 * H); la->HN = cn_nn_take(a, rows * H); la->DGH = cn_nn_take(a, rows * 3 * H);
+}
+static void batch_forward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    const cn_nn_act *a = c->a;
+    float *P = c->m->params;
+    cn_gru_forward(a->y, a->G, a->HN, c->scratch, c->x, c->tok, c->w, cn_nn_t(c->m, P, L, CN_GRU_W_HH),
+                   cn_nn_t(c->m, P, L, CN_GRU_B_IH), cn_nn_t(c->m, P, L, CN_GRU_B_HH), c->T, c->B, L->in, L->out);
+}
+static void batch_backward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    const cn_nn_act *a = c->a;
+    float *Gr = c->grads;
+    cn_gru_backward(c->dx, c->gw, cn_nn_t(c->m, Gr, L, CN_GRU_W_HH), cn_nn_t(c->m, Gr, L, CN_GRU_B_IH),
+                    cn_nn_t(c->m, Gr, L, CN_GRU_B_HH), c->dy, a->G, a->DGH, a->HN, a->y, c->x, c->tok, c->w,
+                    cn_nn_t(c->m, c->m->params, L, CN_GRU_W_HH), c->T, c->B, L->in, L->out);
+}
+static void spec_word(const cn_layer_spec *s, char *buf, size_t len) { snprintf(buf, len, "gru:%d", s->units); }
+
 /* ---- streaming ---- */
 static void stream_plan(const cn_nn_layer *L, cn_stream_layer *sl, cn_weight_format wf, cn_bump *w, cn_bump *st) {
     cn_gru_state *c = &sl->gru;
@@ -110,4 +133,8 @@ const cn_nn_kind cn_nn_gru = {
     .name = "gru", .nt = CN_GRU_NT, .gates = 3, .same_width = 0,
     .tensors = cn_nn_recurrent_tensors, .init = cn_nn_recurrent_init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = NULL, .stream_step = stream_step,
+    .spec_word = spec_word, .scratch = 3,
+    .table_size = cn_nn_gather_size, .table = cn_nn_gather_fill, .table_grad_add = cn_nn_gather_grad,
+    .batch_packs = NULL, .batch_pack = NULL, .batch_acts = batch_acts,
+    .batch_forward = batch_forward, .batch_backward = batch_backward, .batch_update = NULL,
 };

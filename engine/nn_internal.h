@@ -61,9 +61,55 @@ static inline float *cn_nn_t(const cn_model *m, float *base, const cn_nn_layer *
     return base + m->tensors[L->t0 + i].offset;
 }
 
+/* ---- the batched (training) path's view of one layer, passed to the kinds' batch ops ---- */
+/* The activation memory of nn_batch.c: one allocation, walked twice (base NULL sizes it,
+ * then it hands out pointers), aligned to 16 floats. */
+typedef struct cn_nn_arena { float *base; size_t used; } cn_nn_arena;
+static inline float *cn_nn_take(cn_nn_arena *a, size_t n) {
+    n = (n + CN_NN_ALIGN - 1) / CN_NN_ALIGN * CN_NN_ALIGN;
+    float *p = a->base ? a->base + a->used : NULL;
+    a->used += n;
+    return p;
+}
+/* A layer's activations in one shard; each kind takes the caches it needs (batch_acts). */
+typedef struct cn_nn_act {
+    float *y;                         /* the layer's output, [rows][out] time-major */
+    float *G, *c, *tc, *HN, *DGH;     /* recurrent caches */
+    float *xhat, *mean, *var, *invstd, *mask;
+    float *gtab;                      /* gradient in the layout of the layer's weight table */
+} cn_nn_act;
+/* Weights repacked for the batched kernels before each forward, shared by the shards
+ * (batch_packs; NULL where a kind has none): LSTM's b_ih + b_hh and W_hh, W_ih packed. */
+typedef struct cn_nn_packs {
+    float *bsum;
+    float *whh_pf, *whh_pb;           /* W_hh packed for the forward and backward steps */
+    float *wih_pf, *wih_pb;           /* W_ih so packed (input from activations only) */
+} cn_nn_packs;
+/* One layer of one shard, forward or backward: everything a kind's batch op reads or writes. */
+typedef struct cn_nn_batch_ctx {
+    const cn_model *m;
+    const cn_nn_layer *L;
+    int i;                            /* the layer's index: dropout's streams are keyed by it */
+    int T, B, train;                  /* the shard's B windows of T steps */
+    const int *tok;                   /* a one-hot first layer's token ids [T][B], else NULL */
+    const float *x;                   /* the layer below's output, NULL for the first layer */
+    const float *w;                   /* the weight as the kernels read it: its table, or the tensor */
+    const cn_nn_packs *pk;
+    cn_nn_act *a;
+    /* backward */
+    float *grads;                     /* parameter-shaped gradients (accumulate) */
+    float *gw;                        /* the weight's gradient in the layout of w */
+    float *dy;                        /* d loss / d output (the kernels may overwrite it) */
+    float *dx;                        /* d loss / d input, NULL for the first layer */
+    float *scratch;                   /* B * (kind's scratch) * out floats */
+    float *pack;                      /* cn_nn_gemm_tn_scratch of the widest layer */
+    /* dropout: the shard's first row in the global batch, and the batch's seed */
+    uint64_t row0, seed;
+} cn_nn_batch_ctx;
+
 /* ---- what each layer kind owns: one file each (nn_embed.c ... nn_dropout.c) ----
- * Its tensors and their initialisation, its batched kernels (declared below, run by
- * nn_batch.c), and its streaming step with the state it carries, in the shape of RTNeural's
+ * Its tensors and their initialisation, its batched kernels (declared below) with the
+ * batch ops through which nn_batch.c runs them, and its streaming step with the state it carries, in the shape of RTNeural's
  * Layer: plan the memory, fill the weights, reset the state, forward one step. */
 struct cn_stream_layer;
 struct cn_bump;
@@ -87,6 +133,27 @@ typedef struct cn_nn_kind {
     /* one step: x is the layer below's output (NULL for the first layer, which reads tok,
      * -1 = no input); writes sl->y. Real-time safe. */
     void (*stream_step)(const cn_nn_layer *L, struct cn_stream_layer *sl, const float *x, int tok, int simd);
+    /* the spec's text of the layer, "lstm:256" (cn_spec_format) */
+    void (*spec_word)(const cn_layer_spec *s, char *buf, size_t len);
+    /* batched: the shard's scratch this kind needs, in multiples of B * out */
+    int scratch;
+    /* its weight in the layout its batched kernels read, where that is not the tensor's own:
+     * the size in floats (NULL or 0: none), the filling from W (slot CN_MAIN_W), and the
+     * adding of a gradient in that layout into the tensor's dW */
+    size_t (*table_size)(const cn_nn_layer *L);
+    void (*table)(const cn_nn_layer *L, float *tab, const float *W);
+    void (*table_grad_add)(const cn_nn_layer *L, float *dW, const float *gtab);
+    /* the weights it repacks for its kernels, taken from the arena (NULL: none), and their
+     * filling from m's params before each forward */
+    void (*batch_packs)(const cn_nn_layer *L, cn_nn_arena *a, cn_nn_packs *pk);
+    void (*batch_pack)(const cn_nn_layer *L, const cn_model *m, cn_nn_packs *pk);
+    /* the caches of rows = T * B steps it keeps from forward to backward, besides a->y */
+    void (*batch_acts)(const cn_nn_layer *L, cn_nn_arena *a, cn_nn_act *la, size_t rows);
+    void (*batch_forward)(const cn_nn_batch_ctx *c);
+    void (*batch_backward)(const cn_nn_batch_ctx *c);
+    /* after every shard's forward in training (NULL: nothing): BatchNorm's running
+     * statistics from the shards' acts la[s] of rows[s] steps each */
+    void (*batch_update)(const cn_nn_layer *L, cn_model *m, const cn_nn_act *const *la, const size_t *rows, int nsh);
 } cn_nn_kind;
 
 extern const cn_nn_kind cn_nn_embed, cn_nn_conv1d, cn_nn_lstm, cn_nn_gru, cn_nn_dense, cn_nn_batchnorm,
@@ -108,6 +175,10 @@ void cn_nn_recurrent_init(cn_model *m, const cn_nn_layer *L, uint64_t *rng);
  * inverse for gradients, adding gtab [V][R] into dW [R][V]. */
 void cn_nn_gather_table(float *tab, const float *W, int R, int V);
 void cn_nn_gather_grad_add(float *dW, const float *gtab, int R, int V);
+/* ... as the table ops of a kind whose one-hot first layer gathers (dense, LSTM, GRU) */
+size_t cn_nn_gather_size(const cn_nn_layer *L);
+void cn_nn_gather_fill(const cn_nn_layer *L, float *tab, const float *W);
+void cn_nn_gather_grad(const cn_nn_layer *L, float *dW, const float *gtab);
 /* nn_conv1d.c: a conv's weight [F][Cin][K] as its kernels read it, one-hot [K][V][F], else
  * [K][F][Cin]; and the inverse for gradients. */
 void cn_conv1d_table(float *tab, const float *W, int F, int In, int K, int onehot);

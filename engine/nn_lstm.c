@@ -2,6 +2,7 @@
  * U(+-1/sqrt(H)) at init). Batched, W_hh (and W_ih on activations) come packed (nn_gemm.c);
  * streaming, W_ih and W_hh are one matrix over [x;h] and the two biases one sum, so a step is
  * one matrix-vector product and the cell (nn_math.c) that the batched forward runs too. */
+#include <stdio.h>
 #include <string.h>
 #include "nn_internal.h"
 #include "nn_stream_internal.h"
@@ -91,6 +92,48 @@ void cn_lstm_backward(float *dx, float *dwih, float *dwhh, float *dbih, float *d
     }
 }
 
+/* ---- batched: the path of nn_batch.c ----
+ * Its weights packed once per batch for the recurrent gemms (W_ih only when fed by
+ * activations: a one-hot first layer gathers from its table), and the bias summed. */
+static void batch_packs(const cn_nn_layer *L, cn_nn_arena *a, cn_nn_packs *pk) {
+    int H = L->out, In = L->in;
+    pk->bsum = cn_nn_take(a, 4 * (size_t)H);
+    pk->whh_pf = cn_nn_take(a, cn_nn_packed_size(4 * H, H));
+    pk->whh_pb = cn_nn_take(a, cn_nn_packed_size(H, 4 * H));
+    if (L->onehot) return;
+    pk->wih_pf = cn_nn_take(a, cn_nn_packed_size(4 * H, In));
+    pk->wih_pb = cn_nn_take(a, cn_nn_packed_size(In, 4 * H));
+}
+static void batch_pack(const cn_nn_layer *L, const cn_model *m, cn_nn_packs *pk) {
+    const float *bi = cn_nn_t(m, m->params, L, CN_LSTM_B_IH), *bh = cn_nn_t(m, m->params, L, CN_LSTM_B_HH);
+    for (int j = 0; j < 4 * L->out; j++) pk->bsum[j] = bi[j] + bh[j];
+    const float *whh = cn_nn_t(m, m->params, L, CN_LSTM_W_HH);
+    cn_nn_pack_nt(pk->whh_pf, whh, 4 * L->out, L->out);
+    cn_nn_pack_nn(pk->whh_pb, whh, 4 * L->out, L->out);
+    if (!pk->wih_pf) return;
+    const float *wih = cn_nn_t(m, m->params, L, CN_LSTM_W_IH);
+    cn_nn_pack_nt(pk->wih_pf, wih, 4 * L->out, L->in);
+    cn_nn_pack_nn(pk->wih_pb, wih, 4 * L->out, L->in);
+}
+static void batch_acts(const cn_nn_layer *L, cn_nn_arena *a, cn_nn_act *la, size_t rows) {
+    size_t H = (size_t)L->out;
+    la->G = cn_nn_take(a, rows * 4 * H); la->c = cn_nn_take(a, rows * H); la->tc = cn_nn_take(a, rows * H);
+}
+static void batch_forward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    const cn_nn_act *a = c->a;
+    cn_lstm_forward(a->y, a->c, a->tc, a->G, c->x, c->tok, c->tok ? c->w : c->pk->wih_pf, c->pk->whh_pf, c->pk->bsum,
+                    c->T, c->B, L->in, L->out);
+}
+static void batch_backward(const cn_nn_batch_ctx *c) {
+    const cn_nn_layer *L = c->L;
+    const cn_nn_act *a = c->a;
+    cn_lstm_backward(c->dx, c->gw, cn_nn_t(c->m, c->grads, L, CN_LSTM_W_HH), cn_nn_t(c->m, c->grads, L, CN_LSTM_B_IH),
+                     cn_nn_t(c->m, c->grads, L, CN_LSTM_B_HH), c->dy, a->G, a->y, a->c, a->tc, c->x, c->tok,
+                     c->tok ? c->w : c->pk->wih_pb, c->pk->whh_pb, c->scratch, c->pack, c->T, c->B, L->in, L->out);
+}
+static void spec_word(const cn_layer_spec *s, char *buf, size_t len) { snprintf(buf, len, "lstm:%d", s->units); }
+
 /* ---- streaming ---- */
 static void stream_plan(const cn_nn_layer *L, cn_stream_layer *sl, cn_weight_format wf, cn_bump *w, cn_bump *st) {
     cn_lstm_state *c = &sl->lstm;
@@ -140,4 +183,8 @@ const cn_nn_kind cn_nn_lstm = {
     .name = "lstm", .nt = CN_LSTM_NT, .gates = 4, .same_width = 0,
     .tensors = cn_nn_recurrent_tensors, .init = cn_nn_recurrent_init,
     .stream_plan = stream_plan, .stream_fill = stream_fill, .stream_reset = NULL, .stream_step = stream_step,
+    .spec_word = spec_word, .scratch = 1,
+    .table_size = cn_nn_gather_size, .table = cn_nn_gather_fill, .table_grad_add = cn_nn_gather_grad,
+    .batch_packs = batch_packs, .batch_pack = batch_pack, .batch_acts = batch_acts,
+    .batch_forward = batch_forward, .batch_backward = batch_backward, .batch_update = NULL,
 };

@@ -151,13 +151,9 @@ int cn_spec_format(const cn_spec *s, char *buf, size_t len) {
     for (int i = 0; i < s->n_layers; i++) {
         const cn_layer_spec *L = &s->layers[i];
         char one[64];
-        switch (L->kind) {
-        case CN_L_CONV1D: snprintf(one, sizeof one, "conv1d:%d:%d", L->units, L->kernel); break;
-        case CN_L_DENSE: snprintf(one, sizeof one, "dense:%d%s", L->units, L->relu ? ":relu" : ""); break;
-        case CN_L_BATCHNORM: snprintf(one, sizeof one, "batchnorm"); break;
-        case CN_L_DROPOUT: snprintf(one, sizeof one, "dropout:%g", (double)L->rate); break;
-        default: snprintf(one, sizeof one, "%s:%d", cn_nn_kind_name(L->kind), L->units); break;
-        }
+        const cn_nn_kind *k = cn_nn_kind_of(L->kind);
+        if (!k) return -1;
+        k->spec_word(L, one, sizeof one);
         int w = snprintf(buf + used, len > used ? len - used : 0, "%s%s", i ? "," : "", one);
         if (w < 0 || used + (size_t)w >= len) return -1;
         used += (size_t)w;
