@@ -393,7 +393,7 @@ int cn_jam_swap_model(cn_jam *j, cn_model *m, cn_model **old, char *err, size_t 
                      m->vocab, cn_encoding_name(m->encoding), want);
             return -1;
         }
-        s = cn_stream_new(m, CN_W_F32);
+        s = cn_stream_new(m, cn_stream_exact_format(m));   /* float16 when it changes nothing */
         scratch = malloc(cn_sample_scratch_bytes(m->vocab));
         logits = malloc((size_t)m->vocab * sizeof *logits);
         if (!s || !scratch || !logits) {

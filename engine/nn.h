@@ -106,6 +106,12 @@ typedef struct cn_stream cn_stream;
  * row) times int8 activations (scale per step), AVX-512 VNNI when present: ~3x faster than
  * F32 for Model 1, log-probabilities within 1e-2 (tests/unit/test_nn_stream.c). Not real-time. */
 cn_stream *cn_stream_new(const cn_model *m, cn_weight_format wf);
+/* The weight format that changes nothing: F16 when every parameter of m is a float16 value (a
+ * model read from a float16 file, as the shipped one is), else F32. The f16 kernels run the
+ * same products in the same order as the f32 ones, so the logits are the same bits from half
+ * the weight bytes, and at batch 1 the step is memory-bound. Not real-time: reads every
+ * parameter. */
+cn_weight_format cn_stream_exact_format(const cn_model *m);
 void cn_stream_free(cn_stream *s);
 void cn_stream_reset(cn_stream *s);               /* zero state: conv rings, h, c */
 /* Feed one token; returns the logits over V for the next token (valid until the next call).

@@ -101,6 +101,12 @@ cn_stream *cn_stream_new(const cn_model *m, cn_weight_format wf) {
     return s;
 }
 
+cn_weight_format cn_stream_exact_format(const cn_model *m) {
+    for (size_t i = 0; i < m->n_params; i++)
+        if (cn_f16_to_f32(cn_f32_to_f16(m->params[i])) != m->params[i]) return CN_W_F32;
+    return CN_W_F16;
+}
+
 void cn_stream_free(cn_stream *s) {
     if (!s) return;
     free(s->wmem); free(s->smem); free(s);

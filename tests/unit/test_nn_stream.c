@@ -10,6 +10,7 @@
  * Each available SIMD level (plain C, AVX2, AVX-512) is checked. */
 #include <stdlib.h>
 #include <string.h>
+#include "half.h"
 #include "nn.h"
 #include "nn_stream_internal.h"
 #include "rng.h"
@@ -117,6 +118,42 @@ TEST(stream_f16_and_i8_close_to_f32) {
     }
 }
 
+/* The max |z_f16 - z_f32| of two streams' logits on the same tokens (0 = the same bits). */
+static double f16_vs_f32_logits(const cn_model *m, int simd) {
+    cn_stream *a = cn_stream_new(m, CN_W_F32), *b = cn_stream_new(m, CN_W_F16);
+    cn_stream_set_simd(a, simd); cn_stream_set_simd(b, simd);
+    uint64_t rng = cn_rng_seed(4);
+    double worst = 0;
+    for (int t = 0; t < 40; t++) {
+        int tok = (int)(cn_rng_next(&rng) % (uint64_t)m->vocab);
+        const float *za = cn_stream_step(a, tok), *zb = cn_stream_step(b, tok);
+        for (int v = 0; v < m->vocab; v++) worst = fmax(worst, fabs((double)za[v] - zb[v]));
+    }
+    cn_stream_free(a); cn_stream_free(b);
+    return worst;
+}
+
+/* The live engine streams in float16 only where that changes nothing: a model whose every
+ * parameter is a float16 value (as read from a float16 file) gives the same logits, bit for
+ * bit, at every SIMD level; any other model keeps float32. */
+TEST(exact_format_is_f16_only_when_lossless) {
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        cn_model *m = trained(specs[i], 13);
+        CHECK(m != NULL);
+        if (!m) continue;
+        CHECKF(cn_stream_exact_format(m) == CN_W_F32, "%s: trained float32 weights kept", specs[i]);
+        for (size_t k = 0; k < m->n_params; k++) m->params[k] = cn_f16_to_f32(cn_f32_to_f16(m->params[k]));
+        CHECKF(cn_stream_exact_format(m) == CN_W_F16, "%s: float16 weights streamed as such", specs[i]);
+        for (int level = 0; level <= 2; level++) {
+            double d = f16_vs_f32_logits(m, level);
+            CHECKF(d == 0, "%s (simd level %d): f16 and f32 logits differ by %g", specs[i], level, d);
+        }
+        m->params[m->n_params - 1] += 1e-4f;   /* one value off the float16 grid */
+        CHECKF(cn_stream_exact_format(m) == CN_W_F32, "%s: one float32 value keeps float32", specs[i]);
+        cn_model_free(m);
+    }
+}
+
 TEST(paper_m1_stream_formats) {
     char err[160];
     cn_model *m = cn_model_new("paper-m1", 300, 5, err, sizeof err);
@@ -190,6 +227,7 @@ TEST(i8_matvec_defined_for_nan_and_inf) {
 int main(void) {
     RUN(stream_prefix_equals_batched_forward_f32);
     RUN(stream_f16_and_i8_close_to_f32);
+    RUN(exact_format_is_f16_only_when_lossless);
     RUN(paper_m1_stream_formats);
     RUN(reset_restarts_and_bad_tokens_are_harmless);
     RUN(i8_matvec_defined_for_nan_and_inf);
