@@ -29,6 +29,13 @@ static double reported_beat(const cn_hostclock *c, const cn_host_pos *p) {
     return bar * bpb + p->bar_beat;
 }
 
+/* Beats a report may differ from the clock by its host's rounding alone: the step it rounds
+ * to (JACK's tick), at least CN_HC_FRAME_SLOP frames. */
+static double rounding(const cn_hostclock *c) {
+    double slop = c->bpm > 0 && c->sample_rate > 0 ? CN_HC_FRAME_SLOP * c->bpm / (60.0 * c->sample_rate) : 0;
+    return c->resolution > slop ? c->resolution : slop;
+}
+
 int cn_hostclock_report(cn_hostclock *c, const cn_host_pos *p) {
     int flags = 0;
     int was_rolling = c->valid && c->rolling;
@@ -56,14 +63,21 @@ int cn_hostclock_report(cn_hostclock *c, const cn_host_pos *p) {
                 c->beat += df * c->bpm / (60.0 * c->sample_rate);
                 diff = h - c->beat;
             }
-            if (frame_jump || (!(frame_known && c->has_frame) && fabs(diff) > window)) {
+            int framed = frame_known && c->has_frame;
+            if (frame_jump || (!framed && fabs(diff) > window)) {
                 c->beat = h;
                 flags |= CN_HC_RELOCATED;
             } else if (fabs(diff) > window) {
                 c->beat = h;
                 flags |= CN_HC_REANCHORED;
+            } else if (framed && fabs(diff) > rounding(c)) {
+                /* more than the host's rounding, with its frame running on: the host's beat
+                 * runs off frames x tempo (a timebase master late on a loaded machine hands
+                 * out a stale or lagging BBT). It is where the host is, and where every other
+                 * client of it plays: taken as is, so the notes land on its grid. */
+                c->beat = h;
             } else {
-                c->beat += CN_HC_GAIN * diff;
+                c->beat += CN_HC_GAIN * diff;   /* the host's rounding: slewed away */
             }
         }
         c->valid = 1;

@@ -3,8 +3,13 @@
  * this clock turns those reports into one steady beat position, tempo and rolling state, and
  * tells a real relocation from the jitter of a host whose position is rounded (JACK's integer
  * BBT tick) or drifts a little from its stated tempo (a tick added per cycle, truncated).
- *   jitter      small differences between a report and the clock's own extrapolation are
- *               slewed in (a first-order filter), so the engine sees no tiny relocations;
+ *   jitter      differences between a report and the clock's own extrapolation within the
+ *               host's rounding (its resolution, or a couple of frames) are slewed in (a
+ *               first-order filter), so the engine sees no tiny relocations;
+ *   drift       larger ones, up to the jitter window, while the frame runs on (a timebase
+ *               master whose BBT lags frames x tempo, or stands for a cycle, on a loaded
+ *               machine) are taken as the host says: the host's beat is where its other
+ *               clients play, so the notes land on its grid (a filter would lag a drift);
  *   relocation  the host's transport frame jumps back, or far on (locate, loop), or, for a host that gives no
  *               frame, the beat moves by more than the jitter window: what was scheduled is wrong;
  *   lost cycles the host's frame counter ran on further than the frames the engine ran

@@ -173,10 +173,10 @@ tempo_case() {
     at=$(fact "$T/tempo.log" tempo-change-beat)
     echo "tempo point at beat $at (sample $(fact "$T/tempo.log" tempo-change-sample)), Ardour rolling: $(fact "$T/tempo.log" rolling-at-change), the track's playback latency: $(fact "$T/tempo.log" playback-latency) samples"
     check "the tempo map: 120 bpm before beat $at, 90 bpm after ($(fact "$T/tempo.log" tempo-before), $(fact "$T/tempo.log" tempo-after))" tempo_map_ok
-    check "before the change, the call was answered at 120 bpm on Ardour's grid ($(grid "$log" 1 120) on grid)" grid_ok "$log" 1 120
+    check "before the change, the call was answered at 120 bpm on Ardour's grid (on grid, judged, late: $(grid "$log" 1 120))" grid_ok "$log" 1 120
     check "a tempo change mid-answer: the answer goes on at 90 bpm" wait_for 600 went_on "$log" 90
     check "after the tempo change, answers at 90 bpm" wait_for 1800 enough "$log" "$from" 90 10
-    check "90 bpm after the change: onsets on Ardour's beat grid ($(grid "$log" "$from" 90) on grid)" grid_ok "$log" "$from" 90
+    check "90 bpm after the change: onsets on Ardour's beat grid (on grid, judged, late: $(grid "$log" "$from" 90))" grid_ok "$log" "$from" 90
     # for comparison (not a check: how many land on both grids depends on the notes), the same
     # onsets with their beats counted on at 120 bpm from the change, as if the tempo had not changed
     echo "the same onsets on the old tempo's grid: $(grid "$log" "$from" 90 "$at" 1.3333333) (grid_ok needs 9 in 10)"

@@ -7,6 +7,7 @@
 #include <jack/jack.h>
 #include <jack/midiport.h>
 #include <jack/transport.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,7 +21,44 @@ typedef struct {
     jack_port_t *in;
     probe_ev ring[RING];
     _Atomic unsigned head, tail;
+    /* the previous cycle, to see a cycle the loaded graph lost (process thread only) */
+    int have_prev, prev_rolling;
+    jack_nframes_t prev_time;
+    double prev_beat0, prev_bpm;
 } probe;
+
+/* process thread: one line into the ring (dropped when it is full) */
+static void push(probe *p, const unsigned char *d, size_t size, double beat, double bpm, long frame, int rolling) {
+    unsigned h = atomic_load_explicit(&p->head, memory_order_relaxed);
+    if (h - atomic_load_explicit(&p->tail, memory_order_acquire) >= RING) return;
+    probe_ev *e = &p->ring[h % RING];
+    memset(e->d, 0, 3);
+    memcpy(e->d, d, size);
+    e->beat = beat;
+    e->bpm = bpm;
+    e->frame = frame;
+    e->rolling = rolling;
+    atomic_store_explicit(&p->head, h + 1, memory_order_release);
+}
+
+/* process thread: a line "00 KIND 0 ..." when this cycle does not follow the last one: KIND 1,
+ * cycles were skipped (the frame time moved by more than one period: an xrun lost them); KIND 2,
+ * the BBT does not follow on from the last cycle's at its tempo (a stale or late position) */
+static void check_cycle(probe *p, jack_nframes_t n, const jack_position_t *pos, double beat0, int rolling) {
+    jack_nframes_t t = jack_last_frame_time(p->client);
+    if (p->have_prev) {
+        unsigned char gap[2] = { 0, 1 }, bbt[2] = { 0, 2 };
+        if (t - p->prev_time != n) push(p, gap, 2, beat0, pos->beats_per_minute, (long)pos->frame, rolling);
+        double want = p->prev_beat0 + n * p->prev_bpm / (60.0 * pos->frame_rate);
+        if (rolling && p->prev_rolling && beat0 >= 0 && p->prev_beat0 >= 0 && fabs(beat0 - want) > 1e-3)
+            push(p, bbt, 2, beat0, pos->beats_per_minute, (long)pos->frame, rolling);
+    }
+    p->have_prev = 1;
+    p->prev_time = t;
+    p->prev_beat0 = beat0;
+    p->prev_bpm = pos->beats_per_minute;
+    p->prev_rolling = rolling;
+}
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int s) { (void)s; g_stop = 1; }
@@ -32,20 +70,14 @@ static int process(jack_nframes_t n, void *arg) {
     jack_transport_state_t st = jack_transport_query(p->client, &pos);
     int bbt = (pos.valid & JackPositionBBT) && pos.ticks_per_beat > 0 && pos.beats_per_minute > 0;
     double beat0 = bbt ? (pos.bar - 1) * pos.beats_per_bar + (pos.beat - 1) + pos.tick / pos.ticks_per_beat : -1;
+    int rolling = st == JackTransportRolling;
+    check_cycle(p, n, &pos, beat0, rolling);
     uint32_t count = jack_midi_get_event_count(buf);
     for (uint32_t i = 0; i < count; i++) {
         jack_midi_event_t ev;
         if (jack_midi_event_get(&ev, buf, i) || ev.size < 1 || ev.size > 3) continue;
-        unsigned h = atomic_load_explicit(&p->head, memory_order_relaxed);
-        if (h - atomic_load_explicit(&p->tail, memory_order_acquire) >= RING) continue;   /* full: dropped */
-        probe_ev *e = &p->ring[h % RING];
-        memset(e->d, 0, 3);
-        memcpy(e->d, ev.buffer, ev.size);
-        e->bpm = bbt ? pos.beats_per_minute : 0;
-        e->beat = bbt ? beat0 + ev.time * pos.beats_per_minute / (60.0 * pos.frame_rate) : -1;
-        e->frame = (long)pos.frame + (long)ev.time;
-        e->rolling = st == JackTransportRolling;
-        atomic_store_explicit(&p->head, h + 1, memory_order_release);
+        double beat = bbt ? beat0 + ev.time * pos.beats_per_minute / (60.0 * pos.frame_rate) : -1;
+        push(p, ev.buffer, ev.size, beat, bbt ? pos.beats_per_minute : 0, (long)pos.frame + (long)ev.time, rolling);
     }
     return 0;
 }

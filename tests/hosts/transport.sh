@@ -9,8 +9,10 @@
 # and at 120 bpm:
 #   - a tempo change (jack_transport tempo 90) mid-answer: the answer goes on, and its notes
 #     land on the host's grid at the new tempo.
-# Conditions are waited for, never times; xruns (a loaded machine: thousands a minute with the
-# non-realtime dummy driver) may move a note, so the grid check allows one onset in ten off.
+# Conditions are waited for, never times. xruns (a loaded machine: thousands a minute with the
+# non-realtime dummy driver) lose cycles: a note due in one is played at the start of the next
+# that runs, and the probe marks such cycles, so those late notes are counted apart and not
+# judged (probe_judge.sh); of the rest the grid check allows one onset in ten off.
 # The same cases, and a relocation, on a simulated JACK host (integer ticks, once a cycle) are in
 # tests/unit/test_jam.c. A relocation is tested here with a timebase master of the test's own
 # (build/jack-master, exact BBT): jack_transport as master, told to `locate` while rolling,
@@ -101,8 +103,8 @@ setup() {   # setup BPM NAME [own]: start, and start once more if the harness di
 }
 at_tempo() {   # at_tempo BPM: an answer while rolling, on the grid
     if setup "$1" grid; then
-        check "continuo-jack answers while the transport rolls at $bpm bpm (jack_transport master)" wait_for 600 enough "$log" 1 "$bpm" 4
-        check "$bpm bpm: note-ons on the host's beat grid ($(grid "$log" 1 "$bpm") on grid)" grid_ok "$log" 1 "$bpm"
+        check "continuo-jack answers while the transport rolls at $bpm bpm (jack_transport master)" wait_for 600 enough "$log" 1 "$bpm" 6
+        check "$bpm bpm: note-ons on the host's beat grid (on grid, judged, late: $(grid "$log" 1 "$bpm"))" grid_ok "$log" 1 "$bpm"
     fi
     finish
 }
@@ -116,7 +118,7 @@ tempo_change() {
         # ten notes, so that the one a cycle of the change may move (jack_transport's BBT jumps
         # there) is within the one in ten the grid check allows
         check "after the tempo change, answers at 90 bpm" wait_for 900 enough "$log" "$from" 90 10
-        check "90 bpm after the change: note-ons on the host's grid ($(grid "$log" "$from" 90) on grid)" grid_ok "$log" "$from" 90
+        check "90 bpm after the change: note-ons on the host's grid (on grid, judged, late: $(grid "$log" "$from" 90))" grid_ok "$log" "$from" 90
     fi
     finish
 }
@@ -151,7 +153,7 @@ relocation() {
         check "the relocation cancels the answer: its notes end, none left and no note-on before the next call ($(after_jump "$log" "$from"))" cut_off "$log" "$from"
         from=$(($(wc -l <"$log") + 1))
         check "after the relocation, the next call is answered" wait_for 900 enough "$log" "$from" 120 10
-        check "after the relocation: note-ons on the host's grid ($(grid "$log" "$from" 120) on grid)" grid_ok "$log" "$from" 120
+        check "after the relocation: note-ons on the host's grid (on grid, judged, late: $(grid "$log" "$from" 120))" grid_ok "$log" "$from" 120
     fi
     finish
 }
