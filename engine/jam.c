@@ -153,7 +153,31 @@ static void thru_notes_off(cn_jam *j, jam_out *o, uint32_t frame) {
     j->rt.n_thru_held = 0;
 }
 
+/* The panic's echoes (below) end again the notes it ended: remember them (RT thread). */
+static void echo_note(cn_jam *j, int ch, int pitch) {
+    if (!j->rt.echo_off[ch][pitch]) { j->rt.echo_off[ch][pitch] = 1; j->rt.n_echo_off++; }
+}
+static void echo_remember(cn_jam *j) {
+    for (int i = 0; i < j->rt.n_held_out; i++) {
+        int p = j->rt.held_list[i];
+        echo_note(j, j->rt.held_out[p].ch & 15, p);
+    }
+    for (int ch = 0; ch < 16 && j->rt.n_thru_held > 0; ch++)
+        for (int p = 0; p < 128; p++)
+            if (j->rt.thru_held[ch][p]) echo_note(j, ch, p);
+}
+/* A note-on of the key went out after the panic: an echo must not end that new note. */
+static void echo_forget(cn_jam *j, int ch, int pitch) {
+    if (j->rt.echo_off[ch][pitch]) { j->rt.echo_off[ch][pitch] = 0; j->rt.n_echo_off--; }
+}
+static void echo_offs(cn_jam *j, jam_out *o, uint32_t frame) {
+    for (int ch = 0, left = j->rt.n_echo_off; ch < 16 && left > 0; ch++)
+        for (int p = 0; p < 128 && left > 0; p++)
+            if (j->rt.echo_off[ch][p]) { left--; emit(o, frame, 3, (uint8_t)(0x80 | ch), (uint8_t)p, 0); }
+}
+
 static void panic_out(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
+    echo_remember(j);
     cancel(j, o, frame, beat);
     thru_notes_off(j, o, frame);
     emit(o, frame, 3, (uint8_t)(0xB0 | (j->rt.params.channel_out - 1)), 123, 0);
@@ -161,13 +185,17 @@ static void panic_out(cn_jam *j, jam_out *o, uint32_t frame, double beat) {
     j->rt.panic_echo = JAM_PANIC_ECHO;
 }
 
-/* The next blocks after a panic open with its CC123 again (a block a host drops under load
- * would lose the note-offs; All Notes Off again ends those notes). Only at a block's start:
- * a front end that runs a block in segments passes offset 0 once. */
+/* The next blocks after a panic open with its note-offs and CC123 again (a block a host drops
+ * under load would lose them; a synth that ignores All Notes Off needs the note-offs). Only
+ * at a block's start: a front end that runs a block in segments passes offset 0 once. */
 static void panic_echo(cn_jam *j, const cn_jam_time *t, jam_out *o) {
     if (t->offset != 0 || j->rt.panic_echo <= 0) return;
-    j->rt.panic_echo--;
+    echo_offs(j, o, o->lo);
     emit(o, o->lo, 3, (uint8_t)(0xB0 | (j->rt.params.channel_out - 1)), 123, 0);
+    if (--j->rt.panic_echo == 0 && j->rt.n_echo_off > 0) {
+        memset(j->rt.echo_off, 0, sizeof j->rt.echo_off);
+        j->rt.n_echo_off = 0;
+    }
 }
 
 void cn_jam_set_params(cn_jam *j, const cn_jam_params *p) {
@@ -187,6 +215,7 @@ void cn_jam_set_params(cn_jam *j, const cn_jam_params *p) {
 
 int cn_jam_panic(cn_jam *j, uint32_t frame, cn_midi_msg *out, int max_out) {
     jam_out o = { out, max_out, 0, frame, frame + 1, frame, j->rt.beat, 1.0 };
+    if (j->rt.panic_echo > 0) echo_offs(j, &o, frame);   /* a panic again: the last one's offs too */
     panic_out(j, &o, frame, j->rt.beat);
     return o.n;
 }
@@ -232,6 +261,7 @@ static void advance(cn_jam *j, jam_out *o, uint32_t limit) {
             int ch = j->rt.params.channel_out - 1;
             if (!emit(o, fr, 3, (uint8_t)(0x90 | ch), e->pitch, e->vel ? e->vel : 1)) return;
             held_add(j, e->pitch, ch, e->beat > o->beat0 ? e->beat : o->beat0);
+            echo_forget(j, ch, e->pitch);
             cn_jam_view_on(j, 1, e->beat > o->beat0 ? e->beat : o->beat0, e->pitch, e->vel);
         } else if (!note_off_out(j, o, fr, e->pitch)) {
             return;
@@ -253,7 +283,7 @@ static void pass_on(cn_jam *j, jam_out *o, const cn_midi_msg *m, uint32_t frame)
     if (off ? o->n >= o->max : spare(j, o) < 1) return;
     if (!emit(o, frame, m->size, m->data[0], m->size > 1 ? m->data[1] : 0, m->size > 2 ? m->data[2] : 0)) return;
     uint8_t *h = &j->rt.thru_held[ch][m->data[1] & 0x7F];
-    if (on && *h < 255) { (*h)++; j->rt.n_thru_held++; }
+    if (on && *h < 255) { (*h)++; j->rt.n_thru_held++; echo_forget(j, ch, m->data[1] & 0x7F); }
     if (off && *h > 0) { (*h)--; j->rt.n_thru_held--; }
 }
 

@@ -71,7 +71,9 @@ void cn_jam_set_params(cn_jam *j, const cn_jam_params *p);   /* clamps; a mode c
  * [offset, offset+n_frames). Returns the number written. */
 int  cn_jam_run(cn_jam *j, const cn_jam_time *t, const cn_midi_msg *in, int n_in,
                 cn_midi_msg *out, int max_out);
-/* Note-offs for every note it holds, then CC123, at frame. Returns the number written. */
+/* Note-offs for every note it holds, then CC123, at frame; called again within the echo of a
+ * panic (the next blocks), the last panic's note-offs too, so a front end that sends its exit
+ * panic in several cycles loses none with a dropped cycle. Returns the number written. */
 int  cn_jam_panic(cn_jam *j, uint32_t frame, cn_midi_msg *out, int max_out);
 int  cn_jam_wants_work(const cn_jam *j);   /* the inference side has something to do */
 /* The CN_JAM_COND_* bits the installed model honours (0: none, or no model). RT-safe. */

@@ -23,8 +23,9 @@
 #define JAM_RT_NOTE_BEATS  8.0  /* the RT side's safety net for the same */
 #define JAM_LATE_BEATS 0.25  /* a generated note-on later than this is dropped, not played late */
 #define JAM_CR_LEAD_BEATS 0.5   /* start generating an answer this long before it is due */
-#define JAM_PANIC_ECHO 2     /* blocks after a panic that send its CC123 again: a block a loaded
-                              * JACK server drops (its client late) loses the panic with it */
+#define JAM_PANIC_ECHO 2     /* blocks after a panic that send its note-offs and CC123 again: a
+                              * block a loaded JACK server drops (its client late) loses the
+                              * panic with it, and not every synth honours CC123 */
 #define JAM_CR_AHEAD_BEATS 2.0  /* during an answer, stay this far ahead of the clock */
 #define JAM_CONT_AHEAD_BEATS 0.5 /* continuous mode: stay this far ahead (the player's notes
                                     reach the model at most this late) */
@@ -90,7 +91,10 @@ typedef struct {
     cn_hostclock hc;              /* the host's transport, as reported */
     uint32_t gen;                 /* bumped on every cancel */
     int pending_panic;            /* set_params changed the mode */
-    int panic_echo;               /* blocks still to open with the last panic's CC123 */
+    int panic_echo;               /* blocks still to open with the last panic's offs and CC123 */
+    uint8_t echo_off[16][128];    /* 1: the last panic ended this note; its echoes end it again,
+                                     unless a note-on of the same key went out since */
+    int n_echo_off;
     uint8_t held_in[16][128];     /* the player's keys down, 0 or 1 (accepted channels) */
     int n_held_in;
     int call_active; double call_start;

@@ -12,7 +12,7 @@ BUILD=$ROOT/build
 SHARED=${CONTINUO_SHARED:-$ROOT/../shared}
 # alive PID: the process exists and is not a zombie. stop_pid PID: SIGINT, up to 5 s to exit
 # cleanly, then SIGKILL (the JACK tests end every process they start by its own pid).
-alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat"; }
+alive() { [ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null; }   # (it may end between the two)
 stop_pid() {   # SIGINT, up to 5 s to exit cleanly, then SIGKILL
     kill -INT "$1" 2>/dev/null || return 0
     n=50

@@ -164,7 +164,7 @@ tempo_case() {
     lua=$!
     CLIENTS="$CLIENTS $lua"
     check "Ardour rolls at 120 bpm and the plugin answers (Ardour's beat at each note)" wait_for 3000 enough "$log" 1 120 4
-    check "120 bpm: an answer is sounding" wait_for 600 is_held "$log"
+    check "120 bpm: an answer has begun (its first notes sounding)" wait_for 600 answer_begun "$log"
     from=$(($(wc -l <"$log") + 1))
     : >"$T/go"
     if ! wait_for 600 changed; then

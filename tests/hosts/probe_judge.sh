@@ -14,18 +14,22 @@ ons() { tail -n +"$2" "$1" | awk -v bpm="$3" '$1 == "91" && $3 > 0 && $7 == 1 &&
 enough() { [ "$(ons "$1" "$2" "$3" | awk '!seen[$6]++' | wc -l)" -ge "$4" ]; }   # onsets
 # grid LOG FROM BPM [ANCHOR FACTOR]: onsets (note-ons at one frame count once: a chord late by a
 # lost cycle is one late onset) within 0.01 beat of the host's 1/12-beat grid; prints
-# "on_grid judged late". An onset off the grid at the first frame of a cycle that came after
-# cycles the graph lost (the probe's "00 1" line at that frame: an xrun on a loaded machine)
-# was due in a cycle that never ran, and is played as soon as one does: it is counted as late,
-# not judged (the test's own noise, counted to show it is only that). With ANCHOR and FACTOR
+# "on_grid judged late". An onset off the grid at offset 0 of a cycle that came after cycles
+# the graph lost (the probe's "00 1" line, at that cycle or up to two cycles before it: an xrun
+# on a loaded machine; the sender may lose a cycle more than the probe) was due in a cycle that
+# never ran, and is played as soon as one does: it is counted as late, not judged (the test's
+# own noise, counted to show it is only that). A clock that is off puts notes off the grid at
+# any offset, not at a cycle's first frame. A log without the OFFSET and PERIOD columns
+# (Ardour's) counts only an onset at the very frame of a "00 1" line. With ANCHOR and FACTOR
 # each beat b is first taken as ANCHOR + (b - ANCHOR) * FACTOR: the beat the same moment would
 # have at another tempo from ANCHOR on (FACTOR = old bpm / new bpm), to show that notes on the
 # new tempo's grid are not on the old one's.
 grid() { tail -n +"$2" "$1" | awk -v bpm="$3" -v a="${4:-0}" -v k="${5:-1}" '
-        $1 == "00" && $2 == 1 { gap[$6] = 1; next }
+        $1 == "00" && $2 == 1 { gap[$6] = 1; lastgap = $6; hadgap = 1; next }
         !($1 == "91" && $3 > 0 && $7 == 1 && ($5 - bpm) * ($5 - bpm) < 0.01) || seen[$6]++ { next }
         { x = a + ($4 - a) * k; f = x - int(x); b = f * 12; d = b - int(b + 0.5); if (d < 0) d = -d
-          if (d / 12 <= 0.01) g++; else if ($6 in gap) { late++; next }; n++ }
+          after = $9 != "" && $8 == 0 && hadgap && $6 >= lastgap && $6 - lastgap <= 2 * $9
+          if (d / 12 <= 0.01) g++; else if (($6 in gap) || after) { late++; next }; n++ }
         END { print g + 0, n + 0, late + 0 }'; }
 # nine in ten judged onsets on the grid, of at least four, and most onsets judged (one in ten
 # may be moved by a cycle run twice, which the probe cannot see)
@@ -35,6 +39,14 @@ grid_ok() { set -- $(grid "$@"); [ "$2" -ge 4 ] && [ $((10 * $1)) -ge $((9 * $2)
 held() { awk '$1 == "91" && $3 > 0 { h[$2]++ } ($1 == "81" || ($1 == "91" && $3 == 0)) && h[$2] > 0 { h[$2]-- }
               END { n = 0; for (p in h) n += h[p]; print n }' "$1"; }
 is_held() { [ "$(held "$1")" -gt 0 ]; }
+
+# an answer has just begun: one to three of our note-ons since the last call note-on, and a
+# note of ours sounding. A change made now meets the answer near its start, with seconds of it
+# still to come also when the machine is loaded; a moment that is missed waits for the next
+# answer (a call every 8 s), never for a time.
+answer_begun() { awk '$1 == "90" && $3 > 0 { since = 0 } $1 == "91" && $3 > 0 { since++; h[$2]++ }
+                      ($1 == "81" || ($1 == "91" && $3 == 0)) && h[$2] > 0 { h[$2]-- }
+                      END { n = 0; for (p in h) n += h[p]; exit !(since >= 1 && since <= 3 && n > 0) }' "$1"; }
 
 # went_on LOG BPM: once the host's tempo is BPM, at least one of our note-ons before the next
 # call's first note (the answer that was playing went on at the new tempo)

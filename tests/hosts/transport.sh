@@ -111,7 +111,7 @@ at_tempo() {   # at_tempo BPM: an answer while rolling, on the grid
 
 tempo_change() {
     if setup 120 tempo; then
-        check "120 bpm: an answer is sounding" wait_for 600 is_held "$log"
+        check "120 bpm: an answer has begun (its first notes sounding)" wait_for 600 answer_begun "$log"
         from=$(($(wc -l <"$log") + 1))
         printf 'tempo 90\n' >&3
         check "a tempo change mid-answer: the answer goes on at 90 bpm" wait_for 300 went_on "$log" 90
@@ -123,17 +123,24 @@ tempo_change() {
     finish
 }
 
-# after a relocation (the transport frame steps back), from log line $2 on: "HELD ONS LEFT":
+# after a relocation (the transport frame steps back), from log line $2 on: "HELD ONS LEFT GAPS":
 # our notes sounding when it came (-1: no relocation yet), our note-ons after it before the
-# next call note, and our notes still sounding at that call note (-1: no call yet)
+# next call note, our notes still sounding at that call note (-1: no call yet), and the gaps
+# (lost cycles, the probe's "00 1") from the jump to that call, for the log. A note
+# ends with its note-off or with CC123 (all notes off) on our channel, as in jack.sh: the
+# engine's panic sends both, in the same cycle, and CC123 again in the next cycles, so a
+# cycle the loaded graph loses between continuo-jack and the probe can take a note-off but
+# not every CC123 (seen once: the first cycle after the locate lost, "1 0 1" without this)
 after_jump() { awk -v from="$2" 'BEGIN { jumped = 0; left = -1 }
     !jumped && NR >= from && lf != "" && $6 < lf - 4800 { jumped = 1; at = n + 0 }
     jumped && left < 0 && $1 == "90" && $3 > 0 { left = n + 0 }
     jumped && left < 0 && $1 == "91" && $3 > 0 { ons++ }
+    jumped && left < 0 && $1 == "00" && $2 == 1 { gaps++ }
     $1 == "91" && $3 > 0 { h[$2]++; n++ }
     ($1 == "81" || ($1 == "91" && $3 == 0)) && h[$2] > 0 { h[$2]--; n-- }
+    $1 == "b1" && $2 == 123 { for (k in h) delete h[k]; n = 0 }
     { lf = $6 }
-    END { print (jumped ? at : -1), ons + 0, left }' "$1"; }
+    END { print (jumped ? at : -1), ons + 0, left, gaps + 0 }' "$1"; }
 seen_jump() { set -- $(after_jump "$1" "$2"); [ "$1" -ge 0 ] && [ "$3" -ge 0 ]; }
 cut_off() { set -- $(after_jump "$1" "$2"); [ "$1" -gt 0 ] && [ "$2" -eq 0 ] && [ "$3" -eq 0 ]; }
 relocation() {
@@ -150,7 +157,7 @@ relocation() {
             tries=$((tries - 1))
         done
         check "own master, 120 bpm: a relocation mid-answer is seen, then the next call" seen_jump "$log" "$from"
-        check "the relocation cancels the answer: its notes end, none left and no note-on before the next call ($(after_jump "$log" "$from"))" cut_off "$log" "$from"
+        check "the relocation cancels the answer: its notes end, none left and no note-on before the next call (held ons left gaps: $(after_jump "$log" "$from"))" cut_off "$log" "$from"
         from=$(($(wc -l <"$log") + 1))
         check "after the relocation, the next call is answered" wait_for 900 enough "$log" "$from" 120 10
         check "after the relocation: note-ons on the host's grid (on grid, judged, late: $(grid "$log" "$from" 120))" grid_ok "$log" "$from" 120

@@ -376,6 +376,97 @@ TEST(transport_stop_panics) {
     sim_free(&s);
 }
 
+/* Notes of channel ch never given a note-off of their own (CC123 not counted), with the
+ * output of frames [lo, hi) lost, as a JACK server loses the block of a client that is late. */
+static int unended_without(const sim *s, int ch, uint64_t lo, uint64_t hi) {
+    int held[128] = {0}, n = 0;
+    for (int i = 0; i < s->n_rec; i++) {
+        const rec_msg *r = &s->rec[i];
+        if (r->frame >= lo && r->frame < hi) continue;
+        if (is_on(r, ch)) held[r->d[1]] = 1;
+        else if (is_off(r, ch)) held[r->d[1]] = 0;
+    }
+    for (int p = 0; p < 128; p++) n += held[p];
+    return n;
+}
+
+TEST(a_dropped_panic_block_still_ends_every_note) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    s.host = 1; s.host_bpm = 120; s.rolling = 1;
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 8.5, 120);
+    for (int i = 0; i < 64 && hanging(&s, 1) == 0; i++) sim_beats(&s, 0.125, 120);   /* stop mid-note */
+    int held = hanging(&s, 1);
+    CHECKF(held > 0, "%d of our notes sounding at the stop", held);
+    uint64_t stop = s.frame;
+    s.rolling = 0;
+    sim_beats(&s, 1.0, 120);
+    /* the panic's own block lost: the echoes in the next blocks still end each note with a
+     * note-off, for a synth that ignores CC123; losing the first echo as well, the second */
+    CHECKF(unended_without(&s, 1, stop, stop + 64) == 0, "%d notes left without a note-off",
+           unended_without(&s, 1, stop, stop + 64));
+    CHECK(unended_without(&s, 1, stop, stop + 128) == 0);
+    /* and each echo ends exactly the notes the panic ended, no others */
+    int offs = 0;
+    for (int i = 0; i < s.n_rec; i++)
+        if (s.rec[i].frame > stop && is_off(&s.rec[i], -1)) offs++;
+    CHECKF(offs == JAM_PANIC_ECHO * held, "%d note-offs in the echoes, %d notes", offs, held);
+    sim_free(&s);
+}
+
+/* continuo-jack's exit panics in three cycles by calling cn_jam_panic in each: every call
+ * ends the first call's notes again, since the server may drop any one of those cycles */
+TEST(a_repeated_panic_sends_the_offs_again) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_64, 1);
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 8.5, 120);
+    for (int i = 0; i < 64 && hanging(&s, 1) == 0; i++) sim_beats(&s, 0.125, 120);
+    int held = hanging(&s, 1);
+    CHECKF(held > 0, "%d of our notes sounding", held);
+    for (int call = 0; call < 3; call++) {
+        cn_midi_msg out[64];
+        int n = cn_jam_panic(s.j, 0, out, 64), offs = 0, cc = 0;
+        for (int i = 0; i < n; i++) {
+            if ((out[i].data[0] & 0xF0) == 0x80 && (out[i].data[0] & 15) == 1) offs++;
+            if ((out[i].data[0] & 0xF0) == 0xB0 && out[i].data[1] == 123 && (out[i].data[0] & 15) == 1) cc++;
+        }
+        CHECKF(offs == held && cc == 1, "panic %d: %d note-offs for %d notes, %d CC123", call + 1, offs, held, cc);
+    }
+    sim_free(&s);
+}
+
+TEST(an_echo_spares_a_note_played_after_the_panic) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.thru = 1;
+    sim_init(&s, &p, SIZES_64, 1);
+    s.host = 1; s.host_bpm = 120; s.rolling = 1;
+    sim_in(&s, 1000, 0x90, 60, 90);             /* the player holds C4 through the stop */
+    sim_beats(&s, 1.0, 120);
+    uint64_t stop = s.frame;
+    s.rolling = 0;
+    sim_in(&s, stop + 10, 0x80, 60, 0);         /* lets go, and plays it again a block later */
+    sim_in(&s, stop + 70, 0x90, 60, 90);
+    sim_beats(&s, 0.5, 120);
+    int ended = 0, cut = 0;
+    for (int i = 0; i < s.n_rec; i++) {
+        const rec_msg *r = &s.rec[i];
+        if (!is_off(r, 0) || r->d[1] != 60) continue;
+        if (r->frame == stop) ended++;           /* the panic ends the passed-through note */
+        if (r->frame > stop + 70) cut++;         /* an echo would cut the new one */
+    }
+    CHECK(ended == 1);
+    CHECKF(cut == 0, "%d note-offs cut the note played after the panic", cut);
+    CHECK(hanging(&s, 0) == 1);                  /* the new note sounds on */
+    sim_free(&s);
+}
+
 TEST(incoming_cc123_and_cc120_honoured) {
     for (int which = 0; which < 2; which++) {
         static sim s;
@@ -915,6 +1006,9 @@ static void run_all(void) {
     RUN(playing_again_stops_the_answer_at_once);
     RUN(note_balance_sorted_in_range_any_block_size);
     RUN(transport_stop_panics);
+    RUN(a_dropped_panic_block_still_ends_every_note);
+    RUN(a_repeated_panic_sends_the_offs_again);
+    RUN(an_echo_spares_a_note_played_after_the_panic);
     RUN(incoming_cc123_and_cc120_honoured);
     RUN(mode_change_panics);
     RUN(model_swap_panics);
