@@ -390,16 +390,21 @@ static int unended_without(const sim *s, int ch, uint64_t lo, uint64_t hi) {
     return n;
 }
 
-TEST(a_dropped_panic_block_still_ends_every_note) {
-    static sim s;
+/* A call, then the answer run until one of its notes sounds: the panic tests' start. */
+static int answer_sounding(sim *s, int host) {
     cn_jam_params p = params_cr();
     p.response_beats = 16;
-    sim_init(&s, &p, SIZES_64, 1);
-    s.host = 1; s.host_bpm = 120; s.rolling = 1;
-    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
-    sim_beats(&s, 8.5, 120);
-    for (int i = 0; i < 64 && hanging(&s, 1) == 0; i++) sim_beats(&s, 0.125, 120);   /* stop mid-note */
-    int held = hanging(&s, 1);
+    sim_init(s, &p, SIZES_64, 1);
+    if (host) { s->host = 1; s->host_bpm = 120; s->rolling = 1; }
+    for (int i = 0; i < 16; i++) sim_note(s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(s, 8.5, 120);
+    for (int i = 0; i < 64 && hanging(s, 1) == 0; i++) sim_beats(s, 0.125, 120);   /* mid-note */
+    return hanging(s, 1);
+}
+
+TEST(a_dropped_panic_block_still_ends_every_note) {
+    static sim s;
+    int held = answer_sounding(&s, 1);
     CHECKF(held > 0, "%d of our notes sounding at the stop", held);
     uint64_t stop = s.frame;
     s.rolling = 0;
@@ -421,13 +426,7 @@ TEST(a_dropped_panic_block_still_ends_every_note) {
  * ends the first call's notes again, since the server may drop any one of those cycles */
 TEST(a_repeated_panic_sends_the_offs_again) {
     static sim s;
-    cn_jam_params p = params_cr();
-    p.response_beats = 16;
-    sim_init(&s, &p, SIZES_64, 1);
-    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
-    sim_beats(&s, 8.5, 120);
-    for (int i = 0; i < 64 && hanging(&s, 1) == 0; i++) sim_beats(&s, 0.125, 120);
-    int held = hanging(&s, 1);
+    int held = answer_sounding(&s, 0);
     CHECKF(held > 0, "%d of our notes sounding", held);
     for (int call = 0; call < 3; call++) {
         cn_midi_msg out[64];
