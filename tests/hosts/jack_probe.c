@@ -1,10 +1,12 @@
 /* jack_probe.c: build/jack-probe, a JACK client for tests/hosts/jack.sh that records the MIDI it
  * receives together with the host's transport at that very frame: one line an event,
- *   STATUS PITCH VELOCITY HOSTBEAT BPM TRANSPORTFRAME ROLLING OFFSET PERIOD
+ *   STATUS PITCH VELOCITY HOSTBEAT BPM TRANSPORTFRAME ROLLING OFFSET PERIOD RATE
  * where HOSTBEAT is the BBT position (bar, beat, tick of the cycle's start) plus the event's
  * offset at the stated tempo, so a test can check notes land on the host's beat grid; OFFSET
- * is the event's frame in its cycle and PERIOD the cycle's length (a note that was due in a
- * cycle the graph lost comes at offset 0 of the next cycle its sender runs). The
+ * is the event's frame in its cycle, PERIOD the cycle's length and RATE the sample rate (a note
+ * that was due in a cycle the graph lost comes at offset 0 of the next cycle its sender runs, or
+ * a period late at its own offset when the probe reads a buffer its late sender wrote for the
+ * cycle before). The
  * process callback only copies into a lock-free ring; the main thread prints. */
 #include <jack/jack.h>
 #include <jack/midiport.h>
@@ -17,7 +19,13 @@
 #include <time.h>
 
 #define RING 4096
-typedef struct { unsigned char d[3]; double beat, bpm; long frame; int rolling; unsigned off, period; } probe_ev;
+typedef struct {
+    unsigned char d[3];
+    double beat, bpm, rate;
+    long frame;
+    int rolling;
+    unsigned off, period;
+} probe_ev;
 typedef struct {
     jack_client_t *client;
     jack_port_t *in;
@@ -31,7 +39,7 @@ typedef struct {
 
 /* process thread: one line into the ring (dropped when it is full) */
 static void push(probe *p, const unsigned char *d, size_t size, double beat, double bpm, long frame, int rolling,
-                 unsigned off, unsigned period) {
+                 unsigned off, unsigned period, double rate) {
     unsigned h = atomic_load_explicit(&p->head, memory_order_relaxed);
     if (h - atomic_load_explicit(&p->tail, memory_order_acquire) >= RING) return;
     probe_ev *e = &p->ring[h % RING];
@@ -43,6 +51,7 @@ static void push(probe *p, const unsigned char *d, size_t size, double beat, dou
     e->rolling = rolling;
     e->off = off;
     e->period = period;
+    e->rate = rate;
     atomic_store_explicit(&p->head, h + 1, memory_order_release);
 }
 
@@ -53,10 +62,11 @@ static void check_cycle(probe *p, jack_nframes_t n, const jack_position_t *pos, 
     jack_nframes_t t = jack_last_frame_time(p->client);
     if (p->have_prev) {
         unsigned char gap[2] = { 0, 1 }, bbt[2] = { 0, 2 };
-        if (t - p->prev_time != n) push(p, gap, 2, beat0, pos->beats_per_minute, (long)pos->frame, rolling, 0, n);
+        if (t - p->prev_time != n)
+            push(p, gap, 2, beat0, pos->beats_per_minute, (long)pos->frame, rolling, 0, n, pos->frame_rate);
         double want = p->prev_beat0 + n * p->prev_bpm / (60.0 * pos->frame_rate);
         if (rolling && p->prev_rolling && beat0 >= 0 && p->prev_beat0 >= 0 && fabs(beat0 - want) > 1e-3)
-            push(p, bbt, 2, beat0, pos->beats_per_minute, (long)pos->frame, rolling, 0, n);
+            push(p, bbt, 2, beat0, pos->beats_per_minute, (long)pos->frame, rolling, 0, n, pos->frame_rate);
     }
     p->have_prev = 1;
     p->prev_time = t;
@@ -83,7 +93,7 @@ static int process(jack_nframes_t n, void *arg) {
         if (jack_midi_event_get(&ev, buf, i) || ev.size < 1 || ev.size > 3) continue;
         double beat = bbt ? beat0 + ev.time * pos.beats_per_minute / (60.0 * pos.frame_rate) : -1;
         push(p, ev.buffer, ev.size, beat, bbt ? pos.beats_per_minute : 0, (long)pos.frame + (long)ev.time, rolling,
-             ev.time, n);
+             ev.time, n, pos.frame_rate);
     }
     return 0;
 }
@@ -108,8 +118,8 @@ int main(int argc, char **argv) {
             continue;
         }
         const probe_ev *e = &p.ring[t % RING];
-        printf("%02x %d %d %.6f %.3f %ld %d %u %u\n", e->d[0], e->d[1], e->d[2], e->beat, e->bpm, e->frame,
-               e->rolling, e->off, e->period);
+        printf("%02x %d %d %.6f %.3f %ld %d %u %u %.0f\n", e->d[0], e->d[1], e->d[2], e->beat, e->bpm, e->frame,
+               e->rolling, e->off, e->period, e->rate);
         fflush(stdout);
         atomic_store_explicit(&p.tail, t + 1, memory_order_release);
     }

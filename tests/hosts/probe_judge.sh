@@ -1,6 +1,6 @@
 # probe_judge.sh: judging a build/jack-probe log (sourced by transport.sh and ardour.sh), so both
 # hosts' answers are judged alike. A log line is one MIDI event with the host's transport at it:
-#   STATUS PITCH VELOCITY HOSTBEAT BPM TRANSPORTFRAME ROLLING
+#   STATUS PITCH VELOCITY HOSTBEAT BPM TRANSPORTFRAME ROLLING [OFFSET PERIOD RATE]
 # Our answer is on channel 2 (status 91), the call on channel 1 (90).
 
 wait_for() {   # tries (0.1 s each), command...
@@ -14,22 +14,27 @@ ons() { tail -n +"$2" "$1" | awk -v bpm="$3" '$1 == "91" && $3 > 0 && $7 == 1 &&
 enough() { [ "$(ons "$1" "$2" "$3" | awk '!seen[$6]++' | wc -l)" -ge "$4" ]; }   # onsets
 # grid LOG FROM BPM [ANCHOR FACTOR]: onsets (note-ons at one frame count once: a chord late by a
 # lost cycle is one late onset) within 0.01 beat of the host's 1/12-beat grid; prints
-# "on_grid judged late". An onset off the grid at offset 0 of a cycle that came after cycles
-# the graph lost (the probe's "00 1" line, at that cycle or up to two cycles before it: an xrun
-# on a loaded machine; the sender may lose a cycle more than the probe) was due in a cycle that
-# never ran, and is played as soon as one does: it is counted as late, not judged (the test's
-# own noise, counted to show it is only that). A clock that is off puts notes off the grid at
-# any offset, not at a cycle's first frame. A log without the OFFSET and PERIOD columns
-# (Ardour's) counts only an onset at the very frame of a "00 1" line. With ANCHOR and FACTOR
-# each beat b is first taken as ANCHOR + (b - ANCHOR) * FACTOR: the beat the same moment would
-# have at another tempo from ANCHOR on (FACTOR = old bpm / new bpm), to show that notes on the
-# new tempo's grid are not on the old one's.
+# "on_grid judged late". An onset off the grid in a cycle that came after cycles the graph lost
+# (the probe's "00 1" line, at that cycle or up to two cycles before it: an xrun on a loaded
+# machine; the sender may lose a cycle more than the probe) was due in a cycle that never ran,
+# and it is counted as late, not judged (the test's own noise, counted to show it is only
+# that), when it is at offset 0 (played as soon as its sender runs) or one or two periods late
+# to the frame (the probe read the buffer its late sender wrote for the cycle before: seen once
+# at 120 bpm, 263 frames after its grid point with a period of 256). A clock that is off puts
+# notes off the grid by other amounts, and not only after lost cycles. A log without the
+# OFFSET, PERIOD and RATE columns (Ardour's) counts only an onset at the very frame of a "00 1"
+# line. With ANCHOR and FACTOR each beat b is first taken as ANCHOR + (b - ANCHOR) * FACTOR:
+# the beat the same moment would have at another tempo from ANCHOR on (FACTOR = old bpm / new
+# bpm), to show that notes on the new tempo's grid are not on the old one's.
 grid() { tail -n +"$2" "$1" | awk -v bpm="$3" -v a="${4:-0}" -v k="${5:-1}" '
+        function off(b,   x, f, d) { x = a + (b - a) * k; f = x - int(x); d = f * 12; d -= int(d + 0.5)
+                                    return (d < 0 ? -d : d) / 12 }
         $1 == "00" && $2 == 1 { gap[$6] = 1; lastgap = $6; hadgap = 1; next }
         !($1 == "91" && $3 > 0 && $7 == 1 && ($5 - bpm) * ($5 - bpm) < 0.01) || seen[$6]++ { next }
-        { x = a + ($4 - a) * k; f = x - int(x); b = f * 12; d = b - int(b + 0.5); if (d < 0) d = -d
-          after = $9 != "" && $8 == 0 && hadgap && $6 >= lastgap && $6 - lastgap <= 2 * $9
-          if (d / 12 <= 0.01) g++; else if (($6 in gap) || after) { late++; next }; n++ }
+        { after = 0
+          if ($10 != "" && hadgap && $6 >= lastgap && $6 - lastgap <= 2 * $9) {
+              p = $9 * $5 / (60 * $10); after = $8 == 0 || off($4 - p) <= 0.001 || off($4 - 2 * p) <= 0.001 }
+          if (off($4) <= 0.01) g++; else if (($6 in gap) || after) { late++; next }; n++ }
         END { print g + 0, n + 0, late + 0 }'; }
 # nine in ten judged onsets on the grid, of at least four, and most onsets judged (one in ten
 # may be moved by a cycle run twice, which the probe cannot see)
