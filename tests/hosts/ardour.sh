@@ -86,12 +86,22 @@ until timeout 10 jack_lsp 2>/dev/null | grep -q '^mon:input$' && timeout 10 jack
 done
 
 LUA=$ROOT/tests/hosts/ardour_session.lua
+# Ardour's JACK client closed by the server: seen once in nine runs under a training load, at a
+# session's start, with jackd logging "CheckSize error ... Unknown request" (a garbled request
+# on Ardour's socket: the host's fault, not the plugin's). Such a start is tried once more,
+# and said so; a halt after the start fails the case.
+halted() { grep -q '^JACK HALTED' "$1"; }
+halt_note() { echo "Ardour lost its JACK server at the start ($1; jackd: $(grep -m 1 -E 'CheckSize|Unknown request' "$T/jackd.log")): once more, in a new session"; }
 fact() { grep "^ARDOUR-TEST $2 " "$1" | head -n 1 | sed "s/^ARDOUR-TEST $2 //"; }
 
 # the session case: an answer through Ardour, the state saved, reloaded with the model moved away
 state_case() {
-    timeout -k 10 300 ardour7-lua "$LUA" create "$T/session" jamtest seq:out mon:input 12 >"$T/create.log" 2>&1
-    rc=$?
+    for try in 1 2; do
+        timeout -k 10 300 ardour7-lua "$LUA" create "$T/session" jamtest seq:out mon:input 12 >"$T/create.log" 2>&1
+        rc=$?
+        grep -q "^ARDOUR-TEST done create" "$T/create.log" || ! halted "$T/create.log" || [ $try -eq 2 ] && break
+        halt_note create; mv "$T/create.log" "$T/create.halted.log"; rm -rf "$T/session"
+    done
     if ! grep -q "^ARDOUR-TEST done create" "$T/create.log"; then
         tail -n 30 "$T/create.log"
         [ "$rc" -eq 124 ] && give_up "Ardour did not finish building and running the session in 300 s"
@@ -146,6 +156,15 @@ have_port() { timeout 10 jack_lsp 2>/dev/null | grep -q "^$1\$"; }
 changed() { grep -q '^ARDOUR-TEST tempo-change-beat ' "$T/tempo.log"; }
 ended() { grep -q '^ARDOUR-TEST done tempo' "$T/tempo.log"; }
 tempo_map_ok() { [ "$(fact "$T/tempo.log" tempo-before)" = 120.0 ] && [ "$(fact "$T/tempo.log" tempo-after)" = 90.0 ]; }
+# start_tempo DIR: Ardour on a new tempo session in DIR, in the background ($lua); the probe
+# log $log starts empty (the Lua writes it once its session rolls; the judges read it from the start)
+start_tempo() {
+    : >"$log"
+    timeout -k 10 500 ardour7-lua "$LUA" tempo "$1" jamtempo call:out "$log" "$T/go" "$T/end" 90 400 \
+        >"$T/tempo.log" 2>&1 &
+    lua=$!
+    CLIENTS="$CLIENTS $lua"
+}
 # the tempo case: Ardour's own transport and tempo map, the probe inside Ardour (a Lua DSP
 # processor from Ardour's scripts folder) writing $T/probe.log
 tempo_case() {
@@ -158,12 +177,15 @@ tempo_case() {
     CLIENTS="$CLIENTS $!"
     wait_for 200 have_port call:out || { fail "tempo case: the call (jack_midiseq) did not start"; return; }
     log=$T/probe.log
-    : >"$log"   # the Lua writes it once its session rolls; the judges read it from the start
-    timeout -k 10 500 ardour7-lua "$LUA" tempo "$T/session-tempo" jamtempo call:out "$log" "$T/go" "$T/end" 90 400 \
-        >"$T/tempo.log" 2>&1 &
-    lua=$!
-    CLIENTS="$CLIENTS $lua"
-    check "Ardour rolls at 120 bpm and the plugin answers (Ardour's beat at each note)" wait_for 3000 enough "$log" 1 120 4
+    start_tempo "$T/session-tempo"
+    rolls_or_halts() { enough "$log" 1 120 4 || halted "$T/tempo.log"; }
+    wait_for 3000 rolls_or_halts
+    if halted "$T/tempo.log"; then
+        halt_note tempo; stop_pid "$lua"; mv "$T/tempo.log" "$T/tempo.halted.log"
+        start_tempo "$T/session-tempo2"
+        wait_for 3000 enough "$log" 1 120 4
+    fi
+    check "Ardour rolls at 120 bpm and the plugin answers (Ardour's beat at each note)" enough "$log" 1 120 4
     check "120 bpm: an answer has begun (its first notes sounding)" wait_for 600 answer_begun "$log"
     from=$(($(wc -l <"$log") + 1))
     : >"$T/go"
