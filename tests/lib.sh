@@ -20,3 +20,10 @@ stop_pid() {   # SIGINT, up to 5 s to exit cleanly, then SIGKILL
     kill -KILL "$1" 2>/dev/null
     wait "$1" 2>/dev/null
 }
+# wait_for TRIES COMMAND...: run COMMAND every 0.1 s, up to TRIES times, until it succeeds (a
+# test waits for a condition, never for a time)
+wait_for() {
+    n=$1; shift
+    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+    return 1
+}

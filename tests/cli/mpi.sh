@@ -45,11 +45,6 @@ rank_pid() {   # rank_pid R: the pid of rank R of the running job
     done
     return 1
 }
-wait_for() {   # wait_for SECONDS CMD...: until CMD succeeds
-    n=$(($1 * 10)); shift
-    while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-    return 1
-}
 
 # ---- the same model from one process and from two ranks ----
 cd "$W" || exit 1
@@ -85,7 +80,7 @@ check "... with a message naming the rank" grep -q "the weights of rank 1 differ
 mkdir -p k && cd k || exit 1
 $RUN -np 2 "$MPI" $SMALL --threads 1 --epochs 12 --checkpoint-every 1e -o k.cnm ../corpus >k.log 2>&1 &
 job=$!
-if wait_for 60 test -s k.cnm.ckpt && r1=$(rank_pid 1); then
+if wait_for 600 test -s k.cnm.ckpt && r1=$(rank_pid 1); then
     kill -9 "$r1"
     wait $job; rc=$?
     check "kill -9 of rank 1 ends the job (mpirun exit $rc)" [ $rc -ne 0 ]
@@ -109,7 +104,7 @@ cd "$W" || exit 1
 mkdir -p s && cd s || exit 1
 $RUN -np 2 "$MPI" $SMALL --threads 1 --epochs 100000 -o s.cnm ../corpus >s.log 2>&1 &
 job=$!
-if wait_for 60 grep -q "^epoch 1:" s.log 2>/dev/null; then
+if wait_for 600 grep -q "^epoch 1:" s.log 2>/dev/null; then
     kill -TERM $job
     wait $job
     check "SIGTERM to mpirun: rank 0 checkpoints once" [ "$(grep -c 'stopped by a signal.*checkpoint written' s.log)" -eq 1 ]
@@ -131,7 +126,7 @@ cd "$W" || exit 1
 mkdir -p i && cd i || exit 1
 $RUN -np 2 "$MPI" $SMALL --threads 1 --epochs 100000 -o i.cnm ../corpus >i.log 2>&1 &
 job=$!
-if wait_for 60 grep -q "^epoch 1:" i.log 2>/dev/null; then
+if wait_for 600 grep -q "^epoch 1:" i.log 2>/dev/null; then
     kill -INT $job
     wait $job
     check "SIGINT to mpirun: rank 0 checkpoints once" \

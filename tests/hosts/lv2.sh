@@ -99,11 +99,6 @@ fi
 # A fixed name: JACK reclaims a dead server's registry entry only under the same name.
 export JACK_DEFAULT_SERVER=continuo-lv2
 export JACK_NO_AUDIO_RESERVATION=1
-wait_for() {   # tries (0.1 s each), command...
-    n=$1; shift
-    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-    return 1
-}
 jackd -n "$JACK_DEFAULT_SERVER" --no-realtime -d dummy -r 48000 -p 256 >"$T/jackd.log" 2>&1 &
 JACKD=$!
 if ! jack_wait -w -t 20 >/dev/null 2>&1; then

@@ -1,13 +1,7 @@
-# probe_judge.sh: judging a build/jack-probe log (sourced by transport.sh and ardour.sh), so both
-# hosts' answers are judged alike. A log line is one MIDI event with the host's transport at it:
+# probe_judge.sh: judging a build/jack-probe log (sourced by jack.sh, transport.sh and ardour.sh), so
+# the hosts' answers are judged alike. A log line is one MIDI event with the host's transport at it:
 #   STATUS PITCH VELOCITY HOSTBEAT BPM TRANSPORTFRAME ROLLING [OFFSET PERIOD RATE]
 # Our answer is on channel 2 (status 91), the call on channel 1 (90).
-
-wait_for() {   # tries (0.1 s each), command...
-    n=$1; shift
-    while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-    return 1
-}
 
 # our note-ons (channel 2) in a probe log from line $2 on, rolling, at tempo $3
 ons() { tail -n +"$2" "$1" | awk -v bpm="$3" '$1 == "91" && $3 > 0 && $7 == 1 && ($5 - bpm) * ($5 - bpm) < 0.01'; }
@@ -44,6 +38,23 @@ grid_ok() { set -- $(grid "$@"); [ "$2" -ge 4 ] && [ $((10 * $1)) -ge $((9 * $2)
 held() { awk '$1 == "91" && $3 > 0 { h[$2]++ } ($1 == "81" || ($1 == "91" && $3 == 0)) && h[$2] > 0 { h[$2]-- }
               END { n = 0; for (p in h) n += h[p]; print n }' "$1"; }
 is_held() { [ "$(held "$1")" -gt 0 ]; }
+
+# notes LOG CHANNEL-NIBBLE: "HELD UNENDED EXCUSED GAPS". HELD: notes sounding at the end of the
+# log (a note-off or CC123 releases them), -1 on a double on (a key struck again while it
+# sounds, with no lost cycle between). A note-on whose own note-off never came before its
+# key's next note-on or the log's end is EXCUSED when a lost cycle came after it (the note-off
+# may have been in that cycle: the test's own noise, counted), else UNENDED. GAPS: the lost
+# cycles.
+notes() {
+    awk -v on="9$2" -v off="8$2" -v cc="b$2" '
+        function close_(k) { if (open[k]) { if (lost[k]) ex++; else un++ } open[k] = 0 }
+        $1 == "00" && $2 == 1 { gaps++; for (k in open) lost[k] = 1; next }
+        $1 == on && $3 > 0 { if (h[$2] && !lost[$2]) bad = 1; close_($2); h[$2] = open[$2] = 1; lost[$2] = 0; next }
+        $1 == off || ($1 == on && $3 == 0) { h[$2] = 0; open[$2] = 0; next }
+        $1 == cc && $2 == 123 { for (k in h) h[k] = 0 }
+        END { for (k in open) close_(k); n = 0; for (k in h) n += h[k]
+              print (bad ? -1 : n), un + 0, ex + 0, gaps + 0 }' "$1"
+}
 
 # an answer has just begun: one to three of our note-ons since the last call note-on, and a
 # note of ours sounding. A change made now meets the answer near its start, with seconds of it
