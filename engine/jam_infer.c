@@ -321,7 +321,7 @@ static int generate(cn_jam *j) {
     }
     if (j->in.is_note) {
         cn_sample_opts o = sample_opts(j);
-        int tok = cn_jam_nt_sample(j, &o, j->in.same_step >= JAM_MAX_SAME_STEP, j->in.resp_state == 2 && j->in.resp_notes == 0);
+        int tok = cn_jam_nt_sample(j, &o, j->in.resp_state == 2 && j->in.resp_notes == 0);
         cn_jam_nt_play(j, tok);
     } else {
         play_token(j, sample_token(j));

@@ -18,7 +18,9 @@
                                 500 tokens, so a rebuild after a cancel costs tens of ms */
 #define JAM_FEED_CAP  64     /* tokens waiting to be stepped through the model */
 #define JAM_RECENT    32     /* tokens the repetition guard looks back on */
-#define JAM_MAX_POLY  8      /* notes the engine holds at once */
+#define JAM_MAX_POLY  16     /* notes the engine holds at once: piano music sounds 4.5 on
+                              * average (the validation pieces) and more at its peaks,
+                              * which a cap of 8 cut */
 #define JAM_GEN_NOTE_BEATS 4.0  /* the inference side ends a generated note after this */
 #define JAM_RT_NOTE_BEATS  8.0  /* the RT side's safety net for the same */
 #define JAM_LATE_BEATS 0.25  /* a generated note-on later than this is dropped, not played late */
@@ -29,7 +31,9 @@
 #define JAM_CR_AHEAD_BEATS 2.0  /* during an answer, stay this far ahead of the clock */
 #define JAM_CONT_AHEAD_BEATS 0.5 /* continuous mode: stay this far ahead (the player's notes
                                     reach the model at most this late) */
-#define JAM_MAX_SAME_STEP 12 /* tokens at one time step before a time shift is forced */
+#define JAM_MAX_SAME_STEP 12 /* event models: tokens at one time step before a time shift is
+                              * forced (a note model's onset group is capped by its player at
+                              * CN_NT_MAX_GROUP notes instead) */
 #define JAM_NT_HEARD  64     /* note models: heard notes waiting for their length */
 #define JAM_NT_HOLD_BEATS 8.0   /* a note held this long enters the model with the longest length */
 #define JAM_NT_CALL_BEATS 16.0  /* the key, density and steer "from the call" look back this far */
@@ -124,7 +128,7 @@ typedef struct {
     int64_t cur;                  /* the model's time cursor, in grid steps */
     int vel_bin;                  /* the last velocity bin the model heard (-1 none) */
     int logits_ok;                /* logits hold the prediction after the last token */
-    int same_step;                /* tokens at the cursor's step so far */
+    int same_step;                /* event models: tokens at the cursor's step so far */
     int feed[JAM_FEED_CAP]; int n_feed, feed_pos;
     cn_jam_hist hist[JAM_HIST_CAP]; int hist_head, hist_n;
     int rebuild_pos;              /* -1, or the next history entry to replay */
@@ -171,7 +175,7 @@ void cn_jam_nt_reset(cn_jam *j);
 void cn_jam_nt_hear(cn_jam *j, double beat, int on, int pitch, int vel);
 int  cn_jam_nt_flush_one(cn_jam *j);
 void cn_jam_nt_advance(cn_jam *j, int64_t target);
-int  cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar_waiting);
+int  cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_waiting);
 void cn_jam_nt_play(cn_jam *j, int tok);
 void cn_jam_steer(cn_jam *j, float *lg, int first_pitch_tok);
 

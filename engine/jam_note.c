@@ -103,7 +103,6 @@ void cn_jam_nt_advance(cn_jam *j, int64_t target) {
         offs_until(j, to);
         feed(j, CN_NT_SHIFT + (int)(to - j->in.cur) - 1);
         j->in.cur = to;
-        j->in.same_step = 0;
     }
 }
 
@@ -139,7 +138,6 @@ int cn_jam_nt_flush_one(cn_jam *j) {
     if (bin != j->in.nt.vel_bin) feed(j, CN_NT_VEL + bin);
     feed(j, CN_NT_PITCH + pitch);
     feed(j, CN_NT_DUR + cn_nt_dur_bin(beat_step(end) - at));
-    j->in.same_step++;
     return 1;
 }
 
@@ -169,9 +167,12 @@ void cn_jam_steer(cn_jam *j, float *lg, int first_pitch_tok) {
 
 /* ---- generated notes ---- */
 
-int cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_onsets, int bar_waiting) {
+/* The next token. An instant's onsets are bounded by the player's group cap (CN_NT_MAX_GROUP
+ * notes, as offline), not by a count of tokens: at two or three tokens a note (pitch,
+ * length, a velocity when it changes) a cap of 12 tokens cut chords at four to six notes. */
+int cn_jam_nt_sample(cn_jam *j, const cn_sample_opts *o, int bar_waiting) {
     float *lg = j->in.logits;
-    cn_nt_player_mask(&j->in.nt, lg, o->max_run, bar_onsets || j->in.n_open >= JAM_MAX_POLY);
+    cn_nt_player_mask(&j->in.nt, lg, o->max_run, j->in.n_open >= JAM_MAX_POLY);
     cn_jam_steer(j, lg, CN_NT_PITCH);
     if (bar_waiting && j->in.nt.pending_pitch < 0)   /* an answer begins when it is due */
         for (int t = CN_NT_SHIFT; t < CN_NT_VEL; t++) lg[t] = MASKED;
@@ -200,7 +201,6 @@ void cn_jam_nt_play(cn_jam *j, int tok) {
     cn_nt_note note;
     int made = cn_nt_player_feed(&j->in.nt, tok, &note);
     cn_jam_feed_tok(j, tok);
-    j->in.same_step++;
     if (!made) return;
     int p = note.pitch;
     if (j->in.gen_end[p] >= 0) {   /* struck again while it sounds: the old one ends here */

@@ -996,6 +996,58 @@ TEST(view_shows_the_call_and_its_answer) {
     sim_free(&s);
 }
 
+/* A note model that wants full chords of long notes: pitches 40..90 likely, a time shift of
+ * one beat only when it must, the longest length. */
+static cn_model *chord_model(void) {
+    cn_model *m = note_test_model(9);
+    const cn_tensor *b = m ? cn_model_tensor(m, "out.bias") : NULL;
+    if (!b) return m;
+    float *bias = m->params + b->offset;
+    for (int p = 40; p <= 90; p++) bias[CN_NT_PITCH + p] += 6.0f;
+    bias[CN_NT_DUR + CN_NT_DUR_BINS - 1] += 8.0f;
+    for (int n = 1; n <= CN_NT_MAX_SHIFT; n++) bias[CN_NT_SHIFT + n - 1] = n == CN_NT_GRID ? -4.0f : -30.0f;
+    return m;
+}
+
+/* Note models: an onset may hold a chord of CN_NT_MAX_GROUP (8) notes, as offline, never more;
+ * the engine holds up to JAM_MAX_POLY (16) notes at once, never more. A cap of 12 tokens an
+ * instant once cut live chords at six notes, and a cap of 8 notes held live answers to
+ * fewer notes at once than the music sounds. */
+TEST(note_answer_chords_within_the_caps) {
+    static sim s;
+    cn_jam_params p = params_cr();
+    p.response_beats = 16;
+    sim_init(&s, &p, SIZES_MIX, sizeof SIZES_MIX / sizeof *SIZES_MIX);
+    char err[256];
+    cn_model *old = NULL;
+    CHECK(cn_jam_swap_model(s.j, chord_model(), &old, err, sizeof err) == 0);
+    cn_model_free(old);
+    for (int i = 0; i < 16; i++) sim_note(&s, 0.5 * i, 0.45, 60 + (i % 5), 0, 120);
+    sim_beats(&s, 30, 120);
+    int held[128] = { 0 }, sounding = 0, most_held = 0, chord = 0, most_chord = 0, notes = 0;
+    uint64_t at = UINT64_MAX;
+    for (int i = 0; i < s.n_rec; i++) {
+        const rec_msg *r = &s.rec[i];
+        if (is_on(r, 1)) {
+            chord = r->frame == at ? chord + 1 : 1;
+            at = r->frame;
+            if (chord > most_chord) most_chord = chord;
+            if (!held[r->d[1]]) { held[r->d[1]] = 1; sounding++; }
+            if (sounding > most_held) most_held = sounding;
+            notes++;
+        } else if (is_off(r, 1) && held[r->d[1]]) {
+            held[r->d[1]] = 0; sounding--;
+        } else if (is_cc(r, 123) && (r->d[0] & 15) == 1) {
+            memset(held, 0, sizeof held); sounding = 0;
+        }
+    }
+    CHECKF(notes >= 16, "%d answer notes", notes);
+    CHECKF(most_chord == CN_NT_MAX_GROUP, "the largest chord has %d notes", most_chord);
+    CHECKF(most_held > 8 && most_held <= JAM_MAX_POLY, "%d notes held at once at the most", most_held);
+    CHECK(hanging(&s, 1) == 0);
+    sim_free(&s);
+}
+
 static void run_all(void) {
     RUN(view_shows_the_call_and_its_answer);
     RUN(answer_notes_end_in_time);
@@ -1033,5 +1085,6 @@ int main(void) {
     printf("-- the same with a note-encoded model\n");
     use_note_model = 1;
     run_all();
+    RUN(note_answer_chords_within_the_caps);
     return test_summary();
 }
