@@ -226,6 +226,14 @@ if [ -f "$ROOT/presets/default.cnm" ]; then
     check "the shipped model: 96 new notes" test "$(notes_on "$W/def.mid")" -eq 96
     check "the shipped model: no token-cap stop" sh -c '! grep -q "token cap" "$0"' "$W/def.log"
 fi
+# The models shipped before still load and play (issue 12: the old model file keeps working).
+for old in note-m1 event-m1; do
+    $GEN -m "$ROOT/presets/$old.cnm" --primer "$ROOT/presets/seed.mid" -o "$W/$old.mid" --notes 16 --rng 1 \
+        >"$W/$old.log" 2>&1
+    rc=$?
+    check "presets/$old.cnm still loads and plays: exit 0 ($rc)" [ "$rc" -eq 0 ]
+    check "presets/$old.cnm: 16 new notes" test "$(notes_on "$W/$old.mid")" -eq 16
+done
 # ---- the demo you hear: make demo's WAV, normalised to a peak near -1 dBFS ----
 if [ -f "$ROOT/presets/default.cnm" ] && command -v fluidsynth >/dev/null && command -v sox >/dev/null \
    && [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ]; then
